@@ -1,0 +1,1 @@
+"""The warehouse: ORM tables, engine/session helpers and Alembic migrations."""

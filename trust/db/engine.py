@@ -1,0 +1,136 @@
+"""Engines, sessions and the two write patterns every stage uses: upsert by key and partition replace."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, create_engine, delete, event, insert
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from trust.db.tables import Base
+
+log = logging.getLogger(__name__)
+
+_ENGINES: dict[str, Engine] = {}
+CHUNK_ROWS = 20_000
+
+
+def get_engine(db_url: str) -> Engine:
+    """Return a process-wide engine for ``db_url`` (SQLite files get WAL and a generous lock timeout)."""
+    engine = _ENGINES.get(db_url)
+    if engine is not None:
+        return engine
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 120})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    _ENGINES[db_url] = engine
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def dispose_engines() -> None:
+    for engine in _ENGINES.values():
+        engine.dispose()
+    _ENGINES.clear()
+
+
+@contextmanager
+def session_scope(db_url: str) -> Iterator[Session]:
+    """A session in one transaction: committed on success, rolled back on any error."""
+    factory = sessionmaker(bind=get_engine(db_url), expire_on_commit=False)
+    with factory() as session, session.begin():
+        yield session
+
+
+def _chunks(records: Sequence[dict], size: int = CHUNK_ROWS) -> Iterable[Sequence[dict]]:
+    for start in range(0, len(records), size):
+        yield records[start : start + size]
+
+
+def frame_to_records(frame: pd.DataFrame) -> list[dict]:
+    """DataFrame → list of dicts with plain Python values (NaN/NaT → None, Timestamps → datetime)."""
+    if frame.empty:
+        return []
+    out = frame.astype(object).where(frame.notna(), None)
+    records = out.to_dict(orient="records")
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            for record in records:
+                value = record[column]
+                if value is not None:
+                    record[column] = value.to_pydatetime()
+    return records
+
+
+def upsert(session: Session, table: type[Base], records: Sequence[dict]) -> int:
+    """Insert rows, replacing existing rows with the same primary key. Returns rows written."""
+    if not records:
+        return 0
+    mapper_table = table.__table__
+    keys = [column.name for column in mapper_table.primary_key.columns]
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:  # pragma: no cover - other back ends fall back to delete + insert
+        dialect_insert = None
+    columns = list(records[0].keys())
+    for chunk in _chunks(records):
+        if dialect_insert is None:
+            for record in chunk:
+                session.execute(delete(mapper_table).where(*[mapper_table.c[k] == record[k] for k in keys]))
+            session.execute(insert(mapper_table), list(chunk))
+            continue
+        statement = dialect_insert(mapper_table)
+        updates = {name: statement.excluded[name] for name in columns if name not in keys}
+        statement = statement.on_conflict_do_update(index_elements=keys, set_=updates)
+        session.execute(statement, list(chunk))
+    return len(records)
+
+
+def replace_partition(
+    session: Session,
+    table: type[Base],
+    business_date: dt.date,
+    records: Sequence[dict],
+    **partition_filters: object,
+) -> int:
+    """Delete the table's rows for ``business_date`` (and any extra equality filters), insert ``records``."""
+    mapper_table = table.__table__
+    condition = [mapper_table.c.business_date == business_date]
+    condition += [mapper_table.c[name] == value for name, value in partition_filters.items()]
+    session.execute(delete(mapper_table).where(*condition))
+    for chunk in _chunks(records):
+        session.execute(insert(mapper_table), list(chunk))
+    return len(records)
+
+
+def read_frame(session: Session, statement) -> pd.DataFrame:
+    """Run a SELECT in the caller's session and return a DataFrame."""
+    result = session.execute(statement)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def read_table(session: Session, table: type[Base], *conditions) -> pd.DataFrame:
+    """All columns of ``table`` for rows matching ``conditions``, as a DataFrame."""
+    from sqlalchemy import select
+
+    return read_frame(session, select(*table.__table__.columns).where(*conditions))

@@ -1,0 +1,272 @@
+"""Warehouse tables (SQLAlchemy 2.0 typed declarative).
+
+Input tables hold every row ever loaded, upserted by their id, with the business date of the landing
+partition that last wrote them. Output tables are keyed by ``business_date`` and carry the code or model
+version that made each row, so any day can be recomputed and compared. Timestamps are naive local times
+in the pipeline's time zone (Asia/Shanghai by default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# --- input entities -------------------------------------------------------------------------------
+
+
+class Merchant(Base):
+    __tablename__ = "merchants"
+    merchant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    shop_type: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32))
+    city: Mapped[str | None] = mapped_column(String(64))
+    registered_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    deposit: Mapped[float] = mapped_column(Float)
+    verified: Mapped[bool] = mapped_column(Boolean)
+    business_date: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+class Listing(Base):
+    __tablename__ = "listings"
+    listing_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    brand: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(32))
+    price: Mapped[float] = mapped_column(Float)
+    listed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    business_date: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(String(64), index=True)
+    listing_id: Mapped[str | None] = mapped_column(String(64))
+    buyer_id: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[float] = mapped_column(Float)
+    quantity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    refund_reason: Mapped[str | None] = mapped_column(String(32))
+    shipped_late: Mapped[bool] = mapped_column(Boolean)
+    ordered_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+    review_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(String(64), index=True)
+    listing_id: Mapped[str | None] = mapped_column(String(64))
+    order_id: Mapped[str | None] = mapped_column(String(64))
+    reviewer_id: Mapped[str] = mapped_column(String(64), index=True)
+    reviewer_registered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    rating: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+    complaint_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(String(64), index=True)
+    order_id: Mapped[str | None] = mapped_column(String(64))
+    listing_id: Mapped[str | None] = mapped_column(String(64))
+    buyer_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+class SpotCheck(Base):
+    __tablename__ = "spot_checks"
+    check_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    listing_id: Mapped[str] = mapped_column(String(64))
+    merchant_id: Mapped[str] = mapped_column(String(64), index=True)
+    result: Mapped[str] = mapped_column(String(32))
+    notes: Mapped[str | None] = mapped_column(Text)
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    business_date: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+class AgentLink(Base):
+    __tablename__ = "agent_links"
+    link_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    recruiter_id: Mapped[str] = mapped_column(String(64), index=True)
+    recruit_id: Mapped[str] = mapped_column(String(64), index=True)
+    entry_fee: Mapped[float] = mapped_column(Float)
+    joined_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    business_date: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+class ModerationLabel(Base):
+    __tablename__ = "moderation_labels"
+    label_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[str] = mapped_column(String(64), index=True)
+    label: Mapped[str] = mapped_column(String(32))
+    analyst: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    business_date: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+# --- ingest bookkeeping ----------------------------------------------------------------------------
+
+
+class IngestLog(Base):
+    """One row per landing file per business date: rows in = rows loaded + rows quarantined."""
+
+    __tablename__ = "ingest_log"
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source_file: Mapped[str] = mapped_column(String(500), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # loaded | file_rejected
+    rows_in: Mapped[int] = mapped_column(Integer)
+    rows_loaded: Mapped[int] = mapped_column(Integer)
+    rows_quarantined: Mapped[int] = mapped_column(Integer)
+
+
+class QuarantineRow(Base):
+    """A rejected input row (or whole file, with ``row_number`` NULL) and why."""
+
+    __tablename__ = "quarantine"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    business_date: Mapped[dt.date] = mapped_column(Date)
+    entity: Mapped[str] = mapped_column(String(32))
+    source_file: Mapped[str] = mapped_column(String(500))
+    row_number: Mapped[int | None] = mapped_column(Integer)
+    column_name: Mapped[str | None] = mapped_column(String(64))
+    value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    raw_record: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_quarantine_date_entity", "business_date", "entity"),)
+
+
+# --- outputs ---------------------------------------------------------------------------------------
+
+
+class DetectorScore(Base):
+    """One score per scored entity per detector per business date, with reason codes in words."""
+
+    __tablename__ = "detector_scores"
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    detector: Mapped[str] = mapped_column(String(32), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(16))
+    merchant_id: Mapped[str] = mapped_column(String(64), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    label: Mapped[str | None] = mapped_column(String(32))
+    reasons: Mapped[str] = mapped_column(Text)  # JSON list of {"code", "text"}
+    model_version: Mapped[str] = mapped_column(String(64))
+
+
+class MerchantMetric(Base):
+    """A named metric for one merchant over the evaluation window ending on ``business_date``."""
+
+    __tablename__ = "merchant_metrics"
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(48), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    window_start: Mapped[dt.date] = mapped_column(Date)
+    window_end: Mapped[dt.date] = mapped_column(Date)
+    code_version: Mapped[str] = mapped_column(String(32))
+
+
+class CreditScore(Base):
+    __tablename__ = "credit_scores"
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    scorecard_version: Mapped[str] = mapped_column(String(64))
+
+
+class CreditScorePoint(Base):
+    """The points one metric moved a merchant's credit score, so every score explains itself."""
+
+    __tablename__ = "credit_score_points"
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(48), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    points: Mapped[float] = mapped_column(Float)
+    explanation: Mapped[str] = mapped_column(Text)
+
+
+class Grade(Base):
+    """A computed (not necessarily published) grade; history is every business date's rows."""
+
+    __tablename__ = "grades"
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(4))
+    tier_name: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float | None] = mapped_column(Float)
+    decided_by: Mapped[str] = mapped_column(Text)  # JSON list of {metric, value, threshold, effect, text}
+    window_start: Mapped[dt.date] = mapped_column(Date)
+    window_end: Mapped[dt.date] = mapped_column(Date)
+    grade_version: Mapped[str] = mapped_column(String(96))
+
+
+class GradeOverride(Base):
+    """An analyst's override of a merchant's tier, active from ``effective_from`` until ``expires_on``."""
+
+    __tablename__ = "grade_overrides"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    merchant_id: Mapped[str] = mapped_column(String(64), index=True)
+    tier: Mapped[str] = mapped_column(String(4))
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    expires_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class QualityCheck(Base):
+    """The quality gate's verdicts for one business date."""
+
+    __tablename__ = "quality_checks"
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    check_name: Mapped[str] = mapped_column(String(48), primary_key=True)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    observed: Mapped[float | None] = mapped_column(Float)
+    limit: Mapped[float | None] = mapped_column(Float)
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class PublishLog(Base):
+    """Every publish decision. The published grades are those of the latest 'published' row."""
+
+    __tablename__ = "publish_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    grade_version: Mapped[str] = mapped_column(String(96))
+    status: Mapped[str] = mapped_column(String(16))  # published | held
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+INPUT_TABLES: dict[str, type[Base]] = {
+    "merchants": Merchant,
+    "listings": Listing,
+    "orders": Order,
+    "reviews": Review,
+    "complaints": Complaint,
+    "spot_checks": SpotCheck,
+    "agent_links": AgentLink,
+    "moderation_labels": ModerationLabel,
+}

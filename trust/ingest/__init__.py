@@ -1,0 +1,1 @@
+"""Validated ingest of landing files into the warehouse."""

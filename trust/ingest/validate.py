@@ -1,0 +1,168 @@
+"""Apply an entity contract to raw cells: typed good rows out, every bad row with its reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from trust.ingest.contracts import Contract, Field
+from trust.text import normalize_text
+
+_TRUE = {"true", "1", "yes", "y", "t", "是", "真"}
+_FALSE = {"false", "0", "no", "n", "f", "否", "假"}
+_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+
+
+@dataclass
+class Validated:
+    good: pd.DataFrame  # typed columns of the contract plus _row
+    bad: pd.DataFrame  # _row, column, value, reason (one row per problem)
+
+
+def validate(
+    raw: pd.DataFrame,
+    contract: Contract,
+    business_date: dt.date,
+    tz: ZoneInfo,
+    known_ids: dict[str, set[str]],
+    already_loaded: dict[str, str] | None = None,
+) -> Validated:
+    """Check every cell of ``raw`` against ``contract``.
+
+    ``known_ids`` maps an entity name to the ids it already has (warehouse plus this partition);
+    ``already_loaded`` maps ids loaded from earlier files of the partition to their file name.
+    """
+    rows = raw["_row"].to_numpy()
+    problems: list[pd.DataFrame] = []
+    typed = pd.DataFrame({"_row": rows}, index=raw.index)
+    day_end = pd.Timestamp(business_date) + pd.Timedelta(days=1)
+
+    for spec in contract.fields:
+        cells = raw[spec.name] if spec.name in raw.columns else pd.Series(None, index=raw.index, dtype=object)
+        stripped = cells.map(lambda v: v.strip() if isinstance(v, str) else v)
+        missing = stripped.isna() | (stripped == "")
+        present = ~missing
+
+        def flag(mask: pd.Series, reason: str | pd.Series, spec: Field = spec, cells: pd.Series = cells) -> None:
+            mask = mask.fillna(False).astype(bool)
+            if mask.any():
+                reasons = reason[mask] if isinstance(reason, pd.Series) else reason
+                problems.append(
+                    pd.DataFrame(
+                        {"_row": rows[mask.to_numpy()], "column": spec.name, "value": cells[mask], "reason": reasons}
+                    )
+                )
+
+        if spec.required:
+            flag(missing, "required value is missing")
+        value = _convert(spec, stripped, present, flag, tz)
+        if spec.kind == "datetime" and spec.not_after_business_date:
+            flag(present & (value >= day_end), f"is after the business date {business_date} (a timestamp in the future)")
+        if spec.references is not None:
+            known = known_ids.get(spec.references, set())
+            flag(present & ~value.isin(known), f"names no known {spec.references[:-1].replace('_', ' ')}")
+        typed[spec.name] = value.where(present, None) if spec.kind in ("id", "text", "enum") else value
+
+    key = contract.key
+    keys = typed[key]
+    duplicated = keys.notna() & keys.duplicated(keep="first")
+    first_row = pd.Series(rows, index=typed.index).groupby(keys).transform("min")
+    problems_dup = typed.loc[duplicated]
+    if not problems_dup.empty:
+        problems.append(
+            pd.DataFrame(
+                {
+                    "_row": problems_dup["_row"].to_numpy(),
+                    "column": key,
+                    "value": problems_dup[key],
+                    "reason": "duplicate id: also at row " + first_row[duplicated].astype(int).astype(str),
+                }
+            )
+        )
+    if already_loaded:
+        earlier = keys.isin(already_loaded.keys())
+        if earlier.any():
+            problems.append(
+                pd.DataFrame(
+                    {
+                        "_row": typed.loc[earlier, "_row"].to_numpy(),
+                        "column": key,
+                        "value": keys[earlier],
+                        "reason": "duplicate id: already loaded from " + keys[earlier].map(already_loaded),
+                    }
+                )
+            )
+
+    bad = (
+        pd.concat(problems, ignore_index=True)
+        if problems
+        else pd.DataFrame(columns=["_row", "column", "value", "reason"])
+    )
+    good = typed[~typed["_row"].isin(set(bad["_row"]))].reset_index(drop=True)
+    return Validated(good=good, bad=bad)
+
+
+def _convert(spec: Field, cells: pd.Series, present: pd.Series, flag, tz: ZoneInfo) -> pd.Series:
+    kind = spec.kind
+    if kind == "id":
+        value = cells.astype(object)
+        too_long = present & (value.map(lambda v: len(v) if isinstance(v, str) else 0) > (spec.max_length or 64))
+        flag(too_long, f"id longer than {spec.max_length} characters")
+        flag(present & value.map(lambda v: isinstance(v, str) and "\ufffd" in v), "undecodable text (invalid UTF-8 bytes)")
+        return value
+    if kind == "text":
+        undecodable = present & cells.map(lambda v: isinstance(v, str) and "\ufffd" in v)
+        flag(undecodable, "undecodable text (invalid UTF-8 bytes)")
+        value = cells.map(normalize_text, na_action="ignore").astype(object)
+        if spec.max_length:
+            flag(present & (value.map(lambda v: len(v) if isinstance(v, str) else 0) > spec.max_length),
+                 f"longer than {spec.max_length} characters")
+        return value
+    if kind == "enum":
+        value = cells.map(lambda v: v.lower() if isinstance(v, str) else v).astype(object)
+        flag(present & ~value.isin(spec.choices), f"is not one of: {', '.join(spec.choices)}")
+        return value
+    if kind == "bool":
+        lowered = cells.map(lambda v: v.lower() if isinstance(v, str) else v)
+        value = lowered.map(lambda v: True if v in _TRUE else (False if v in _FALSE else None))
+        flag(present & value.isna(), "is not a yes/no value (true/false, 1/0, yes/no)")
+        return value.astype(object)
+    if kind in ("int", "float"):
+        number = pd.to_numeric(cells, errors="coerce").astype(float)
+        not_number = present & (number.isna() | ~np.isfinite(number.fillna(0)))
+        flag(not_number, "is not a number")
+        if kind == "int":
+            flag(present & ~not_number & (number % 1 != 0), "is not a whole number")
+        ok = present & ~not_number
+        if spec.minimum is not None:
+            flag(ok & (number < spec.minimum), f"is below the minimum {spec.minimum:g}")
+        if spec.maximum is not None:
+            flag(ok & (number > spec.maximum), f"is above the maximum {spec.maximum:g}")
+        if kind == "int":
+            return number.where(ok).round().astype("Int64")
+        return number.where(ok)
+    if kind == "datetime":
+        value = _parse_timestamps(cells, present, tz)
+        flag(present & value.isna(), "is not a timestamp (expected ISO 8601, e.g. 2026-11-20T14:03:00+08:00)")
+        return value
+    raise ValueError(f"unknown field kind {kind!r} for column {spec.name!r}")
+
+
+def _parse_timestamps(cells: pd.Series, present: pd.Series, tz: ZoneInfo) -> pd.Series:
+    """ISO 8601 text → naive local time in ``tz``; a value with an offset is converted, one without is local."""
+    out = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us]")
+    text = cells.where(present)
+    has_offset = text.map(lambda v: isinstance(v, str) and bool(_OFFSET.search(v)))
+    naive = present & ~has_offset
+    if naive.any():
+        parsed = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
+        out[naive] = parsed.astype("datetime64[us]")
+    if has_offset.any():
+        parsed = pd.to_datetime(text[has_offset], errors="coerce", format="ISO8601", utc=True)
+        out[has_offset] = parsed.dt.tz_convert(tz).dt.tz_localize(None).astype("datetime64[us]")
+    return out

@@ -1,0 +1,274 @@
+"""The nightly stages as plain functions of (settings, business_date): each reads the warehouse, replaces its
+own output partition for that date in one transaction, and returns a small dict of facts (for logs and XCom).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from trust import __version__
+from trust.db.engine import frame_to_records, read_frame, read_table, replace_partition, session_scope
+from trust.db.migrate import upgrade_database
+from trust.db.tables import (
+    CreditScore, CreditScorePoint, DetectorScore, Grade, GradeOverride, IngestLog, MerchantMetric, PublishLog,
+    QualityCheck,
+)
+from trust.detect.registry import DETECTORS
+from trust.ingest.contracts import ENTITY_ORDER
+from trust.ingest.loader import ingest_partition
+from trust.metrics import compute_merchant_metrics
+from trust.scoring import grade_merchants, population_stability, score_merchants
+from trust.settings import Settings
+from trust.thresholds import Thresholds, load_thresholds
+
+log = logging.getLogger(__name__)
+PIPELINE_ACTOR = "pipeline"
+
+
+@dataclass(frozen=True)
+class Window:
+    start: dt.date
+    end: dt.date
+
+
+def evaluation_window(business_date: dt.date, thresholds: Thresholds) -> Window:
+    return Window(business_date - dt.timedelta(days=thresholds.window_days - 1), business_date)
+
+
+def grade_version(business_date: dt.date, thresholds: Thresholds) -> str:
+    return f"{business_date.isoformat()}/{thresholds.version}/trust-{__version__}"
+
+
+def prepare_warehouse(settings: Settings) -> None:
+    """Create or migrate the warehouse schema (idempotent)."""
+    upgrade_database(settings.db_url)
+
+
+def run_ingest(settings: Settings, business_date: dt.date) -> dict:
+    prepare_warehouse(settings)
+    result = ingest_partition(settings, business_date)
+    return {"business_date": business_date.isoformat(), "entities": result.totals()}
+
+
+def run_detector(settings: Settings, business_date: dt.date, name: str) -> dict:
+    """Run one detector over the evaluation window and replace its scores for ``business_date``."""
+    if name not in DETECTORS:
+        raise ValueError(f"unknown detector {name!r}; known: {', '.join(DETECTORS)}")
+    module = DETECTORS[name]
+    window = evaluation_window(business_date, load_thresholds(settings.thresholds_path))
+    with session_scope(settings.db_url) as session:
+        scores = module.run(session, business_date, window.start, window.end)
+        scores = scores.assign(business_date=business_date, detector=name, model_version=module.VERSION)
+        written = replace_partition(session, DetectorScore, business_date, frame_to_records(scores), detector=name)
+    flagged = int(scores["label"].notna().sum()) if name != "complaints" else int((scores["score"] >= 1.0).sum())
+    log.info("detector %s on %s: %d scored, %d flagged", name, business_date, written, flagged)
+    return {"detector": name, "scored": written, "flagged": flagged, "model_version": module.VERSION}
+
+
+def run_merchant_metrics(settings: Settings, business_date: dt.date) -> dict:
+    thresholds = load_thresholds(settings.thresholds_path)
+    window = evaluation_window(business_date, thresholds)
+    with session_scope(settings.db_url) as session:
+        wide = compute_merchant_metrics(session, business_date, window.start, window.end)
+        long = wide.reset_index().melt(id_vars="merchant_id", var_name="metric", value_name="value").dropna(subset=["value"])
+        long = long.assign(business_date=business_date, window_start=window.start, window_end=window.end, code_version=__version__)
+        written = replace_partition(session, MerchantMetric, business_date, frame_to_records(long))
+    return {"merchants": len(wide), "metric_rows": written, "window_start": window.start.isoformat()}
+
+
+def load_metrics(session: Session, business_date: dt.date) -> pd.DataFrame:
+    long = read_frame(session, select(MerchantMetric.merchant_id, MerchantMetric.metric, MerchantMetric.value)
+                      .where(MerchantMetric.business_date == business_date))
+    if long.empty:
+        raise RuntimeError(f"no merchant metrics for {business_date}: run the metrics stage first")
+    return long.pivot(index="merchant_id", columns="metric", values="value").sort_index()
+
+
+def run_credit_scores(settings: Settings, business_date: dt.date) -> dict:
+    thresholds = load_thresholds(settings.thresholds_path)
+    with session_scope(settings.db_url) as session:
+        metrics = load_metrics(session, business_date)
+        scores, points = score_merchants(metrics, thresholds)
+        frame = pd.DataFrame({"merchant_id": scores.index, "score": scores.to_numpy(), "business_date": business_date,
+                              "scorecard_version": thresholds.version})
+        replace_partition(session, CreditScore, business_date, frame_to_records(frame))
+        replace_partition(session, CreditScorePoint, business_date, frame_to_records(points.assign(business_date=business_date)))
+    return {"merchants": len(scores), "mean_score": round(float(scores.mean()), 1) if len(scores) else None}
+
+
+def run_grades(settings: Settings, business_date: dt.date) -> dict:
+    thresholds = load_thresholds(settings.thresholds_path)
+    window = evaluation_window(business_date, thresholds)
+    with session_scope(settings.db_url) as session:
+        metrics = load_metrics(session, business_date)
+        scores = read_frame(session, select(CreditScore.merchant_id, CreditScore.score)
+                            .where(CreditScore.business_date == business_date)).set_index("merchant_id")["score"]
+        points = read_frame(session, select(CreditScorePoint.merchant_id, CreditScorePoint.metric, CreditScorePoint.value,
+                                            CreditScorePoint.points, CreditScorePoint.explanation)
+                            .where(CreditScorePoint.business_date == business_date))
+        overrides = read_frame(session, select(GradeOverride.id, GradeOverride.merchant_id, GradeOverride.tier, GradeOverride.reason,
+                                               GradeOverride.actor, GradeOverride.effective_from, GradeOverride.expires_on))
+        grades = grade_merchants(metrics, scores, points, thresholds, overrides, business_date)
+        grades = grades.assign(business_date=business_date, window_start=window.start, window_end=window.end,
+                               grade_version=grade_version(business_date, thresholds))
+        replace_partition(session, Grade, business_date, frame_to_records(grades))
+    return {"graded": len(grades), "tiers": grades["tier"].value_counts().sort_index().to_dict()}
+
+
+def last_published(session: Session, before: dt.date | None = None) -> PublishLog | None:
+    statement = select(PublishLog).where(PublishLog.status == "published")
+    if before is not None:
+        statement = statement.where(PublishLog.business_date < before)
+    return session.execute(statement.order_by(PublishLog.business_date.desc(), PublishLog.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def run_quality_gate(settings: Settings, business_date: dt.date) -> dict:
+    """Check the day's inputs and the plausibility of the new grades; record every verdict."""
+    thresholds = load_thresholds(settings.thresholds_path)
+    limits = thresholds.quality_gate
+    checks: list[dict] = []
+
+    def check(name: str, passed: bool, observed: float | None, limit: float | None, detail: str) -> None:
+        checks.append({"check_name": name, "passed": bool(passed), "observed": observed, "limit": limit, "detail": detail})
+
+    with session_scope(settings.db_url) as session:
+        ingest = read_table(session, IngestLog, IngestLog.business_date == business_date)
+        loaded_entities = set(ingest["entity"]) if not ingest.empty else set()
+        missing = [e for e in ENTITY_ORDER if e not in loaded_entities]
+        check("ingest_complete", not missing, float(len(missing)), 0.0,
+              "every entity loaded" if not missing else f"no ingest for: {', '.join(missing)}")
+        rejected = ingest[ingest["status"] == "file_rejected"] if not ingest.empty else ingest
+        check("no_rejected_files", rejected.empty, float(len(rejected)), 0.0,
+              "no landing file was rejected" if rejected.empty else "rejected: " + ", ".join(rejected["source_file"]))
+        max_rate = limits.get("max_quarantine_rate", 0.05)
+        for entity in ENTITY_ORDER:
+            part = ingest[ingest["entity"] == entity] if not ingest.empty else ingest
+            rows_in = int(part["rows_in"].sum()) if not part.empty else 0
+            quarantined = int(part["rows_quarantined"].sum()) if not part.empty else 0
+            rate = quarantined / rows_in if rows_in else 0.0
+            check(f"quarantine_rate_{entity}", rate <= max_rate, rate, max_rate,
+                  f"{quarantined} of {rows_in} {entity} rows quarantined ({rate:.2%}, limit {max_rate:.0%})")
+        grades = read_frame(session, select(Grade.merchant_id, Grade.tier, Grade.score).where(Grade.business_date == business_date))
+        minimum = limits.get("min_merchants_graded", 1)
+        check("merchants_graded", len(grades) >= minimum, float(len(grades)), minimum, f"{len(grades)} merchants graded")
+        previous = last_published(session, before=business_date)
+        if previous is None:
+            check("tier_change_share", True, None, limits.get("max_tier_change_share"), "no earlier published version to compare")
+            check("score_psi", True, None, limits.get("max_score_psi"), "no earlier published version to compare")
+        else:
+            before = read_frame(session, select(Grade.merchant_id, Grade.tier, Grade.score)
+                                .where(Grade.business_date == previous.business_date))
+            both = grades.merge(before, on="merchant_id", suffixes=("", "_before"))
+            moved = float((both["tier"] != both["tier_before"]).mean()) if len(both) else 0.0
+            limit = limits.get("max_tier_change_share", 0.25)
+            check("tier_change_share", moved <= limit, moved, limit,
+                  f"{moved:.1%} of merchants changed tier against {previous.grade_version} (limit {limit:.0%})")
+            psi = population_stability(before["score"].to_numpy(), grades["score"].to_numpy())
+            limit = limits.get("max_score_psi", 0.25)
+            check("score_psi", psi <= limit, psi, limit, f"score PSI {psi:.3f} against {previous.grade_version} (limit {limit})")
+        replace_partition(session, QualityCheck, business_date, [dict(c, business_date=business_date) for c in checks])
+    failed = [c for c in checks if not c["passed"]]
+    return {"passed": not failed, "failed": [f"{c['check_name']}: {c['detail']}" for c in failed]}
+
+
+def run_publish(settings: Settings, business_date: dt.date, now: dt.datetime | None = None) -> dict:
+    """Publish the day's grades (one row in publish_log flips what readers see) or hold them with the reasons."""
+    thresholds = load_thresholds(settings.thresholds_path)
+    version = grade_version(business_date, thresholds)
+    decided_at = now or dt.datetime.now(settings.tz).replace(tzinfo=None)
+    with session_scope(settings.db_url) as session:
+        checks = read_table(session, QualityCheck, QualityCheck.business_date == business_date)
+        if checks.empty:
+            raise RuntimeError(f"no quality-gate verdicts for {business_date}: run the quality gate first")
+        graded = session.execute(select(func.count()).select_from(Grade).where(Grade.business_date == business_date)).scalar_one()
+        failed = checks[~checks["passed"].astype(bool)]
+        status = "published" if failed.empty and graded else "held"
+        reason = "all quality checks passed" if status == "published" else "; ".join(
+            f"{row.check_name}: {row.detail}" for row in failed.itertuples()) or "no grades computed"
+        session.execute(delete(PublishLog).where(PublishLog.business_date == business_date, PublishLog.actor == PIPELINE_ACTOR))
+        session.add(PublishLog(business_date=business_date, grade_version=version, status=status, reason=reason,
+                               actor=PIPELINE_ACTOR, decided_at=decided_at))
+    (log.info if status == "published" else log.warning)("grades %s %s: %s", version, status, reason)
+    return {"status": status, "grade_version": version, "reason": reason}
+
+
+def release_held(settings: Settings, business_date: dt.date, actor: str, reason: str) -> dict:
+    """An analyst publishes a held version after review."""
+    if not actor or not reason:
+        raise ValueError("releasing a held grade version needs an actor and a reason")
+    thresholds = load_thresholds(settings.thresholds_path)
+    with session_scope(settings.db_url) as session:
+        graded = session.execute(select(func.count()).select_from(Grade).where(Grade.business_date == business_date)).scalar_one()
+        if not graded:
+            raise ValueError(f"no grades computed for {business_date}; nothing to release")
+        session.add(PublishLog(business_date=business_date, grade_version=grade_version(business_date, thresholds), status="published",
+                               reason=f"released by {actor}: {reason}", actor=actor,
+                               decided_at=dt.datetime.now(settings.tz).replace(tzinfo=None)))
+    return {"status": "published", "business_date": business_date.isoformat(), "actor": actor}
+
+
+def summarise_run(settings: Settings, business_date: dt.date, worst: int = 10) -> dict:
+    """The night's result: tier distribution, publish decision, worst merchants with reasons; also written as JSON."""
+    with session_scope(settings.db_url) as session:
+        grades = read_table(session, Grade, Grade.business_date == business_date)
+        decision = session.execute(select(PublishLog).where(PublishLog.business_date == business_date)
+                                   .order_by(PublishLog.id.desc()).limit(1)).scalar_one_or_none()
+        ingest = read_table(session, IngestLog, IngestLog.business_date == business_date)
+        flagged = read_frame(session, select(DetectorScore.detector, func.count().label("n"))
+                             .where(DetectorScore.business_date == business_date, DetectorScore.label.is_not(None))
+                             .group_by(DetectorScore.detector))
+    graded = grades[grades["tier"] != "N"].sort_values(["score", "merchant_id"]) if not grades.empty else grades
+    worst_rows = []
+    for row in graded.head(worst).itertuples():
+        decided = json.loads(row.decided_by)
+        worst_rows.append({"merchant_id": row.merchant_id, "tier": row.tier, "score": row.score,
+                           "reasons": [d["text"] for d in decided[:4]]})
+    summary = {
+        "business_date": business_date.isoformat(),
+        "publish": {"status": decision.status, "grade_version": decision.grade_version, "reason": decision.reason} if decision else None,
+        "tiers": {str(k): int(v) for k, v in grades["tier"].value_counts().sort_index().items()} if not grades.empty else {},
+        "ingest": {row.entity: {"rows_in": int(row.rows_in), "loaded": int(row.rows_loaded), "quarantined": int(row.rows_quarantined)}
+                   for row in ingest.groupby("entity")[["rows_in", "rows_loaded", "rows_quarantined"]].sum().reset_index().itertuples()}
+        if not ingest.empty else {},
+        "flagged": {row.detector: int(row.n) for row in flagged.itertuples()},
+        "worst_merchants": worst_rows,
+        "warehouse": settings.db_url,
+    }
+    out_dir = settings.reports_dir / business_date.isoformat()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "summary.json"
+    path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8")
+    summary["summary_path"] = str(path)
+    return summary
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    return str(value)
+
+
+def run_all(settings: Settings, business_date: dt.date, ingest: bool = True) -> dict:
+    """Every stage in DAG order, without Airflow (for the CLI, benchmarks and tests)."""
+    if ingest:
+        run_ingest(settings, business_date)
+    else:
+        prepare_warehouse(settings)
+    for name in DETECTORS:
+        run_detector(settings, business_date, name)
+    run_merchant_metrics(settings, business_date)
+    run_credit_scores(settings, business_date)
+    run_grades(settings, business_date)
+    run_quality_gate(settings, business_date)
+    run_publish(settings, business_date)
+    return summarise_run(settings, business_date)

@@ -1,0 +1,1 @@
+"""Synthetic social-commerce marketplace with planted, labelled misconduct."""

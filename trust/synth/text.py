@@ -1,0 +1,178 @@
+"""Hand-written fragments for synthetic listings, reviews and complaints.
+
+Genuine text varies the way people write: fragments are combined, shortened, padded with fillers,
+punctuated differently, mixed with English and digits, and sometimes written in traditional script.
+Farm text is templated praise with small mutations, so that near-duplicates exist across accounts.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+PRODUCTS = {
+    "美妆护肤": ["精华液", "面霜", "眼霜", "粉底液", "口红", "爽肤水", "防晒霜", "面膜"],
+    "箱包": ["单肩包", "双肩包", "手提包", "钱包", "斜挎包", "托特包"],
+    "手表": ["机械表", "石英表", "运动手表", "情侣表", "钢带手表"],
+    "女装": ["连衣裙", "卫衣", "牛仔裤", "针织衫", "羽绒服", "半身裙", "运动鞋"],
+    "母婴": ["婴儿奶粉", "纸尿裤", "婴儿湿巾", "儿童餐具", "宝宝辅食"],
+    "保健品": ["维生素C", "鱼油", "钙片", "益生菌", "胶原蛋白", "蛋白粉"],
+    "数码": ["蓝牙耳机", "充电宝", "数据线", "手机壳", "平板电脑", "智能手表"],
+    "食品": ["坚果礼盒", "牛肉干", "蜂蜜", "红枣", "茶叶"],
+    "家居": ["四件套", "收纳盒", "保温杯", "香薰", "抱枕"],
+}
+PRICE_RANGE = {  # typical price of an unbranded product, CNY
+    "美妆护肤": (39, 299), "箱包": (59, 399), "手表": (99, 699), "女装": (49, 399), "母婴": (39, 299),
+    "保健品": (49, 299), "数码": (19, 499), "食品": (19, 199), "家居": (19, 299),
+}
+HONEST_TITLE_TAGS = ["新款", "2026新款", "包邮", "现货", "热卖", "官方旗舰", "官方授权", "正品保障", "顺丰发货", "七天无理由", "", "", ""]
+COUNTERFEIT_TAGS = ["高仿", "A货", "原单", "尾单", "1:1", "复刻", "精仿", "顶级复刻", "莆田", "专柜验货", "支持验货",
+                    "原厂品质", "外贸原单", "一比一", "超A"]
+COUNTERFEIT_EVASIONS = ["高 仿", "g仿", "gao仿", "A 货", "原.单", "1比1", "复*刻", "fu刻", "精-仿", "专柜品质"]
+CLAIMS = ["三天美白", "七天见效", "100%有效", "纯天然无副作用", "国家级配方", "全网最低", "祛斑不反弹", "根治痘痘",
+          "降血糖", "包治百病", "第一品牌", "最好用的"]
+ACCESSORY_TEMPLATES = ["适用于{brand}的{item}", "{item} 兼容{brand}", "{brand}通用{item}"]
+ACCESSORIES = ["手机壳", "钢化膜", "充电线", "表带", "收纳袋", "防尘袋"]
+
+POSITIVE = [
+    "质量挺好的", "做工很细致", "和图片一样", "颜色很正", "物流很快", "包装很严实", "客服态度不错", "性价比很高",
+    "用了一周感觉还可以", "尺码标准", "面料舒服", "味道很淡", "上脸不油腻", "宝宝很喜欢", "电池很耐用",
+    "音质比想象的好", "第二次回购了", "朋友推荐来的没失望", "发货速度快", "细节处理得很好", "比实体店便宜",
+    "孩子吃了没问题", "效果慢慢能看到", "穿上很显瘦", "fit刚刚好", "quality不错", "跟描述一致",
+]
+NEUTRAL = [
+    "一般般吧", "还行，没有特别惊艳", "质量中规中矩", "物流有点慢", "颜色和图片有点色差", "包装简单了点",
+    "价格偏贵", "尺码偏大一码", "用着还可以，再观察", "等了好几天才到",
+]
+NEGATIVE = [
+    "质量很差", "用了两天就坏了", "和描述完全不一样", "感觉不是正品", "客服不理人", "退货很麻烦", "有异味",
+    "开线了", "洗一次就掉色", "上脸过敏", "根本没效果", "包装破损", "发错货了", "电池一天就没电",
+]
+OPENERS = ["", "", "", "收到了，", "第一次买，", "这次", "帮朋友买的，", "双十一囤的，", "说实话，", "给老公买的，"]
+CLOSERS_POSITIVE = ["", "", "", "推荐", "会回购", "还会再来", "五星", "给个好评", "满意"]
+CLOSERS_NEUTRAL = ["", "", "一般", "凑合", "再看看"]
+CLOSERS_NEGATIVE = ["", "", "不推荐", "差评", "不会再买了", "失望"]
+FILLERS = ["", "", "真的", "确实", "挺", "还算", "超级", "蛮"]
+PUNCT = ["，", "。", "！", " ", "~", "，", "、"]
+
+FARM_TEMPLATES = [
+    "质量非常好，物流很快，卖家服务态度好，五星好评！",
+    "宝贝收到了，和描述的一模一样，非常满意，好评！",
+    "东西很好，包装精美，下次还来买，强烈推荐！",
+    "正品无疑，做工精细，性价比超高，好评好评！",
+    "非常棒的一次购物体验，客服很耐心，推荐购买！",
+    "很好用，效果明显，已经推荐给朋友了，五星！",
+]
+FARM_MUTATIONS = ["", "", "真的", "超级", "！！", "~", "亲们放心买", "赞", "👍"]
+DIVERSION = ["加V{n}领返现", "好评返现5元加微信{n}", "更多款式加QQ{n}", "私聊vx:{n}"]
+
+COMPLAINTS = {
+    "counterfeit": ["收到的是假货，和专柜的对比差很多", "找人鉴定了，不是正品", "这是高仿吧，logo都歪了", "商家卖假货，要求退一赔三",
+                    "明显是仿品，做工粗糙", "说是正品其实是山寨货"],
+    "quality_defect": ["质量太差了，用了两天就坏了", "衣服开线而且掉色", "用了之后过敏，脸上起红疹", "收到的时候就破损了",
+                       "有很重的异味，不敢给孩子用", "充电宝充不进电，质量有问题"],
+    "not_as_described": ["和描述不符，颜色完全不一样", "宣传说三天美白，根本没效果，虚假宣传", "实物和图片差别太大",
+                         "说是纯天然，成分表里一堆添加剂，夸大宣传"],
+    "not_delivered": ["下单十天了还没发货", "物流一直不更新，催了也没用", "显示签收但我没收到", "说好48小时发货，一周了还没发"],
+    "after_sales_refused": ["申请退款商家一直拒绝", "客服不理人，售后完全没人管", "要求退货商家不给退还把我拉黑了",
+                            "质量有问题售后推来推去"],
+    "reseller_recruitment": ["交了入门费说是代理，结果让我拉人头发展下线", "代理费交了三千多，货全囤在手里卖不出去",
+                             "上级让我继续交钱升级代理，说拉够人数才能回本"],
+    "other": ["发票一直没开", "赠品没有给", "优惠券用不了"],
+}
+
+
+@functools.cache
+def _to_traditional():
+    import opencc
+
+    return opencc.OpenCC("s2t").convert
+
+
+def traditional(text: str) -> str:
+    return _to_traditional()(text)
+
+
+@functools.cache
+def traditional_fragments(name: str) -> tuple[str, ...]:
+    return tuple(traditional(fragment) for fragment in globals()[name])
+
+
+def _pick(rng: np.random.Generator, items, size: int):
+    return [items[i] for i in rng.integers(0, len(items), size)]
+
+
+def genuine_reviews(rng: np.random.Generator, ratings: np.ndarray, traditional_share: float = 0.08) -> list[str]:
+    """Varied review text whose sentiment follows the rating."""
+    n = len(ratings)
+    use_traditional = rng.random(n) < traditional_share
+    parts_count = rng.integers(1, 4, n)
+    openers = _pick(rng, OPENERS, n)
+    closers = [
+        (CLOSERS_POSITIVE if r >= 4 else CLOSERS_NEUTRAL if r == 3 else CLOSERS_NEGATIVE)[i]
+        for r, i in zip(ratings, rng.integers(0, 5, n))
+    ]
+    fillers = _pick(rng, FILLERS, n)
+    out = []
+    pos_t, neu_t, neg_t = (traditional_fragments(x) for x in ("POSITIVE", "NEUTRAL", "NEGATIVE"))
+    for i in range(n):
+        rating = ratings[i]
+        trad = use_traditional[i]
+        if rating >= 4:
+            pool = pos_t if trad else POSITIVE
+        elif rating == 3:
+            pool = neu_t if trad else NEUTRAL
+        else:
+            pool = neg_t if trad else NEGATIVE
+        k = int(parts_count[i])
+        chosen = [pool[j] for j in rng.choice(len(pool), size=min(k, len(pool)), replace=False)]
+        if rating == 3 and rng.random() < 0.5:
+            chosen.append((pos_t if trad else POSITIVE)[rng.integers(len(POSITIVE))])
+        seps = _pick(rng, PUNCT, len(chosen))
+        body = "".join(fragment + sep for fragment, sep in zip(chosen, seps))
+        text = f"{openers[i]}{fillers[i]}{body}{closers[i]}".strip(" ，、")
+        if rng.random() < 0.05:
+            text = text + str(rng.integers(1, 30)) + "天了"
+        out.append(traditional(text) if trad and rng.random() < 0.3 else text)
+    return out
+
+
+def farm_reviews(rng: np.random.Generator, n: int, ring_seed: int) -> list[str]:
+    """Templated praise: a ring favours two templates and mutates them a little."""
+    ring_rng = np.random.default_rng(ring_seed)
+    favourites = ring_rng.choice(len(FARM_TEMPLATES), size=2, replace=False)
+    out = []
+    for _ in range(n):
+        base = FARM_TEMPLATES[favourites[rng.integers(0, 2)]] if rng.random() < 0.85 else FARM_TEMPLATES[rng.integers(len(FARM_TEMPLATES))]
+        roll = rng.random()
+        mutation = FARM_MUTATIONS[rng.integers(len(FARM_MUTATIONS))]
+        if roll < 0.4:
+            text = base
+        elif roll < 0.7:
+            text = base.rstrip("！") + mutation
+        elif roll < 0.85:
+            text = mutation + base
+        else:
+            text = base.replace("非常", "特别").replace("很", "挺")
+        if rng.random() < 0.06:
+            text += DIVERSION[rng.integers(len(DIVERSION))].format(n=int(rng.integers(10_000_000, 99_999_999)))
+        if rng.random() < 0.05:
+            text = traditional(text)
+        out.append(text)
+    return out
+
+
+def complaint_texts(rng: np.random.Generator, categories: list[str]) -> list[str]:
+    out = []
+    for category in categories:
+        pool = COMPLAINTS[category]
+        text = pool[rng.integers(len(pool))]
+        if rng.random() < 0.4:
+            text += "，" + pool[rng.integers(len(pool))]
+        if rng.random() < 0.2:
+            text += "，订单号" + str(rng.integers(10**9, 10**10))
+        if rng.random() < 0.06:
+            text = traditional(text)
+        out.append(text)
+    return out
