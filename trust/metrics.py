@@ -64,25 +64,30 @@ def compute_merchant_metrics(session: Session, business_date: dt.date, window_st
                         .where(DetectorScore.business_date == business_date))
 
     out = pd.DataFrame(index=merchants.index)
-    by_merchant = orders.groupby("merchant_id")
-    out["orders"] = by_merchant.size()
+    out["orders"] = orders.groupby("merchant_id").size()
     upheld_orders = set(complaints.loc[complaints["status"] == "resolved_for_buyer", "order_id"].dropna())
     orders["defect"] = ((orders["status"] == "refunded") & orders["refund_reason"].isin(DEFECT_REFUND_REASONS)) | orders["order_id"].isin(upheld_orders)
+    orders["cancelled"] = orders["status"] == "cancelled"
+    orders["shipped_late"] = orders["shipped_late"].astype(bool)
+    by_merchant = orders.groupby("merchant_id")
     out["order_defects"] = by_merchant["defect"].sum()
-    out["cancellation_rate"] = by_merchant["status"].apply(lambda s: (s == "cancelled").mean())
+    out["cancellation_rate"] = by_merchant["cancelled"].mean()
     out["late_shipment_rate"] = by_merchant["shipped_late"].mean()
 
     complaint_scores = scores[scores["detector"] == "complaints"].set_index("entity_id")
-    complaints["category"] = complaints["complaint_id"].map(complaint_scores["label"])
+    complaints["counterfeit"] = complaints["complaint_id"].map(complaint_scores["label"]) == "counterfeit"
+    complaints["upheld"] = complaints["status"] == "resolved_for_buyer"
     by_complaint = complaints.groupby("merchant_id")
     out["complaints"] = by_complaint.size()
-    out["counterfeit_complaint_count"] = by_complaint["category"].apply(lambda s: (s == "counterfeit").sum())
-    out["upheld_complaints"] = by_complaint["status"].apply(lambda s: (s == "resolved_for_buyer").sum())
+    out["counterfeit_complaint_count"] = by_complaint["counterfeit"].sum()
+    out["upheld_complaints"] = by_complaint["upheld"].sum()
 
+    checks["counterfeit"] = checks["result"] == "counterfeit"
+    checks["passed"] = checks["result"] == "pass"
     by_check = checks.groupby("merchant_id")
     out["spot_checks"] = by_check.size()
-    out["failed_counterfeit_spot_checks"] = by_check["result"].apply(lambda s: (s == "counterfeit").sum())
-    out["spot_check_pass_rate"] = by_check["result"].apply(lambda s: (s == "pass").mean())
+    out["failed_counterfeit_spot_checks"] = by_check["counterfeit"].sum()
+    out["spot_check_pass_rate"] = by_check["passed"].mean()
 
     reviews = scores[scores["detector"] == "reviews"]
     if not reviews.empty:
@@ -98,9 +103,10 @@ def compute_merchant_metrics(session: Session, business_date: dt.date, window_st
         out["adjusted_rating"] = reviews[~reviews["suspected"]].groupby("merchant_id")["rating"].mean()
     listings = scores[scores["detector"] == "listings"]
     if not listings.empty:
+        listings = listings.assign(risky=listings["label"].notna())
         by_listing = listings.groupby("merchant_id")
         out["listings"] = by_listing.size()
-        out["risky_listing_share"] = by_listing["label"].apply(lambda s: s.notna().mean())
+        out["risky_listing_share"] = by_listing["risky"].mean()
     agents = scores[scores["detector"] == "agents"].set_index("merchant_id")
     out["pyramid_risk"] = agents["score"]
     out["pyramid_flagged"] = agents["label"].str.startswith("pyramid_").astype(float)

@@ -1,0 +1,125 @@
+"""trust_nightly: ingest → detectors (parallel) → merchant metrics → credit score → grades → quality gate → publish
+→ summary. This file only wires; every task calls an Airflow-free function in ``trust.pipeline``.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Param, chain, dag, task
+
+from trust.detect import DETECTOR_NAMES
+
+DOC_MD = """
+### trust_nightly
+Grades every merchant for one **business date** (default: the day before the run's logical date in
+Asia/Shanghai; override with the `business_date` param, `YYYY-MM-DD`).
+
+1. **ingest** landing files `landing/<entity>/<date>/*.csv|jsonl|parquet` into the warehouse; bad rows go to
+   `quarantine` with their reasons. A missing entity fails the run.
+2. **detect_*** score reviews, listings, complaints and reseller chains, in parallel, with reasons.
+3. **merchant_metrics → credit_scores → grades** over the evaluation window of the thresholds file.
+4. **quality_gate → publish**: grades become visible only if every check passed; otherwise they are held and
+   `publish_log` says why (an analyst can release them with `trust release`).
+5. **summary** writes `reports/<date>/summary.json`.
+
+Every stage replaces its own partition for the date, so a rerun gives the same result. Configuration comes from
+`TRUST_*` environment variables (see README).
+"""
+
+
+@dag(
+    dag_id="trust_nightly",
+    schedule="30 2 * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 2, "retry_delay": pendulum.duration(minutes=5)},
+    params={
+        "business_date": Param(None, type=["null", "string"], description="Business date to process, YYYY-MM-DD (optional)"),
+    },
+    tags=["trust", "nightly", "grades"],
+    doc_md=DOC_MD,
+)
+def trust_nightly():
+    @task
+    def resolve_business_date(params: dict | None = None, logical_date=None, dag_run=None) -> str:
+        from trust.dates import business_date_for_run
+        from trust.settings import Settings
+
+        settings = Settings.from_env()
+        date = business_date_for_run((params or {}).get("business_date"), logical_date,
+                                     getattr(dag_run, "run_after", None), settings.timezone)
+        return date.isoformat()
+
+    @task
+    def ingest(business_date: str) -> dict:
+        from trust.dates import parse_business_date
+        from trust.pipeline import run_ingest
+        from trust.settings import Settings
+
+        return run_ingest(Settings.from_env(), parse_business_date(business_date))
+
+    @task
+    def detect(business_date: str, name: str) -> dict:
+        from trust.dates import parse_business_date
+        from trust.pipeline import run_detector
+        from trust.settings import Settings
+
+        return run_detector(Settings.from_env(), parse_business_date(business_date), name)
+
+    @task
+    def merchant_metrics(business_date: str) -> dict:
+        from trust.dates import parse_business_date
+        from trust.pipeline import run_merchant_metrics
+        from trust.settings import Settings
+
+        return run_merchant_metrics(Settings.from_env(), parse_business_date(business_date))
+
+    @task
+    def credit_scores(business_date: str) -> dict:
+        from trust.dates import parse_business_date
+        from trust.pipeline import run_credit_scores
+        from trust.settings import Settings
+
+        return run_credit_scores(Settings.from_env(), parse_business_date(business_date))
+
+    @task
+    def grades(business_date: str) -> dict:
+        from trust.dates import parse_business_date
+        from trust.pipeline import run_grades
+        from trust.settings import Settings
+
+        return run_grades(Settings.from_env(), parse_business_date(business_date))
+
+    @task
+    def quality_gate(business_date: str) -> dict:
+        from trust.dates import parse_business_date
+        from trust.pipeline import run_quality_gate
+        from trust.settings import Settings
+
+        return run_quality_gate(Settings.from_env(), parse_business_date(business_date))
+
+    @task
+    def publish(business_date: str) -> dict:
+        from trust.dates import parse_business_date
+        from trust.pipeline import run_publish
+        from trust.settings import Settings
+
+        return run_publish(Settings.from_env(), parse_business_date(business_date))
+
+    @task
+    def summary(business_date: str) -> dict:
+        from trust.dates import parse_business_date
+        from trust.pipeline import summarise_run
+        from trust.settings import Settings
+
+        result = summarise_run(Settings.from_env(), parse_business_date(business_date))
+        return {"publish": result["publish"], "tiers": result["tiers"], "summary_path": result["summary_path"]}
+
+    date = resolve_business_date()
+    loaded = ingest(date)
+    detectors = [detect.override(task_id=f"detect_{name}")(date, name) for name in DETECTOR_NAMES]
+    chain(loaded, detectors, merchant_metrics(date), credit_scores(date), grades(date), quality_gate(date), publish(date), summary(date))
+
+
+trust_nightly()

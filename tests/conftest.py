@@ -1,0 +1,87 @@
+"""Shared fixtures: an isolated Airflow home, a small planted marketplace, SQLite and PostgreSQL warehouses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+# Airflow reads its configuration when first imported: point it at a private home before anything imports it.
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="trust-airflow-"))
+os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parents[1] / "dags")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+
+import datetime as dt  # noqa: E402
+
+import pytest  # noqa: E402
+
+from trust.db.engine import dispose_engines  # noqa: E402
+from trust.settings import Settings  # noqa: E402
+from trust.synth.generator import SynthConfig, generate_marketplace  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("TRUST_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+START = dt.date(2026, 10, 1)
+DAYS = 14
+
+
+@pytest.fixture(scope="session")
+def marketplace(tmp_path_factory) -> Path:
+    """A 160-merchant, 14-day marketplace with every kind of planted misconduct and a few broken rows."""
+    out = tmp_path_factory.mktemp("marketplace")
+    generate_marketplace(SynthConfig(merchants=160, days=DAYS, seed=11, out=out, start_date=START, dirty_rate=0.002))
+    return out
+
+
+@pytest.fixture(scope="session")
+def last_day() -> dt.date:
+    return START + dt.timedelta(days=DAYS - 1)
+
+
+def make_settings(data_dir: Path, landing: Path, db_url: str | None = None) -> Settings:
+    env = {"TRUST_DATA_DIR": str(data_dir), "TRUST_LANDING_DIR": str(landing)}
+    if db_url:
+        env["TRUST_DB_URL"] = db_url
+    return Settings.from_env(env)
+
+
+@pytest.fixture
+def settings(tmp_path, marketplace) -> Settings:
+    """Embedded SQLite warehouse in a fresh folder, reading the shared marketplace's landing files."""
+    yield make_settings(tmp_path / "var", marketplace / "landing")
+    dispose_engines()
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty PostgreSQL database on the local server, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"trust_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # the suite promises PostgreSQL coverage: say loudly why it is missing
+        if os.environ.get("TRUST_SKIP_POSTGRES") == "1":
+            pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
+        raise RuntimeError(f"PostgreSQL not reachable at {PG_ADMIN_URL} (set TRUST_SKIP_POSTGRES=1 to skip): {exc}") from exc
+    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    dispose_engines()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """Airflow's own metadata database (SQLite in the private home), migrated once."""
+    airflow = Path(sys.executable).parent / "airflow"
+    done = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True, env=os.environ.copy())
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return _AIRFLOW_HOME

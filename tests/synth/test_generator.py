@@ -1,0 +1,61 @@
+"""The synthetic marketplace: deterministic, complete, truth kept apart, misconduct planted."""
+
+import datetime as dt
+import hashlib
+
+import pandas as pd
+import pytest
+
+from trust.ingest.contracts import CONTRACTS, ENTITY_ORDER
+from trust.synth.generator import SynthConfig, generate_marketplace
+
+
+def digest(root):
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            h.update(str(path.relative_to(root)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def test_same_seed_gives_identical_files_and_another_seed_does_not(tmp_path):
+    make = lambda seed, name: generate_marketplace(SynthConfig(merchants=130, days=3, seed=seed, out=tmp_path / name))
+    make(5, "a"), make(5, "b"), make(6, "c")
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+    assert digest(tmp_path / "a") != digest(tmp_path / "c")
+
+
+def test_every_entity_has_a_file_every_day_with_its_contract_columns(marketplace):
+    for entity in ENTITY_ORDER:
+        days = sorted(p.name for p in (marketplace / "landing" / entity).iterdir())
+        assert len(days) == 14, entity
+        header = pd.read_csv(next((marketplace / "landing" / entity / days[0]).iterdir()), nrows=0).columns
+        assert list(header) == CONTRACTS[entity].columns
+
+
+def test_ground_truth_stays_out_of_the_landing_data(marketplace):
+    for path in (marketplace / "landing").rglob("*.csv"):
+        header = path.read_text(encoding="utf-8").splitlines()[0]
+        assert "profile" not in header and "is_fake" not in header and not any(c.startswith("_") for c in header.split(","))
+    assert {p.name for p in (marketplace / "truth").iterdir()} >= {"merchants.csv", "reviews.csv", "listings.csv"}
+
+
+def test_every_kind_of_misconduct_and_honest_shop_is_planted(marketplace):
+    profiles = set(pd.read_csv(marketplace / "truth" / "merchants.csv")["profile"])
+    assert profiles >= {"honest", "honest_new_small", "honest_sale_burst", "review_farm", "counterfeit", "false_ads",
+                        "complaint_heavy", "pyramid", "distributor"}
+    reviews = pd.read_csv(marketplace / "truth" / "reviews.csv")
+    assert 0.03 < reviews["is_fake"].mean() < 0.4
+
+
+def test_text_varies_and_includes_traditional_script(marketplace):
+    texts = pd.concat(pd.read_csv(p)["text"] for p in (marketplace / "landing" / "reviews").rglob("*.csv"))
+    genuine = texts.sample(2000, random_state=0)
+    assert genuine.nunique() > 1000  # not one template
+    assert texts.str.contains("質|說|優|買|這|貨|發|實|還").any()
+
+
+def test_bad_configuration_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="merchants=5"):
+        generate_marketplace(SynthConfig(merchants=5, days=2, out=tmp_path))

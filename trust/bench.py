@@ -1,0 +1,121 @@
+"""``trust bench``: generate a marketplace at a given scale and time each pipeline stage.
+
+Figures: wall seconds, rows per second and peak resident memory (RSS, sampled every 20 ms) per stage.
+The nightly run is the stages after backfill: ingest of the last day, detectors, metrics, score, grades,
+quality gate, publish and summary, over an evaluation window that holds every generated review.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import psutil
+from rich.console import Console
+from rich.table import Table
+
+REVIEWS_PER_MERCHANT_DAY = 4.3  # measured on the generator's defaults; used only to size the marketplace
+
+
+class _PeakMemory:
+    def __init__(self, interval: float = 0.02):
+        self.process = psutil.Process()
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.process.memory_info().rss)
+            time.sleep(self.interval)
+
+    def __enter__(self):
+        self.peak = self.process.memory_info().rss
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.process.memory_info().rss)
+
+
+@contextmanager
+def _stage(results: list[dict], name: str, rows_of=None):
+    box: dict = {}
+    started = time.perf_counter()
+    with _PeakMemory() as memory:
+        yield box
+    seconds = time.perf_counter() - started
+    rows = box.get("rows", 0)
+    results.append({"stage": name, "rows": rows, "seconds": round(seconds, 2),
+                    "rows_per_second": round(rows / seconds) if seconds and rows else None,
+                    "peak_rss_mb": round(memory.peak / 2**20)})
+
+
+def run_bench(console: Console, reviews: int, days: int, workdir: Path, db_url: str | None = None) -> list[dict]:
+    from trust import pipeline
+    from trust.detect import DETECTOR_NAMES
+    from trust.settings import Settings
+    from trust.synth.generator import SynthConfig, generate_marketplace
+
+    merchants = max(130, round(reviews / (REVIEWS_PER_MERCHANT_DAY * days)))
+    workdir = workdir.resolve()
+    shutil.rmtree(workdir, ignore_errors=True)
+    env = {"TRUST_DATA_DIR": str(workdir / "var"), "TRUST_LANDING_DIR": str(workdir / "market" / "landing")}
+    if db_url:
+        env["TRUST_DB_URL"] = db_url
+    settings = Settings.from_env(env)
+    results: list[dict] = []
+    console.print(f"bench: ~{reviews:,} reviews → {merchants:,} merchants × {days} days, warehouse {settings.db_url}")
+
+    with _stage(results, "synth (generate landing files)") as box:
+        summary = generate_marketplace(SynthConfig(merchants=merchants, days=days, seed=1, out=workdir / "market"))
+        box["rows"] = sum(summary.rows.values())
+    console.print("generated: " + ", ".join(f"{k} {v:,}" for k, v in summary.rows.items()))
+
+    dates = [summary.first_date + dt.timedelta(days=i) for i in range(days)]
+    with _stage(results, f"backfill ingest ({days - 1} days)") as box:
+        for day in dates[:-1]:
+            out = pipeline.run_ingest(settings, day)
+            box["rows"] = box.get("rows", 0) + sum(v["rows_in"] for v in out["entities"].values())
+    last = dates[-1]
+    nightly_start = len(results)
+    with _stage(results, "nightly: ingest (last day)") as box:
+        out = pipeline.run_ingest(settings, last)
+        box["rows"] = sum(v["rows_in"] for v in out["entities"].values())
+    for name in DETECTOR_NAMES:
+        with _stage(results, f"nightly: detect_{name}") as box:
+            box["rows"] = pipeline.run_detector(settings, last, name)["scored"]
+    with _stage(results, "nightly: merchant_metrics") as box:
+        box["rows"] = pipeline.run_merchant_metrics(settings, last)["merchants"]
+    with _stage(results, "nightly: credit_scores") as box:
+        box["rows"] = pipeline.run_credit_scores(settings, last)["merchants"]
+    with _stage(results, "nightly: grades") as box:
+        box["rows"] = pipeline.run_grades(settings, last)["graded"]
+    with _stage(results, "nightly: quality_gate + publish + summary") as box:
+        pipeline.run_quality_gate(settings, last)
+        pipeline.run_publish(settings, last)
+        box["rows"] = sum(pipeline.summarise_run(settings, last)["tiers"].values())
+
+    nightly = results[nightly_start:]
+    total = {"stage": "nightly run, total (sequential)", "rows": None, "seconds": round(sum(r["seconds"] for r in nightly), 2),
+             "rows_per_second": None, "peak_rss_mb": max(r["peak_rss_mb"] for r in nightly)}
+    results.append(total)
+    table = Table(title=f"trust bench: {summary.rows.get('reviews', 0):,} reviews, {merchants:,} merchants, {days} days")
+    for column in ("stage", "rows", "seconds", "rows/s", "peak RSS MB"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for r in results:
+        table.add_row(r["stage"], f"{r['rows']:,}" if r["rows"] else "", f"{r['seconds']:.1f}",
+                      f"{r['rows_per_second']:,}" if r["rows_per_second"] else "", str(r["peak_rss_mb"]))
+    console.print(table)
+    (workdir / "bench.json").write_text(json.dumps({"reviews": summary.rows.get("reviews"), "merchants": merchants, "days": days,
+                                                     "db_url": settings.db_url, "stages": results}, indent=2))
+    console.print(f"figures also in {workdir / 'bench.json'}")
+    return results

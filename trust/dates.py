@@ -1,0 +1,28 @@
+"""Which business date a run processes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+
+def parse_business_date(value: str) -> dt.date:
+    """``YYYY-MM-DD`` → date, with an error that names the value."""
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"business date {value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def business_date_for_run(override: str | None, logical_date: dt.datetime | None, run_after: dt.datetime | None,
+                          timezone: str) -> dt.date:
+    """The explicit override if given; otherwise the day before the run's logical date in ``timezone``
+    (a nightly run at 02:30 processes the day that just ended)."""
+    if override:
+        return parse_business_date(override)
+    moment = logical_date or run_after
+    if moment is None:
+        raise ValueError("the run has neither a logical date nor a run_after time; pass params.business_date")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(ZoneInfo(timezone)).date() - dt.timedelta(days=1)
