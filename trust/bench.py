@@ -19,7 +19,7 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-REVIEWS_PER_MERCHANT_DAY = 4.3  # measured on the generator's defaults; used only to size the marketplace
+REVIEWS_PER_MERCHANT_DAY = 3.9  # measured on the generator's defaults; used only to size the marketplace
 
 
 class _PeakMemory:

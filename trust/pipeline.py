@@ -68,7 +68,7 @@ def run_detector(settings: Settings, business_date: dt.date, name: str) -> dict:
         scores = module.run(session, business_date, window.start, window.end)
         scores = scores.assign(business_date=business_date, detector=name, model_version=module.VERSION)
         written = replace_partition(session, DetectorScore, business_date, frame_to_records(scores), detector=name)
-    flagged = int(scores["label"].notna().sum()) if name != "complaints" else int((scores["score"] >= 1.0).sum())
+    flagged = int(scores["label"].notna().sum())
     log.info("detector %s on %s: %d scored, %d flagged", name, business_date, written, flagged)
     return {"detector": name, "scored": written, "flagged": flagged, "model_version": module.VERSION}
 
@@ -222,9 +222,9 @@ def summarise_run(settings: Settings, business_date: dt.date, worst: int = 10) -
         decision = session.execute(select(PublishLog).where(PublishLog.business_date == business_date)
                                    .order_by(PublishLog.id.desc()).limit(1)).scalar_one_or_none()
         ingest = read_table(session, IngestLog, IngestLog.business_date == business_date)
-        flagged = read_frame(session, select(DetectorScore.detector, func.count().label("n"))
-                             .where(DetectorScore.business_date == business_date, DetectorScore.label.is_not(None))
-                             .group_by(DetectorScore.detector))
+        labelled = read_frame(session, select(DetectorScore.detector, DetectorScore.label, func.count().label("n"))
+                              .where(DetectorScore.business_date == business_date, DetectorScore.label.is_not(None))
+                              .group_by(DetectorScore.detector, DetectorScore.label))
     graded = grades[grades["tier"] != "N"].sort_values(["score", "merchant_id"]) if not grades.empty else grades
     worst_rows = []
     for row in graded.head(worst).itertuples():
@@ -238,7 +238,8 @@ def summarise_run(settings: Settings, business_date: dt.date, worst: int = 10) -
         "ingest": {row.entity: {"rows_in": int(row.rows_in), "loaded": int(row.rows_loaded), "quarantined": int(row.rows_quarantined)}
                    for row in ingest.groupby("entity")[["rows_in", "rows_loaded", "rows_quarantined"]].sum().reset_index().itertuples()}
         if not ingest.empty else {},
-        "flagged": {row.detector: int(row.n) for row in flagged.itertuples()},
+        "flagged": {detector: int(part["n"].sum()) for detector, part in labelled.groupby("detector") if detector != "complaints"},
+        "complaints_by_category": {row.label: int(row.n) for row in labelled[labelled["detector"] == "complaints"].itertuples()},
         "worst_merchants": worst_rows,
         "warehouse": settings.db_url,
     }

@@ -124,9 +124,17 @@ def replace_partition(
 
 
 def read_frame(session: Session, statement) -> pd.DataFrame:
-    """Run a SELECT in the caller's session and return a DataFrame."""
-    result = session.execute(statement)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    """Run a SELECT in the caller's session (and transaction) and return a DataFrame.
+
+    Executes at the Core level and hands pandas columns, not Row objects: building a frame from Rows is
+    about twice as slow at a million rows.
+    """
+    result = session.connection().execute(statement)
+    columns = list(result.keys())
+    rows = result.fetchall()
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(dict(zip(columns, map(list, zip(*rows)))), columns=columns)
 
 
 def read_table(session: Session, table: type[Base], *conditions) -> pd.DataFrame:

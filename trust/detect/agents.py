@@ -95,5 +95,5 @@ def run(session: Session, business_date: dt.date, window_start: dt.date, window_
     return pd.DataFrame({
         "entity_id": merged["merchant_id"].to_numpy(), "entity_type": ENTITY, "merchant_id": merged["merchant_id"].to_numpy(),
         "score": np.round(merged["risk"].to_numpy(), 6),
-        "label": np.where(merged["meets_legal_test"], "pyramid_" + role, "chain_" + role), "reasons": reasons,
+        "label": np.where(merged["meets_legal_test"], np.char.add("pyramid_", role.astype(str)), None), "reasons": reasons,
     }).sort_values("entity_id", ignore_index=True)

@@ -239,9 +239,8 @@ def _merchants(rng: np.random.Generator, config: SynthConfig) -> pd.DataFrame:
     category[counterfeit] = _choice(rng, {"箱包": 0.3, "手表": 0.2, "美妆护肤": 0.2, "女装": 0.15, "数码": 0.15}, int(counterfeit.sum()))
     network_like = np.isin(profiles, ["pyramid", "distributor"])
     category[network_like] = _choice(rng, {"美妆护肤": 0.5, "保健品": 0.3, "母婴": 0.2}, int(network_like.sum()))
+    # New small shops open during the period; everyone else was established 2 months to 3 years before it.
     registered_day = np.where(profiles == "honest_new_small", rng.integers(0, max(1, config.days), n), -rng.integers(60, 1200, n))
-    registered_day = np.where(profiles == "honest_new_small", registered_day, registered_day.clip(max=0))
-    registered_day[profiles == "honest_new_small"] = np.maximum(0, registered_day[profiles == "honest_new_small"])
     base_rate = np.array([SHOP_TYPE_RATE[s] for s in shop_type]) * rng.lognormal(0, 0.5, n) * config.order_rate_scale
     base_rate[profiles == "honest_new_small"] = rng.uniform(0.1, 0.6, int((profiles == "honest_new_small").sum()))
     base_rate[profiles == "pyramid"] *= 0.3
@@ -366,9 +365,11 @@ def _networks(rng: np.random.Generator, m: pd.DataFrame, config: SynthConfig) ->
                 else:
                     candidates = [x for x in group if levels.get(x) == level - 1]
                     recruiter = candidates[rng.integers(len(candidates))]
-                m.loc[member, "network_role"] = "upline" if level < 3 and kind == "pyramid" and level == 1 else ("downline" if kind == "pyramid" else "distributor")
+                if kind == "pyramid":
+                    m.loc[member, "network_role"] = "upline" if level == 1 else "downline"
+                else:
+                    m.loc[member, "network_role"] = "distributor"
                 joined_day = int(rng.integers(-90, config.days)) if kind == "pyramid" else int(rng.integers(-400, 0))
-                joined_day = max(joined_day, -(10 ** 6))
                 seconds = int(rng.integers(9 * 3600, 22 * 3600))
                 joined_at = (pd.Timestamp(config.start_date) + pd.Timedelta(days=joined_day, seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
                 rows.append((f"A{link:08d}", m.at[recruiter, "merchant_id"], m.at[member, "merchant_id"], fee_levels[level],
