@@ -52,74 +52,18 @@ def trust_nightly():
         return date.isoformat()
 
     @task
-    def ingest(business_date: str) -> dict:
-        from trust.dates import parse_business_date
-        from trust.pipeline import run_ingest
-        from trust.settings import Settings
+    def stage(name: str, business_date: str, detector: str | None = None) -> dict:
+        """Run one pipeline stage for the business date; returns its small dict of facts."""
+        from trust.pipeline import run_stage
 
-        return run_ingest(Settings.from_env(), parse_business_date(business_date))
-
-    @task
-    def detect(business_date: str, name: str) -> dict:
-        from trust.dates import parse_business_date
-        from trust.pipeline import run_detector
-        from trust.settings import Settings
-
-        return run_detector(Settings.from_env(), parse_business_date(business_date), name)
-
-    @task
-    def merchant_metrics(business_date: str) -> dict:
-        from trust.dates import parse_business_date
-        from trust.pipeline import run_merchant_metrics
-        from trust.settings import Settings
-
-        return run_merchant_metrics(Settings.from_env(), parse_business_date(business_date))
-
-    @task
-    def credit_scores(business_date: str) -> dict:
-        from trust.dates import parse_business_date
-        from trust.pipeline import run_credit_scores
-        from trust.settings import Settings
-
-        return run_credit_scores(Settings.from_env(), parse_business_date(business_date))
-
-    @task
-    def grades(business_date: str) -> dict:
-        from trust.dates import parse_business_date
-        from trust.pipeline import run_grades
-        from trust.settings import Settings
-
-        return run_grades(Settings.from_env(), parse_business_date(business_date))
-
-    @task
-    def quality_gate(business_date: str) -> dict:
-        from trust.dates import parse_business_date
-        from trust.pipeline import run_quality_gate
-        from trust.settings import Settings
-
-        return run_quality_gate(Settings.from_env(), parse_business_date(business_date))
-
-    @task
-    def publish(business_date: str) -> dict:
-        from trust.dates import parse_business_date
-        from trust.pipeline import run_publish
-        from trust.settings import Settings
-
-        return run_publish(Settings.from_env(), parse_business_date(business_date))
-
-    @task
-    def summary(business_date: str) -> dict:
-        from trust.dates import parse_business_date
-        from trust.pipeline import summarise_run
-        from trust.settings import Settings
-
-        result = summarise_run(Settings.from_env(), parse_business_date(business_date))
-        return {"publish": result["publish"], "tiers": result["tiers"], "summary_path": result["summary_path"]}
+        return run_stage(name, business_date, *([detector] if detector else []))
 
     date = resolve_business_date()
-    loaded = ingest(date)
-    detectors = [detect.override(task_id=f"detect_{name}")(date, name) for name in DETECTOR_NAMES]
-    chain(loaded, detectors, merchant_metrics(date), credit_scores(date), grades(date), quality_gate(date), publish(date), summary(date))
+    loaded = stage.override(task_id="ingest")("ingest", date)
+    detectors = [stage.override(task_id=f"detect_{name}")("detect", date, name) for name in DETECTOR_NAMES]
+    downstream = [stage.override(task_id=name)(name, date)
+                  for name in ("merchant_metrics", "credit_scores", "grades", "quality_gate", "publish", "summary")]
+    chain(loaded, detectors, *downstream)
 
 
 trust_nightly()

@@ -125,3 +125,16 @@ def test_the_same_pipeline_runs_on_postgresql(tmp_path, marketplace, last_day, p
     second = snapshot(settings, last_day)
     for name in first:
         pd.testing.assert_frame_equal(first[name], second[name], obj=name)
+
+
+def test_the_orchestrator_entry_point_names_unknown_stages_and_bad_dates():
+    with pytest.raises(ValueError, match="unknown stage 'score'; known: ingest, detect"):
+        pipeline.run_stage("score", "2026-10-01")
+    with pytest.raises(ValueError, match="'20261001' is not a date"):
+        pipeline.run_stage("grades", "20261001")
+
+
+def test_summary_separates_flags_from_complaint_categories(graded):
+    _, summary = graded
+    assert set(summary["flagged"]) <= {"reviews", "listings", "agents"} and summary["flagged"]["reviews"] > 0
+    assert "counterfeit" in summary["complaints_by_category"]

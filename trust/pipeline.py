@@ -273,3 +273,30 @@ def run_all(settings: Settings, business_date: dt.date, ingest: bool = True) -> 
     run_quality_gate(settings, business_date)
     run_publish(settings, business_date)
     return summarise_run(settings, business_date)
+
+
+def _summary_facts(settings: Settings, business_date: dt.date) -> dict:
+    summary = summarise_run(settings, business_date)
+    return {"publish": summary["publish"], "tiers": summary["tiers"], "summary_path": summary["summary_path"]}
+
+
+STAGES = {
+    "ingest": run_ingest,
+    "detect": run_detector,
+    "merchant_metrics": run_merchant_metrics,
+    "credit_scores": run_credit_scores,
+    "grades": run_grades,
+    "quality_gate": run_quality_gate,
+    "publish": run_publish,
+    "summary": _summary_facts,
+}
+
+
+def run_stage(stage: str, business_date: str, *args) -> dict:
+    """Entry point for orchestrators: settings from the environment, the date as ``YYYY-MM-DD`` text.
+    Returns the stage's small dict of facts (safe for XCom)."""
+    from trust.dates import parse_business_date
+
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}; known: {', '.join(STAGES)}")
+    return STAGES[stage](Settings.from_env(), parse_business_date(business_date), *args)
