@@ -127,11 +127,12 @@ def test_the_same_pipeline_runs_on_postgresql(tmp_path, marketplace, last_day, p
         pd.testing.assert_frame_equal(first[name], second[name], obj=name)
 
 
-def test_the_orchestrator_entry_point_names_unknown_stages_and_bad_dates():
+def test_the_orchestrator_entry_point_names_unknown_stages_and_bad_dates(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRUST_DATA_DIR", str(tmp_path))
     with pytest.raises(ValueError, match="unknown stage 'score'; known: ingest, detect"):
         pipeline.run_stage("score", "2026-10-01")
-    with pytest.raises(ValueError, match="'20261001' is not a date"):
-        pipeline.run_stage("grades", "20261001")
+    with pytest.raises(ValueError, match="'2026/10/01' is not a date"):
+        pipeline.run_stage("grades", "2026/10/01")
 
 
 def test_summary_separates_flags_from_complaint_categories(graded):

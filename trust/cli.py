@@ -180,7 +180,7 @@ def print_summary(summary: dict) -> None:
         tiers.add_row(tier, str(count))
     console.print(tiers)
     if summary.get("ingest"):
-        ingest_table = Table(title="Ingest")
+        ingest_table = Table(title=f"Ingest of {summary['business_date']}")
         for column in ("entity", "rows in", "loaded", "quarantined"):
             ingest_table.add_column(column, justify="right" if column != "entity" else "left")
         for entity, counts in summary["ingest"].items():

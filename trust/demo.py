@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -61,8 +62,14 @@ def run_demo(console: Console, merchants: int = 300, days: int = 30, seed: int =
     console.print("    " + ", ".join(f"{k} {v:,}" for k, v in summary.rows.items()))
 
     history = [summary.first_date + dt.timedelta(days=i) for i in range(days - 1)]
-    for day in track(history, description="[bold]2/3[/bold] backfilling history (ingest)", console=console):
-        run_ingest(settings, day)
+    loader_log = logging.getLogger("trust.ingest.loader")
+    level = loader_log.level
+    loader_log.setLevel(logging.ERROR)  # each quarantined row is logged; the demo shows a sample table instead
+    try:
+        for day in track(history, description="[bold]2/3[/bold] backfilling history (ingest)", console=console):
+            run_ingest(settings, day)
+    finally:
+        loader_log.setLevel(level)
 
     last = summary.last_date
     console.print(f"[bold]3/3[/bold] running trust_nightly for {last} through Airflow (airflow dags test)")
@@ -71,9 +78,28 @@ def run_demo(console: Console, merchants: int = 300, days: int = 30, seed: int =
 
     result = summarise_run(settings, last)
     print_summary(result)
+    _print_quarantine_sample(console, settings)
     _print_truth(console, settings, root / "truth" / "merchants.csv", last)
     console.print(f"landing files: {settings.landing_dir}\nAirflow log:   {log_path}\n"
                   f"finished in {time.perf_counter() - started:.0f} s")
+
+
+def _print_quarantine_sample(console: Console, settings: Settings, rows: int = 6) -> None:
+    from sqlalchemy import func, select
+
+    from trust.db.engine import session_scope
+    from trust.db.tables import QuarantineRow
+
+    with session_scope(settings.db_url) as session:
+        total = session.execute(select(func.count()).select_from(QuarantineRow)).scalar_one()
+        sample = session.execute(select(QuarantineRow).order_by(QuarantineRow.business_date, QuarantineRow.entity,
+                                                                QuarantineRow.row_number).limit(rows)).scalars().all()
+    table = Table(title=f"Quarantine: {total} rows held back with their reasons (first {len(sample)})")
+    for column in ("file", "row", "column", "value", "reason"):
+        table.add_column(column)
+    for q in sample:
+        table.add_row(q.source_file, str(q.row_number), q.column_name or "", str(q.value or "")[:30], q.reason)
+    console.print(table)
 
 
 def _print_truth(console: Console, settings: Settings, truth_path: Path, business_date: dt.date) -> None:

@@ -299,4 +299,5 @@ def run_stage(stage: str, business_date: str, *args) -> dict:
 
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; known: {', '.join(STAGES)}")
-    return STAGES[stage](Settings.from_env(), parse_business_date(business_date), *args)
+    date = parse_business_date(business_date)
+    return STAGES[stage](Settings.from_env(), date, *args)

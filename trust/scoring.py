@@ -23,7 +23,8 @@ def score_merchants(metrics: pd.DataFrame, thresholds: Thresholds) -> tuple[pd.S
         deduction = (entry.weight * (value - entry.free).clip(lower=0.0)).clip(upper=entry.cap)
         total -= deduction
         explanation = [
-            f"{METRIC_DESCRIPTIONS[entry.metric]}: {_fmt(v)} (free up to {_fmt(entry.free)}) → −{d:.0f} points"
+            f"{METRIC_DESCRIPTIONS[entry.metric]}: {_fmt(v, entry.metric)} (free up to {_fmt(entry.free, entry.metric)})"
+            f" → −{d:.0f} points"
             for v, d in zip(value, deduction)
         ]
         points_rows.append(pd.DataFrame({"merchant_id": metrics.index, "metric": entry.metric, "value": value.to_numpy(),
@@ -33,8 +34,11 @@ def score_merchants(metrics: pd.DataFrame, thresholds: Thresholds) -> tuple[pd.S
     return total.clip(lower=0.0).round(1), points
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.1%}" if 0 < abs(value) < 1 else f"{value:g}"
+def _fmt(value: float, metric: str = "") -> str:
+    """Shares and rates as percentages, counts and scores as plain numbers."""
+    if metric.endswith(("_rate", "_share")):
+        return f"{value:.1%}"
+    return f"{value:.2f}" if 0 < abs(value) < 1 else f"{value:g}"
 
 
 def grade_merchants(metrics: pd.DataFrame, scores: pd.Series, points: pd.DataFrame, thresholds: Thresholds,
@@ -49,8 +53,13 @@ def grade_merchants(metrics: pd.DataFrame, scores: pd.Series, points: pd.DataFra
         score = float(scores[merchant_id])
         decided: list[dict] = []
         tier = next(t for t in TIER_ORDER if score >= thresholds.tier_cutoffs[t])
+        position = TIER_ORDER.index(tier)
+        text = f"credit score {score:.0f} ≥ {thresholds.tier_cutoffs[tier]:.0f} → tier {tier}"
+        if position > 0:
+            better = TIER_ORDER[position - 1]
+            text += f" (tier {better} needs {thresholds.tier_cutoffs[better]:.0f})"
         decided.append({"metric": "credit_score", "value": score, "threshold": thresholds.tier_cutoffs[tier], "effect": f"tier {tier}",
-                        "text": f"credit score {score:.0f} ≥ {thresholds.tier_cutoffs[tier]:.0f} for tier {tier}"})
+                        "text": text})
         for _, p in worst_by_merchant.get(merchant_id, pd.DataFrame()).iterrows():
             decided.append({"metric": p["metric"], "value": float(p["value"]), "threshold": None, "effect": f"{p['points']:.0f} points",
                             "text": p["explanation"]})
@@ -63,7 +72,7 @@ def grade_merchants(metrics: pd.DataFrame, scores: pd.Series, points: pd.DataFra
                 if TIER_ORDER.index(gate.cap) > TIER_ORDER.index(tier):
                     tier = gate.cap
                 decided.append({"metric": gate.metric, "value": value, "threshold": gate.at_least, "effect": f"capped at {gate.cap}",
-                                "text": f"hard gate: {gate.text} ({_fmt(value)} ≥ {_fmt(gate.at_least)}"
+                                "text": f"hard gate: {gate.text} ({_fmt(value, gate.metric)} ≥ {_fmt(gate.at_least, gate.metric)}"
                                         + (f", {count:g} ≥ {gate.min_count:g} {gate.count_metric}" if count is not None else "") + ")"})
         orders = float(metric_row["orders"])
         if orders < thresholds.min_orders and not gated:
