@@ -139,3 +139,19 @@ def test_summary_separates_flags_from_complaint_categories(graded):
     _, summary = graded
     assert set(summary["flagged"]) <= {"reviews", "listings", "agents"} and summary["flagged"]["reviews"] > 0
     assert "counterfeit" in summary["complaints_by_category"]
+
+
+def test_reseller_chains_are_written_with_evidence_for_the_analysts(graded, marketplace, last_day):
+    from trust.db.tables import ResellerNetwork
+
+    settings, _ = graded
+    with session_scope(settings.db_url) as session:
+        networks = read_table(session, ResellerNetwork, ResellerNetwork.business_date == last_day).set_index("root_id")
+        members = read_table(session, DetectorScore, DetectorScore.business_date == last_day, DetectorScore.detector == "agents")
+    truth = pd.read_csv(marketplace / "truth" / "networks.csv")
+    roots = truth[truth["level"] == 1].drop_duplicates("network_id").set_index("recruiter_id")["network_kind"]
+    assert set(networks.index) == set(roots.index)
+    for root, kind in roots.items():
+        assert bool(networks.loc[root, "meets_legal_test"]) == (kind == "pyramid" and networks.loc[root, "participants"] >= 30)
+    flagged = members[members["label"].fillna("").str.startswith("pyramid_")]
+    assert not flagged.empty and flagged["reasons"].str.contains("meets the pyramid-selling test").all()

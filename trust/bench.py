@@ -119,3 +119,60 @@ def run_bench(console: Console, reviews: int, days: int, workdir: Path, db_url: 
                                                      "db_url": settings.db_url, "stages": results}, indent=2))
     console.print(f"figures also in {workdir / 'bench.json'}")
     return results
+
+
+def random_reseller_forest(links: int, seed: int = 0, roots_share: float = 0.005):
+    """``links`` recruitment links forming a random forest: each agent joins under a uniformly chosen earlier
+    agent (so depth grows like log n), with entry fees on half the chains."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    roots = max(1, int(links * roots_share))
+    nodes = roots + links
+    child = np.arange(roots, nodes)
+    parent = (rng.random(links) * child).astype(np.int64)
+    ids = np.char.add("A", np.arange(nodes).astype(str)).astype(object)
+    return pd.DataFrame({
+        "link_id": np.char.add("K", np.arange(links).astype(str)).astype(object), "recruiter_id": ids[parent],
+        "recruit_id": ids[child], "entry_fee": np.where(rng.random(links) < 0.5, 1980.0, 0.0),
+        "joined_at": pd.Timestamp("2026-10-01") - pd.to_timedelta(rng.integers(0, 400, links), unit="D"),
+        "_row": np.arange(1, links + 1),
+    })
+
+
+def run_agents_bench(console: Console, links: int, workdir: Path) -> list[dict]:
+    """Time the ingest graph checks and the network analysis on a random forest of ``links`` links."""
+    import pandas as pd
+
+    from trust.db.engine import dispose_engines, session_scope
+    from trust.db.migrate import upgrade_database
+    from trust.detect.agents import analyse_networks
+    from trust.ingest.link_checks import check_agent_links
+
+    workdir = workdir.resolve()
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    db_url = f"sqlite:///{workdir / 'warehouse.db'}"
+    upgrade_database(db_url)
+    results: list[dict] = []
+    with _stage(results, "generate random forest") as box:
+        forest_links = random_reseller_forest(links)
+        box["rows"] = len(forest_links)
+    with _stage(results, "ingest graph checks (self, repeat, second recruiter, cycle)") as box:
+        with session_scope(db_url) as session:
+            problems = check_agent_links(session, forest_links)
+        box["rows"] = len(forest_links)
+    with _stage(results, "analyse networks (forest, subtrees, chain figures)") as box:
+        members, chains = analyse_networks(forest_links, pd.DataFrame(columns=["merchant_id", "buyer_id", "amount"]),
+                                           dt.date(2026, 10, 1))
+        box["rows"] = len(forest_links)
+    dispose_engines()
+    table = Table(title=f"trust bench-agents: {links:,} links, {len(chains):,} chains, deepest {int(members['level'].max())} levels, "
+                        f"{len(problems)} problems")
+    for column in ("stage", "links", "seconds", "links/s", "peak RSS MB"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for r in results:
+        table.add_row(r["stage"], f"{r['rows']:,}", f"{r['seconds']:.1f}", f"{r['rows_per_second']:,}", str(r["peak_rss_mb"]))
+    console.print(table)
+    return results

@@ -15,7 +15,9 @@ from rich.table import Table
 app = typer.Typer(help="trust: a trust and quality-control moderation pipeline for social e-commerce.", no_args_is_help=True)
 db_app = typer.Typer(help="Warehouse schema.", no_args_is_help=True)
 override_app = typer.Typer(help="Analyst grade overrides.", no_args_is_help=True)
+eval_app = typer.Typer(help="Evaluate detectors; each prints one JSON line.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(eval_app, name="eval")
 app.add_typer(override_app, name="override")
 console = Console()
 
@@ -163,6 +165,33 @@ def bench(
     from trust.bench import run_bench
 
     run_bench(console, reviews=reviews, days=days, workdir=workdir, db_url=db_url)
+
+
+@app.command("bench-agents")
+def bench_agents(
+    links: Annotated[int, typer.Option(help="Recruitment links in the random forest")] = 1_000_000,
+    workdir: Annotated[Path, typer.Option(help="Scratch folder (deleted first)")] = Path("var/bench-agents"),
+) -> None:
+    """Time the reseller-network code on a random forest: links/s and peak memory."""
+    from trust.bench import run_agents_bench
+
+    run_agents_bench(console, links=links, workdir=workdir)
+
+
+@eval_app.command("pyramids")
+def eval_pyramids(
+    merchants: Annotated[int, typer.Option(help="Merchants in the generated marketplace")] = 3000,
+    days: Annotated[int, typer.Option(help="Days")] = 30,
+    seed: Annotated[int, typer.Option(help="Held-out seed (tests use others)")] = 101,
+    workdir: Annotated[Path, typer.Option(help="Scratch folder for the generated files")] = Path("var/eval-pyramids"),
+) -> None:
+    """Planted pyramids vs legitimate distribution chains: precision and recall, chain and member level."""
+    import shutil
+
+    from trust.evaluate import evaluate_pyramids, print_json
+
+    shutil.rmtree(workdir, ignore_errors=True)
+    print_json(evaluate_pyramids(workdir, merchants=merchants, days=days, seed=seed))
 
 
 def print_summary(summary: dict) -> None:

@@ -109,7 +109,7 @@ def compute_merchant_metrics(session: Session, business_date: dt.date, window_st
         out["risky_listing_share"] = by_listing["risky"].mean()
     agents = scores[scores["detector"] == "agents"].set_index("merchant_id")
     out["pyramid_risk"] = agents["score"]
-    out["pyramid_flagged"] = agents["label"].notna().astype(float)
+    out["pyramid_flagged"] = agents["label"].str.startswith("pyramid_").fillna(False).astype(float)
 
     end = pd.Timestamp(window_end) + pd.Timedelta(days=1)
     out["tenure_days"] = ((end - pd.to_datetime(merchants["registered_at"])).dt.days).clip(lower=0)

@@ -65,9 +65,12 @@ def run_detector(settings: Settings, business_date: dt.date, name: str) -> dict:
     module = DETECTORS[name]
     window = evaluation_window(business_date, load_thresholds(settings.thresholds_path))
     with session_scope(settings.db_url) as session:
-        scores = module.run(session, business_date, window.start, window.end)
+        result = module.run(session, business_date, window.start, window.end)
+        scores, extra_tables = result if isinstance(result, tuple) else (result, {})
         scores = scores.assign(business_date=business_date, detector=name, model_version=module.VERSION)
         written = replace_partition(session, DetectorScore, business_date, frame_to_records(scores), detector=name)
+        for table, frame in extra_tables.items():
+            replace_partition(session, table, business_date, frame_to_records(frame))
     flagged = int(scores["label"].notna().sum())
     log.info("detector %s on %s: %d scored, %d flagged", name, business_date, written, flagged)
     return {"detector": name, "scored": written, "flagged": flagged, "model_version": module.VERSION}

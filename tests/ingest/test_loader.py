@@ -193,3 +193,15 @@ def test_generated_marketplace_accounts_for_every_row(settings, marketplace):
     for file in result.files:
         assert file.rows_in == file.rows_loaded + file.rows_quarantined
     assert sum(f.rows_quarantined for f in result.files) > 0  # the generator planted broken rows
+
+
+def test_recruitment_links_that_would_break_the_forest_are_quarantined(local_settings, landing):
+    write(landing, "agent_links", HEADERS["agent_links"] + "K1,M1,M2,3980,2026-11-20T09:00:00\n"
+          + "K2,M2,M2,3980,2026-11-20T09:00:00\nK3,M2,M1,980,2026-11-20T09:00:00\nK4,M1,M2,3980,2026-11-20T09:00:00\n")
+    result = ingest_partition(local_settings, DAY)
+    links = [f for f in result.files if f.entity == "agent_links"][0]
+    assert (links.rows_in, links.rows_loaded, links.rows_quarantined) == (4, 1, 3)
+    reasons = list(quarantine(local_settings, "agent_links")["reason"])
+    assert reasons == ["recruit_id: an agent cannot recruit itself",
+                       "recruit_id: would close a recruitment cycle: M1 is already above M2",
+                       "recruit_id: agent M2 is recruited again (first at row 1)"]

@@ -173,6 +173,26 @@ class DetectorScore(Base):
     model_version: Mapped[str] = mapped_column(String(64))
 
 
+class ResellerNetwork(Base):
+    """One reseller chain (by its root) per business date: the figures of the pyramid-selling test and the evidence."""
+
+    __tablename__ = "reseller_networks"
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    root_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    participants: Mapped[int] = mapped_column(Integer)
+    levels: Mapped[int] = mapped_column(Integer)
+    max_fan_out: Mapped[int] = mapped_column(Integer)
+    joined_last_30_days: Mapped[int] = mapped_column(Integer)
+    entry_fees: Mapped[float] = mapped_column(Float)
+    paying_share: Mapped[float] = mapped_column(Float)
+    recruitment_income_share: Mapped[float] = mapped_column(Float)
+    stuffing_share: Mapped[float] = mapped_column(Float)
+    risk: Mapped[float] = mapped_column(Float)
+    meets_legal_test: Mapped[bool] = mapped_column(Boolean)
+    evidence: Mapped[str] = mapped_column(Text)  # JSON list of {"code", "text"}
+    model_version: Mapped[str] = mapped_column(String(64))
+
+
 class MerchantMetric(Base):
     """A named metric for one merchant over the evaluation window ending on ``business_date``."""
 

@@ -1,7 +1,8 @@
 """Detectors: each turns warehouse rows into scores with reason codes in words.
 
 A detector module exposes ``NAME``, ``VERSION`` and ``run(session, business_date, window_start, window_end)``
-returning the columns of ``trust.detect.base.RESULT_COLUMNS``; ``trust.detect.registry.DETECTORS`` maps names to
+returning the columns of ``trust.detect.base.RESULT_COLUMNS`` (or that frame and a dict of further output tables,
+``{TableClass: frame}``, each replaced for the business date); ``trust.detect.registry.DETECTORS`` maps names to
 modules. ``DETECTOR_NAMES`` is kept here, free of heavy imports, so the DAG file can read it at parse time.
 """
 

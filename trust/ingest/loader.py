@@ -21,12 +21,15 @@ from sqlalchemy.orm import Session
 from trust.db.engine import frame_to_records, session_scope, upsert
 from trust.db.tables import INPUT_TABLES, IngestLog, QuarantineRow
 from trust.ingest.contracts import CONTRACTS, ENTITY_ORDER
+from trust.ingest.link_checks import check_agent_links
 from trust.ingest.readers import FileRejected, read_landing_file
 from trust.ingest.validate import validate
 from trust.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_VALUE_CHARS = 500
+# Checks across rows and against the warehouse that a column contract cannot express.
+ENTITY_CHECKS = {"agent_links": check_agent_links}
 
 
 class MissingLandingData(Exception):
@@ -140,6 +143,11 @@ def _load_file(session, contract, table, business_date, settings, name, raw, kno
     else:
         checked = validate(frame, contract, business_date, settings.tz, known, loaded_here)
         checked_good, bad = checked.good, checked.bad
+        if contract.entity in ENTITY_CHECKS and not checked_good.empty:
+            extra = ENTITY_CHECKS[contract.entity](session, checked_good)
+            if not extra.empty:
+                bad = pd.concat([bad, extra], ignore_index=True)
+                checked_good = checked_good[~checked_good["_row"].isin(set(extra["_row"]))].reset_index(drop=True)
 
     quarantine = _quarantine_records(contract.entity, business_date, name, frame, bad, raw.unparsed)
     good = checked_good.drop(columns=["_row"])

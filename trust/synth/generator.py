@@ -335,8 +335,16 @@ def _networks(rng: np.random.Generator, m: pd.DataFrame, config: SynthConfig) ->
         members = m.index[m["profile"] == profile].to_numpy()
         if len(members) == 0:
             continue
-        size = 60 if kind == "pyramid" else 20
-        groups = np.array_split(members, max(1, len(members) // size))
+        # Chain sizes vary: some pyramids are still below the legal line (emerging), some legitimate chains
+        # are larger than it (they must still not be flagged).
+        low, high = (15, 90) if kind == "pyramid" else (10, 50)
+        groups, start = [], 0
+        while start < len(members):
+            size = int(rng.integers(low, high))
+            if len(members) - start - size < low:
+                size = len(members) - start
+            groups.append(members[start:start + size])
+            start += size
         for g, group in enumerate(groups):
             network_id = f"{kind[:3].upper()}{g + 1:03d}"
             root = group[0]
@@ -349,7 +357,6 @@ def _networks(rng: np.random.Generator, m: pd.DataFrame, config: SynthConfig) ->
             else:
                 first = group[1: 1 + max(3, len(group) // 4)]
             rest = group[1 + len(first):]
-            parents = list(first)
             for member in first:
                 levels[member] = 1
             second = rest[: int(len(rest) * (0.7 if kind == "pyramid" else 1.0))]
@@ -372,7 +379,8 @@ def _networks(rng: np.random.Generator, m: pd.DataFrame, config: SynthConfig) ->
                 joined_day = int(rng.integers(-90, config.days)) if kind == "pyramid" else int(rng.integers(-400, 0))
                 seconds = int(rng.integers(9 * 3600, 22 * 3600))
                 joined_at = (pd.Timestamp(config.start_date) + pd.Timedelta(days=joined_day, seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
-                rows.append((f"A{link:08d}", m.at[recruiter, "merchant_id"], m.at[member, "merchant_id"], fee_levels[level],
+                fee = fee_levels[level] if kind == "pyramid" else (500.0 if rng.random() < 0.3 else 0.0)  # refundable deposit
+                rows.append((f"A{link:08d}", m.at[recruiter, "merchant_id"], m.at[member, "merchant_id"], fee,
                              joined_at, max(joined_day, 0), network_id, kind, level))
                 link += 1
     frame = pd.DataFrame(rows, columns=["link_id", "recruiter_id", "recruit_id", "entry_fee", "joined_at", "joined_day",
@@ -452,7 +460,7 @@ def _agent_orders(rng, m, listings, offsets, networks, d, day, counters) -> pd.D
     if networks.empty:
         return pd.DataFrame(columns=_COLUMNS["orders"])
     joined = networks[networks["joined_day"] <= d]
-    p = np.where(joined["network_kind"].to_numpy() == "pyramid", 0.2, 0.1)
+    p = np.where(joined["network_kind"].to_numpy() == "pyramid", 0.2, 0.05)
     buying = joined[rng.random(len(joined)) < p]
     n = len(buying)
     if n == 0:
@@ -461,7 +469,7 @@ def _agent_orders(rng, m, listings, offsets, networks, d, day, counters) -> pd.D
     upline_pos = position[buying["recruiter_id"]].to_numpy()
     listing_pos = _pick_listings(rng, offsets, upline_pos)
     pyramid = buying["network_kind"].to_numpy() == "pyramid"
-    quantity = np.where(pyramid, rng.integers(30, 120, n), rng.integers(10, 40, n))
+    quantity = np.where(pyramid, rng.integers(30, 120, n), rng.integers(5, 20, n))  # distributors restock what they sell
     unit = listings["price"].to_numpy()[listing_pos] * np.where(pyramid, 0.9, 0.6)
     ids = _ids("O", counters["order"], n)
     counters["order"] += n
@@ -641,6 +649,19 @@ def _labels(rng, reviews: pd.DataFrame, listings: pd.DataFrame, d, day, counters
                          "decided_at": _ts(day, rng.integers(20 * 3600, 23 * 3600, n)).to_numpy()})
 
 
+def _broken_links(rng, broken: pd.DataFrame, day: dt.date) -> pd.DataFrame:
+    """Recruitment links that would corrupt the forest: self-links, cycles, repeated pairs."""
+    for i, row in enumerate(broken.index):
+        broken.at[row, "link_id"] = f"BAD{day:%m%d}{i:05d}"
+        defect = rng.integers(3)
+        if defect == 0:
+            broken.at[row, "recruit_id"] = broken.at[row, "recruiter_id"]
+        elif defect == 1:
+            broken.at[row, "recruiter_id"], broken.at[row, "recruit_id"] = broken.at[row, "recruit_id"], broken.at[row, "recruiter_id"]
+        # defect 2: the same recruiter and recruit again under a new link id
+    return broken
+
+
 def _add_dirty_rows(rng, entity: str, frame: pd.DataFrame, rate: float, day: dt.date) -> pd.DataFrame:
     """Append broken copies of some rows, each with one kind of defect, for quarantine demos and tests."""
     k = rng.binomial(len(frame), rate)
@@ -648,6 +669,8 @@ def _add_dirty_rows(rng, entity: str, frame: pd.DataFrame, rate: float, day: dt.
         return frame
     broken = frame.iloc[rng.choice(len(frame), size=k)].copy().astype(object)
     key = _COLUMNS[entity][0]
+    if entity == "agent_links":
+        return pd.concat([frame.astype(object), _broken_links(rng, broken, day)], ignore_index=True)
     for i in range(k):
         defect = rng.integers(5)
         row = broken.index[i]
