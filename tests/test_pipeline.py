@@ -14,7 +14,7 @@ from tests.conftest import START, make_settings
 from trust import pipeline
 from trust.db.engine import dispose_engines, read_table, session_scope
 from trust.db.tables import CreditScore, CreditScorePoint, DetectorScore, Grade, MerchantMetric, PublishLog, QualityCheck
-from trust.overrides import add_override
+from trust.analyst import add_override
 
 OUTPUTS = (DetectorScore, MerchantMetric, CreditScore, CreditScorePoint, Grade, QualityCheck)
 

@@ -15,7 +15,13 @@ from rich.table import Table
 app = typer.Typer(help="trust: a trust and quality-control moderation pipeline for social e-commerce.", no_args_is_help=True)
 db_app = typer.Typer(help="Warehouse schema.", no_args_is_help=True)
 override_app = typer.Typer(help="Analyst grade overrides.", no_args_is_help=True)
-eval_app = typer.Typer(help="Evaluate detectors; each prints one JSON line.", no_args_is_help=True)
+eval_app = typer.Typer(help="Evaluate detectors and grades; each prints one JSON line.", no_args_is_help=True)
+grades_app = typer.Typer(help="Grades: backtests, change notices, the scorecard.", no_args_is_help=True)
+appeal_app = typer.Typer(help="Merchant appeals against a defect.", no_args_is_help=True)
+gate_app = typer.Typer(help="Hard gates held until an analyst reviews them.", no_args_is_help=True)
+app.add_typer(grades_app, name="grades")
+app.add_typer(appeal_app, name="appeal")
+app.add_typer(gate_app, name="gate")
 app.add_typer(db_app, name="db")
 app.add_typer(eval_app, name="eval")
 app.add_typer(override_app, name="override")
@@ -135,11 +141,129 @@ def override_add(
     start: Annotated[Optional[str], typer.Option("--from", help="First day (default: until is checked against each run)")] = None,
 ) -> None:
     """Override a merchant's tier until a date; the next grade run applies it and says so."""
-    from trust.overrides import add_override
+    from trust.analyst import add_override
 
     settings = _settings()
     row = add_override(settings, merchant, tier, reason, actor, _date(start) if start else dt.date.min, _date(until))
     console.print(f"override {row} recorded for {merchant}: tier {tier} until {until}")
+
+
+@override_app.command("revoke")
+def override_revoke(override_id: Annotated[int, typer.Option("--id", help="Override id")],
+                    actor: Annotated[str, typer.Option(help="Analyst")], reason: Annotated[str, typer.Option(help="Why")]) -> None:
+    """Revoke an override before it expires."""
+    from trust.analyst import revoke_override
+
+    revoke_override(_settings(), override_id, actor, reason)
+    console.print(f"override {override_id} revoked")
+
+
+@appeal_app.command("file")
+def appeal_file(merchant: Annotated[str, typer.Option(help="Merchant id")],
+                subject_type: Annotated[str, typer.Option(help="order, complaint or spot_check")],
+                subject_id: Annotated[str, typer.Option(help="Id of the order, complaint or test buy")],
+                reason: Annotated[str, typer.Option(help="Why it should not count")]) -> None:
+    """File a merchant's appeal against one defect."""
+    from trust.analyst import file_appeal
+
+    console.print(f"appeal {file_appeal(_settings(), merchant, subject_type, subject_id, reason)} filed")
+
+
+@appeal_app.command("decide")
+def appeal_decide(appeal_id: Annotated[int, typer.Option("--id", help="Appeal id")],
+                  uphold: Annotated[bool, typer.Option("--uphold/--reject", help="Uphold (the defect stops counting) or reject")],
+                  actor: Annotated[str, typer.Option(help="Analyst")], note: Annotated[str, typer.Option(help="Decision note")],
+                  recompute: Annotated[Optional[str], typer.Option(help="Business date to recompute and republish")] = None) -> None:
+    """Decide an appeal; with --recompute, the grade for that date is recomputed and republished."""
+    from trust.analyst import decide_appeal
+
+    console.print(decide_appeal(_settings(), appeal_id, uphold, actor, note, _date(recompute) if recompute else None))
+
+
+@gate_app.command("clear")
+def gate_clear(merchant: Annotated[str, typer.Option(help="Merchant id")], gate: Annotated[str, typer.Option(help="Gate metric")],
+               actor: Annotated[str, typer.Option(help="Analyst")], reason: Annotated[str, typer.Option(help="Review outcome")]) -> None:
+    """Lift a held hard gate after review."""
+    from trust.analyst import clear_gate_hold
+
+    clear_gate_hold(_settings(), merchant, gate, actor, reason)
+    console.print(f"gate {gate} cleared for {merchant}")
+
+
+@grades_app.command("backtest")
+def grades_backtest(
+    date_from: Annotated[str, typer.Option("--from", help="First business date")],
+    date_to: Annotated[str, typer.Option("--to", help="Last business date")],
+    thresholds: Annotated[Path, typer.Option(help="Thresholds file to try")],
+    show: Annotated[int, typer.Option(help="Movers to print")] = 20,
+) -> None:
+    """Regrade past dates under another thresholds file, without publishing; report who would move and why."""
+    from trust.backtest import backtest
+
+    result = backtest(_settings(), _date(date_from), _date(date_to), thresholds)
+    table = Table(title=f"Backtest of {result.thresholds_version}")
+    for column in ("date", "tiers now", f"tiers under {result.thresholds_version}", "movers", "up"):
+        table.add_column(column)
+    for day in result.days:
+        table.add_row(day["business_date"], json.dumps(day["tiers_actual"]), json.dumps(day["tiers_backtest"]),
+                      str(day["movers"]), str(day["up"]))
+    console.print(table)
+    movers = Table(title=f"Who would move and why (first {show} of {len(result.movers)})", show_lines=True)
+    for column in ("date", "merchant", "now", "backtest", "why"):
+        movers.add_column(column)
+    for row in result.movers.head(show).itertuples():
+        movers.add_row(str(row.business_date), row.merchant_id, f"{row.tier_actual} {row.score_actual:.0f}",
+                       f"{row.tier_backtest} {row.score_backtest:.0f}", row.why.replace(" | ", "\n"))
+    console.print(movers)
+    for line in result.skipped:
+        console.print(f"[yellow]skipped[/yellow] {line}")
+    console.print(f"all movers: {result.csv_path}")
+
+
+@grades_app.command("notices")
+def grades_notices(date: DateOption, language: Annotated[str, typer.Option(help="zh or en")] = "zh") -> None:
+    """Grade-change notices of a business date."""
+    from sqlalchemy import select
+
+    from trust.db.engine import session_scope
+    from trust.db.tables import GradeNotice
+
+    with session_scope(_settings().db_url) as session:
+        notices = session.execute(select(GradeNotice).where(GradeNotice.business_date == _date(date))
+                                  .order_by(GradeNotice.merchant_id)).scalars().all()
+        for notice in notices:
+            console.print(f"[bold]{notice.merchant_id}[/bold] {notice.previous_tier} → {notice.tier}: "
+                          + (notice.text_zh if language == "zh" else notice.text_en))
+    console.print(f"{len(notices)} notices")
+
+
+@grades_app.command("scorecard")
+def grades_scorecard() -> None:
+    """The scorecard, tiers and gates of the thresholds file in force: every point documented."""
+    from trust.metrics import METRIC_DESCRIPTIONS
+    from trust.thresholds import load_thresholds
+
+    thresholds = load_thresholds(_settings().thresholds_path)
+    card = Table(title=f"Scorecard {thresholds.version}: 1000 minus, per metric, min(cap, weight × max(0, value − free))")
+    for column in ("metric", "meaning", "weight", "free", "cap"):
+        card.add_column(column)
+    for entry in thresholds.scorecard:
+        card.add_row(entry.metric, METRIC_DESCRIPTIONS[entry.metric], f"{entry.weight:g}", f"{entry.free:g}", f"{entry.cap:g}")
+    console.print(card)
+    tiers = Table(title=f"Tiers (hysteresis margin {thresholds.hysteresis_margin:g} points; N below {thresholds.min_orders} orders)")
+    tiers.add_column("tier")
+    tiers.add_column("name")
+    tiers.add_column("min score")
+    for tier, cutoff in thresholds.tier_cutoffs.items():
+        tiers.add_row(tier, thresholds.tier_names[tier], f"{cutoff:g}")
+    console.print(tiers)
+    gates = Table(title="Hard gates")
+    for column in ("metric", "at least", "and count", "cap", "held until reviewed", "meaning"):
+        gates.add_column(column)
+    for gate in thresholds.gates:
+        gates.add_row(gate.metric, f"{gate.at_least:g}", f"{gate.count_metric} ≥ {gate.min_count:g}" if gate.count_metric else "",
+                      gate.cap, "yes" if gate.until_reviewed else "", gate.text)
+    console.print(gates)
 
 
 @app.command()
@@ -176,6 +300,24 @@ def bench_agents(
     from trust.bench import run_agents_bench
 
     run_agents_bench(console, links=links, workdir=workdir)
+
+
+@eval_app.command("grades")
+def eval_grades(
+    merchants: Annotated[int, typer.Option(help="Merchants in the generated marketplace")] = 600,
+    days: Annotated[int, typer.Option(help="Days of data")] = 60,
+    consecutive: Annotated[int, typer.Option(help="Nightly runs at the end (the rest is history)")] = 30,
+    seed: Annotated[int, typer.Option(help="Held-out seed (tests use others)")] = 202,
+    workdir: Annotated[Path, typer.Option(help="Scratch folder")] = Path("var/eval-grades"),
+) -> None:
+    """Run the nightly pipeline for consecutive days and measure the grades against the planted truth."""
+    import shutil
+
+    from trust.evaluate import evaluate_grades, print_json
+
+    shutil.rmtree(workdir, ignore_errors=True)
+    logging.getLogger("trust").setLevel(logging.ERROR)
+    print_json(evaluate_grades(workdir, merchants=merchants, days=days, seed=seed, consecutive=consecutive))
 
 
 @eval_app.command("pyramids")

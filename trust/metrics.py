@@ -1,4 +1,10 @@
-"""Merchant metrics: per merchant, the rates and counts over the evaluation window that grades are made of."""
+"""Merchant metrics: per merchant, the rates and counts over its evaluation window that grades are made of.
+
+The window adapts to volume: merchants with enough consumer orders in the short window (90 days) are judged on
+it, everyone else on the long window (365 days). Rates are also given smoothed: shrunk toward the platform
+mean by a Beta prior worth ``prior_orders`` pseudo-orders, so a handful of orders cannot swing a score.
+Defects whose appeal was upheld do not count.
+"""
 
 from __future__ import annotations
 
@@ -10,35 +16,56 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from trust.db.engine import read_frame
-from trust.db.tables import Complaint, DetectorScore, Merchant, Order, SpotCheck
+from trust.db.tables import Appeal, Complaint, DetectorScore, Listing, Merchant, ModerationLabel, Order, Review, SpotCheck
+from trust.detect import COMPLAINT_CATEGORIES
 
 DEFECT_REFUND_REASONS = ("quality", "counterfeit", "not_as_described", "not_delivered")
 
-METRIC_DESCRIPTIONS = {
-    "orders": "consumer orders in the window",
-    "order_defects": "orders refunded for cause or with a complaint upheld for the buyer",
-    "order_defect_rate": "order defects per consumer order",
-    "cancellation_rate": "cancelled orders per consumer order",
-    "late_shipment_rate": "orders shipped late per consumer order",
-    "complaints": "complaints in the window",
-    "complaint_rate": "complaints per consumer order",
-    "counterfeit_complaint_count": "complaints classified as counterfeit",
-    "upheld_complaints": "complaints resolved in the buyer's favour",
-    "spot_checks": "test buys in the window",
-    "failed_counterfeit_spot_checks": "test buys that found counterfeit goods",
-    "spot_check_pass_rate": "test buys passed",
-    "reviews": "reviews in the window",
-    "fake_review_share": "reviews flagged as likely fake",
-    "average_rating": "average rating",
-    "adjusted_rating": "average rating without reviews flagged as likely fake",
-    "listings": "listings on sale",
-    "risky_listing_share": "listings flagged for counterfeit or false-advertising risk",
-    "pyramid_risk": "risk score of the merchant's reseller chain (0–1)",
-    "pyramid_flagged": "1 if the merchant's reseller chain meets the pyramid-selling test",
-    "tenure_days": "days since the shop registered",
-    "deposit": "deposit held, CNY",
-    "verified": "1 if the shop's identity is verified",
+_CATEGORY_ZH = {"counterfeit": "假冒", "quality_defect": "质量问题", "not_as_described": "描述不符/虚假宣传",
+                "not_delivered": "未发货/延迟", "after_sales_refused": "拒绝售后", "reseller_recruitment": "拉人头/入门费",
+                "other": "其他"}
+
+# name → (English description, Chinese description)
+METRICS: dict[str, tuple[str, str]] = {
+    "window_days": ("days in the evaluation window", "评估期天数"),
+    "orders": ("consumer orders in the window", "评估期内消费者订单数"),
+    "order_defects": ("orders refunded for cause or with a complaint upheld for the buyer", "缺陷订单数（因质量等原因退款或投诉成立）"),
+    "order_defect_rate": ("order defects per consumer order", "订单缺陷率"),
+    "order_defect_rate_smoothed": ("order defect rate, smoothed for small samples", "订单缺陷率（小样本平滑）"),
+    "cancellations": ("cancelled consumer orders", "取消订单数"),
+    "cancellation_rate": ("cancelled orders per consumer order", "取消率"),
+    "cancellation_rate_smoothed": ("cancellation rate, smoothed for small samples", "取消率（小样本平滑）"),
+    "late_shipments": ("orders shipped late", "延迟发货订单数"),
+    "late_shipment_rate": ("orders shipped late per consumer order", "延迟发货率"),
+    "late_shipment_rate_smoothed": ("late shipment rate, smoothed for small samples", "延迟发货率（小样本平滑）"),
+    "complaints": ("complaints in the window", "投诉数"),
+    "complaint_rate": ("complaints per consumer order", "投诉率"),
+    "complaint_rate_smoothed": ("complaint rate, smoothed for small samples", "投诉率（小样本平滑）"),
+    **{f"complaint_rate_{c}": (f"{c.replace('_', ' ')} complaints per consumer order", f"{_CATEGORY_ZH[c]}投诉率")
+       for c in COMPLAINT_CATEGORIES},
+    "counterfeit_complaint_count": ("complaints classified as counterfeit", "假货投诉数"),
+    "upheld_complaints": ("complaints resolved in the buyer's favour", "判定商家责任的投诉数"),
+    "spot_checks": ("test buys in the window", "抽检次数"),
+    "failed_counterfeit_spot_checks": ("test buys that found counterfeit goods", "抽检发现假货次数"),
+    "spot_check_pass_rate": ("test buys passed", "抽检合格率"),
+    "confirmed_counterfeit_cases": ("counterfeits confirmed by a test buy or an analyst", "经抽检或审核确认的假货"),
+    "reviews": ("reviews in the window", "评价数"),
+    "suspected_fake_reviews": ("reviews flagged as likely fake", "疑似虚假评价数"),
+    "fake_review_share": ("share of reviews flagged as likely fake", "疑似虚假评价占比"),
+    "average_rating": ("average rating", "平均评分"),
+    "adjusted_rating": ("average rating without reviews flagged as likely fake", "剔除疑似虚假评价后的平均评分"),
+    "listings": ("listings on sale", "在售商品数"),
+    "risky_listing_share": ("listings flagged for counterfeit or false-advertising risk", "疑似假冒或虚假宣传商品占比"),
+    "pyramid_risk": ("risk score of the merchant's reseller chain (0–1)", "所在代理链的传销风险分（0–1）"),
+    "pyramid_flagged": ("1 if the merchant's reseller chain meets the pyramid-selling test", "所在代理链符合传销认定标准"),
+    "tenure_days": ("days since the shop registered", "开店天数"),
+    "deposit": ("deposit held, CNY", "保证金（元）"),
+    "verified": ("1 if the shop's identity is verified", "已实名认证"),
 }
+METRIC_DESCRIPTIONS = {name: texts[0] for name, texts in METRICS.items()}
+METRIC_NAMES_ZH = {name: texts[1] for name, texts in METRICS.items()}
+SMOOTHED = {"order_defect_rate": "order_defects", "cancellation_rate": "cancellations",
+            "late_shipment_rate": "late_shipments", "complaint_rate": "complaints"}
 
 
 def _between(column, window_start: dt.date, window_end: dt.date):
@@ -46,9 +73,19 @@ def _between(column, window_start: dt.date, window_end: dt.date):
                 column < dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time()))
 
 
+def upheld_appeals(session: Session) -> dict[str, set[str]]:
+    """Subjects (by type) whose appeal was upheld: they no longer count against the merchant."""
+    rows = session.execute(select(Appeal.subject_type, Appeal.subject_id).where(Appeal.status == "upheld")).all()
+    out: dict[str, set[str]] = {"order": set(), "complaint": set(), "spot_check": set()}
+    for subject_type, subject_id in rows:
+        out.setdefault(subject_type, set()).add(subject_id)
+    return out
+
+
 def compute_merchant_metrics(session: Session, business_date: dt.date, window_start: dt.date,
                              window_end: dt.date) -> pd.DataFrame:
-    """Wide frame indexed by merchant_id with one column per metric in ``METRIC_DESCRIPTIONS``."""
+    """Wide frame indexed by merchant_id, one column per raw metric, over one window (no smoothing)."""
+    appeals = upheld_appeals(session)
     merchants = read_frame(session, select(Merchant.merchant_id, Merchant.registered_at, Merchant.deposit, Merchant.verified)
                            .order_by(Merchant.merchant_id)).set_index("merchant_id")
     agent_ids = set(merchants.index)
@@ -57,30 +94,35 @@ def compute_merchant_metrics(session: Session, business_date: dt.date, window_st
     orders = orders[~orders["buyer_id"].isin(agent_ids)]  # stock bought by agents is not a consumer order
     complaints = read_frame(session, select(Complaint.complaint_id, Complaint.merchant_id, Complaint.order_id, Complaint.status)
                             .where(_between(Complaint.created_at, window_start, window_end)))
-    checks = read_frame(session, select(SpotCheck.merchant_id, SpotCheck.result)
+    complaints = complaints[~complaints["complaint_id"].isin(appeals["complaint"])]
+    checks = read_frame(session, select(SpotCheck.check_id, SpotCheck.merchant_id, SpotCheck.result)
                         .where(_between(SpotCheck.checked_at, window_start, window_end)))
+    checks = checks[~checks["check_id"].isin(appeals["spot_check"])]
     scores = read_frame(session, select(DetectorScore.detector, DetectorScore.entity_id, DetectorScore.merchant_id,
                                         DetectorScore.score, DetectorScore.label)
                         .where(DetectorScore.business_date == business_date))
 
     out = pd.DataFrame(index=merchants.index)
-    out["orders"] = orders.groupby("merchant_id").size()
+    out["window_days"] = float((window_end - window_start).days + 1)
     upheld_orders = set(complaints.loc[complaints["status"] == "resolved_for_buyer", "order_id"].dropna())
-    orders["defect"] = ((orders["status"] == "refunded") & orders["refund_reason"].isin(DEFECT_REFUND_REASONS)) | orders["order_id"].isin(upheld_orders)
+    orders["defect"] = (((orders["status"] == "refunded") & orders["refund_reason"].isin(DEFECT_REFUND_REASONS))
+                        | orders["order_id"].isin(upheld_orders)) & ~orders["order_id"].isin(appeals["order"])
     orders["cancelled"] = orders["status"] == "cancelled"
-    orders["shipped_late"] = orders["shipped_late"].astype(bool)
-    by_merchant = orders.groupby("merchant_id")
-    out["order_defects"] = by_merchant["defect"].sum()
-    out["cancellation_rate"] = by_merchant["cancelled"].mean()
-    out["late_shipment_rate"] = by_merchant["shipped_late"].mean()
+    orders["late"] = orders["shipped_late"].astype(bool) & ~orders["order_id"].isin(appeals["order"])
+    by_order = orders.groupby("merchant_id")
+    out["orders"] = by_order.size()
+    out["order_defects"] = by_order["defect"].sum()
+    out["cancellations"] = by_order["cancelled"].sum()
+    out["late_shipments"] = by_order["late"].sum()
 
-    complaint_scores = scores[scores["detector"] == "complaints"].set_index("entity_id")
-    complaints["counterfeit"] = complaints["complaint_id"].map(complaint_scores["label"]) == "counterfeit"
+    complaint_labels = scores[scores["detector"] == "complaints"].set_index("entity_id")["label"]
+    complaints["category"] = complaints["complaint_id"].map(complaint_labels).fillna("other")
     complaints["upheld"] = complaints["status"] == "resolved_for_buyer"
     by_complaint = complaints.groupby("merchant_id")
     out["complaints"] = by_complaint.size()
-    out["counterfeit_complaint_count"] = by_complaint["counterfeit"].sum()
     out["upheld_complaints"] = by_complaint["upheld"].sum()
+    per_category = complaints.groupby(["merchant_id", "category"]).size().unstack(fill_value=0)
+    out["counterfeit_complaint_count"] = per_category["counterfeit"] if "counterfeit" in per_category else 0.0
 
     checks["counterfeit"] = checks["result"] == "counterfeit"
     checks["passed"] = checks["result"] == "pass"
@@ -88,16 +130,17 @@ def compute_merchant_metrics(session: Session, business_date: dt.date, window_st
     out["spot_checks"] = by_check.size()
     out["failed_counterfeit_spot_checks"] = by_check["counterfeit"].sum()
     out["spot_check_pass_rate"] = by_check["passed"].mean()
+    confirmed_labels = _analyst_confirmed_counterfeits(session, window_start, window_end)
+    out["confirmed_counterfeit_cases"] = out["failed_counterfeit_spot_checks"].fillna(0).add(confirmed_labels, fill_value=0)
 
     reviews = scores[scores["detector"] == "reviews"]
     if not reviews.empty:
-        from trust.db.tables import Review
-
         ratings = read_frame(session, select(Review.review_id, Review.rating).where(_between(Review.created_at, window_start, window_end)))
-        reviews = reviews.merge(ratings, left_on="entity_id", right_on="review_id", how="left")
-        reviews["suspected"] = reviews["label"].notna()
+        reviews = reviews.merge(ratings, left_on="entity_id", right_on="review_id", how="inner")
+        reviews = reviews.assign(suspected=reviews["label"].notna())
         by_review = reviews.groupby("merchant_id")
         out["reviews"] = by_review.size()
+        out["suspected_fake_reviews"] = by_review["suspected"].sum()
         out["fake_review_share"] = by_review["suspected"].mean()
         out["average_rating"] = by_review["rating"].mean()
         out["adjusted_rating"] = reviews[~reviews["suspected"]].groupby("merchant_id")["rating"].mean()
@@ -116,16 +159,44 @@ def compute_merchant_metrics(session: Session, business_date: dt.date, window_st
     out["deposit"] = merchants["deposit"]
     out["verified"] = merchants["verified"].astype(float)
 
-    counts = ["orders", "order_defects", "complaints", "counterfeit_complaint_count", "upheld_complaints", "spot_checks",
-              "failed_counterfeit_spot_checks", "reviews", "listings", "pyramid_flagged", "pyramid_risk"]
-    for column in METRIC_DESCRIPTIONS:
+    counts = ["orders", "order_defects", "cancellations", "late_shipments", "complaints", "counterfeit_complaint_count",
+              "upheld_complaints", "spot_checks", "failed_counterfeit_spot_checks", "confirmed_counterfeit_cases", "reviews",
+              "suspected_fake_reviews",
+              "listings", "pyramid_flagged", "pyramid_risk"]
+    for column in METRICS:
         if column not in out.columns:
             out[column] = np.nan
     out[counts] = out[counts].fillna(0.0)
     orders_nonzero = out["orders"].where(out["orders"] > 0)
-    out["order_defect_rate"] = (out["order_defects"] / orders_nonzero).fillna(0.0)
-    out["complaint_rate"] = (out["complaints"] / orders_nonzero).fillna(0.0)
-    for rate in ("cancellation_rate", "late_shipment_rate", "fake_review_share", "risky_listing_share"):
+    for rate, count in SMOOTHED.items():
+        out[rate] = (out[count] / orders_nonzero).fillna(0.0)
+    for category in COMPLAINT_CATEGORIES:
+        column = per_category[category] if category in per_category else pd.Series(0.0, index=out.index)
+        out[f"complaint_rate_{category}"] = (column.reindex(out.index).fillna(0.0) / orders_nonzero).fillna(0.0)
+    for rate in ("fake_review_share", "risky_listing_share"):
         out[rate] = out[rate].fillna(0.0)
-    out = out[list(METRIC_DESCRIPTIONS)].astype(float)
-    return out.sort_index()
+    return out[list(METRICS)].astype(float).sort_index()
+
+
+def _analyst_confirmed_counterfeits(session: Session, window_start: dt.date, window_end: dt.date) -> pd.Series:
+    """Listings an analyst labelled counterfeit in the window, counted per merchant."""
+    labels = read_frame(session, select(Listing.merchant_id)
+                        .join(ModerationLabel, and_(ModerationLabel.entity_id == Listing.listing_id,
+                                                    ModerationLabel.entity_type == "listing"))
+                        .where(ModerationLabel.label == "counterfeit", _between(ModerationLabel.decided_at, window_start, window_end)))
+    return labels.groupby("merchant_id").size().astype(float) if not labels.empty else pd.Series(dtype=float)
+
+
+def choose_windows(short: pd.DataFrame, long: pd.DataFrame, min_orders: int) -> pd.Series:
+    """True where a merchant is judged on the short window (it had at least ``min_orders`` orders in it)."""
+    return short["orders"].reindex(long.index).fillna(0.0) >= min_orders
+
+
+def add_smoothed_rates(metrics: pd.DataFrame, prior_orders: float) -> pd.DataFrame:
+    """``<rate>_smoothed`` = (count + k·platform rate) / (orders + k): a Beta(k·p, k·(1−p)) prior on each rate."""
+    out = metrics.copy()
+    total_orders = out["orders"].sum()
+    for rate, count in SMOOTHED.items():
+        platform = out[count].sum() / total_orders if total_orders else 0.0
+        out[f"{rate}_smoothed"] = (out[count] + prior_orders * platform) / (out["orders"] + prior_orders) if prior_orders else out[rate]
+    return out

@@ -18,13 +18,14 @@ from trust import __version__
 from trust.db.engine import frame_to_records, read_frame, read_table, replace_partition, session_scope
 from trust.db.migrate import upgrade_database
 from trust.db.tables import (
-    CreditScore, CreditScorePoint, DetectorScore, Grade, GradeOverride, IngestLog, MerchantMetric, PublishLog,
-    QualityCheck,
+    CreditScore, CreditScorePoint, DetectorScore, GateHold, Grade, GradeNotice, GradeOverride, IngestLog, MerchantMetric,
+    PublishLog, QualityCheck,
 )
 from trust.detect.registry import DETECTORS
 from trust.ingest.contracts import ENTITY_ORDER
 from trust.ingest.loader import ingest_partition
-from trust.metrics import compute_merchant_metrics
+from trust.metrics import add_smoothed_rates, choose_windows, compute_merchant_metrics
+from trust.notices import build_notices
 from trust.scoring import grade_merchants, population_stability, score_merchants
 from trust.settings import Settings
 from trust.thresholds import Thresholds, load_thresholds
@@ -39,8 +40,10 @@ class Window:
     end: dt.date
 
 
-def evaluation_window(business_date: dt.date, thresholds: Thresholds) -> Window:
-    return Window(business_date - dt.timedelta(days=thresholds.window_days - 1), business_date)
+def evaluation_window(business_date: dt.date, thresholds: Thresholds, long: bool = False) -> Window:
+    """The short (default) or long evaluation window ending on the business date."""
+    days = thresholds.long_window_days if long else thresholds.window_days
+    return Window(business_date - dt.timedelta(days=days - 1), business_date)
 
 
 def grade_version(business_date: dt.date, thresholds: Thresholds) -> str:
@@ -63,7 +66,7 @@ def run_detector(settings: Settings, business_date: dt.date, name: str) -> dict:
     if name not in DETECTORS:
         raise ValueError(f"unknown detector {name!r}; known: {', '.join(DETECTORS)}")
     module = DETECTORS[name]
-    window = evaluation_window(business_date, load_thresholds(settings.thresholds_path))
+    window = evaluation_window(business_date, load_thresholds(settings.thresholds_path), long=True)
     with session_scope(settings.db_url) as session:
         result = module.run(session, business_date, window.start, window.end)
         scores, extra_tables = result if isinstance(result, tuple) else (result, {})
@@ -77,28 +80,38 @@ def run_detector(settings: Settings, business_date: dt.date, name: str) -> dict:
 
 
 def run_merchant_metrics(settings: Settings, business_date: dt.date) -> dict:
+    """Metrics over each merchant's window (short with enough orders, long otherwise), rates also smoothed."""
     thresholds = load_thresholds(settings.thresholds_path)
-    window = evaluation_window(business_date, thresholds)
+    short_window = evaluation_window(business_date, thresholds)
+    long_window = evaluation_window(business_date, thresholds, long=True)
     with session_scope(settings.db_url) as session:
-        wide = compute_merchant_metrics(session, business_date, window.start, window.end)
-        long = wide.reset_index().melt(id_vars="merchant_id", var_name="metric", value_name="value").dropna(subset=["value"])
-        long = long.assign(business_date=business_date, window_start=window.start, window_end=window.end, code_version=__version__)
-        written = replace_partition(session, MerchantMetric, business_date, frame_to_records(long))
-    return {"merchants": len(wide), "metric_rows": written, "window_start": window.start.isoformat()}
+        short = compute_merchant_metrics(session, business_date, short_window.start, short_window.end)
+        long = short if long_window == short_window else compute_merchant_metrics(session, business_date, long_window.start, long_window.end)
+        use_short = choose_windows(short, long, thresholds.min_orders_for_short_window)
+        wide = add_smoothed_rates(long.where(~use_short, short.reindex(long.index), axis=0), thresholds.prior_orders)
+        window_start = pd.Series(np.where(use_short, short_window.start, long_window.start), index=wide.index)
+        long_rows = wide.reset_index().melt(id_vars="merchant_id", var_name="metric", value_name="value").dropna(subset=["value"])
+        long_rows = long_rows.assign(business_date=business_date, window_start=long_rows["merchant_id"].map(window_start),
+                                     window_end=business_date, code_version=__version__)
+        written = replace_partition(session, MerchantMetric, business_date, frame_to_records(long_rows))
+    return {"merchants": len(wide), "metric_rows": written, "short_window_merchants": int(use_short.sum())}
 
 
 def load_metrics(session: Session, business_date: dt.date) -> pd.DataFrame:
-    long = read_frame(session, select(MerchantMetric.merchant_id, MerchantMetric.metric, MerchantMetric.value)
-                      .where(MerchantMetric.business_date == business_date))
+    """Wide metrics for the date, with each merchant's ``window_start`` as an extra column."""
+    long = read_frame(session, select(MerchantMetric.merchant_id, MerchantMetric.metric, MerchantMetric.value,
+                                      MerchantMetric.window_start).where(MerchantMetric.business_date == business_date))
     if long.empty:
         raise RuntimeError(f"no merchant metrics for {business_date}: run the metrics stage first")
-    return long.pivot(index="merchant_id", columns="metric", values="value").sort_index()
+    wide = long.pivot(index="merchant_id", columns="metric", values="value").sort_index()
+    wide["window_start"] = long.drop_duplicates("merchant_id").set_index("merchant_id")["window_start"]
+    return wide
 
 
 def run_credit_scores(settings: Settings, business_date: dt.date) -> dict:
     thresholds = load_thresholds(settings.thresholds_path)
     with session_scope(settings.db_url) as session:
-        metrics = load_metrics(session, business_date)
+        metrics = load_metrics(session, business_date).drop(columns=["window_start"])
         scores, points = score_merchants(metrics, thresholds)
         frame = pd.DataFrame({"merchant_id": scores.index, "score": scores.to_numpy(), "business_date": business_date,
                               "scorecard_version": thresholds.version})
@@ -107,23 +120,52 @@ def run_credit_scores(settings: Settings, business_date: dt.date) -> dict:
     return {"merchants": len(scores), "mean_score": round(float(scores.mean()), 1) if len(scores) else None}
 
 
+def previous_grades(session: Session, business_date: dt.date) -> pd.DataFrame:
+    """The grades of the latest graded date before ``business_date`` (empty on the first run)."""
+    latest = session.execute(select(func.max(Grade.business_date)).where(Grade.business_date < business_date)).scalar_one_or_none()
+    if latest is None:
+        return pd.DataFrame(columns=["merchant_id", "tier", "effective_from"])
+    return read_frame(session, select(Grade.merchant_id, Grade.tier, Grade.effective_from).where(Grade.business_date == latest))
+
+
 def run_grades(settings: Settings, business_date: dt.date) -> dict:
     thresholds = load_thresholds(settings.thresholds_path)
-    window = evaluation_window(business_date, thresholds)
     with session_scope(settings.db_url) as session:
         metrics = load_metrics(session, business_date)
+        window_start = metrics.pop("window_start")
         scores = read_frame(session, select(CreditScore.merchant_id, CreditScore.score)
                             .where(CreditScore.business_date == business_date)).set_index("merchant_id")["score"]
         points = read_frame(session, select(CreditScorePoint.merchant_id, CreditScorePoint.metric, CreditScorePoint.value,
                                             CreditScorePoint.points, CreditScorePoint.explanation)
                             .where(CreditScorePoint.business_date == business_date))
-        overrides = read_frame(session, select(GradeOverride.id, GradeOverride.merchant_id, GradeOverride.tier, GradeOverride.reason,
-                                               GradeOverride.actor, GradeOverride.effective_from, GradeOverride.expires_on))
-        grades = grade_merchants(metrics, scores, points, thresholds, overrides, business_date)
-        grades = grades.assign(business_date=business_date, window_start=window.start, window_end=window.end,
-                               grade_version=grade_version(business_date, thresholds))
+        overrides = read_table(session, GradeOverride)
+        holds = read_table(session, GateHold)
+        grades, fired = grade_merchants(metrics, scores, points, thresholds, overrides, business_date,
+                                        previous_grades(session, business_date), holds)
+        grades = grades.assign(business_date=business_date, window_start=grades["merchant_id"].map(window_start),
+                               window_end=business_date, grade_version=grade_version(business_date, thresholds))
         replace_partition(session, Grade, business_date, frame_to_records(grades))
-    return {"graded": len(grades), "tiers": grades["tier"].value_counts().sort_index().to_dict()}
+        _record_holds(session, holds, fired, business_date, thresholds.long_window_days)
+        notices = build_notices(grades, thresholds, business_date).assign(business_date=business_date)
+        replace_partition(session, GradeNotice, business_date, frame_to_records(notices))
+    return {"graded": len(grades), "tiers": grades["tier"].value_counts().sort_index().to_dict(), "notices": len(notices)}
+
+
+def _record_holds(session: Session, holds: pd.DataFrame, fired: pd.DataFrame, business_date: dt.date,
+                  window_days: int) -> None:
+    """A gate that holds until reviewed starts a hold the first time it fires. After an analyst cleared it, it
+    holds again only when it fires on evidence newer than the review (once what was reviewed has left the window)."""
+    existing = holds.set_index(["merchant_id", "gate"]) if not holds.empty else None
+    for row in fired.itertuples(index=False):
+        key = (row.merchant_id, row.gate)
+        if existing is not None and key in existing.index:
+            if pd.isna(existing.loc[key, "cleared_at"]):
+                continue  # already held
+            reviewed_until = pd.Timestamp(existing.loc[key, "cleared_at"]).date() + dt.timedelta(days=window_days)
+            if business_date <= reviewed_until:
+                continue  # the evidence the analyst reviewed is still what fires the gate
+            session.execute(delete(GateHold).where(GateHold.merchant_id == row.merchant_id, GateHold.gate == row.gate))
+        session.add(GateHold(merchant_id=row.merchant_id, gate=row.gate, cap=row.cap, first_fired=business_date, text=row.text))
 
 
 def last_published(session: Session, before: dt.date | None = None) -> PublishLog | None:
@@ -205,16 +247,20 @@ def run_publish(settings: Settings, business_date: dt.date, now: dt.datetime | N
 
 def release_held(settings: Settings, business_date: dt.date, actor: str, reason: str) -> dict:
     """An analyst publishes a held version after review."""
+    from trust.analyst import record_audit
+
     if not actor or not reason:
         raise ValueError("releasing a held grade version needs an actor and a reason")
     thresholds = load_thresholds(settings.thresholds_path)
+    now = dt.datetime.now(settings.tz).replace(tzinfo=None)
     with session_scope(settings.db_url) as session:
         graded = session.execute(select(func.count()).select_from(Grade).where(Grade.business_date == business_date)).scalar_one()
         if not graded:
             raise ValueError(f"no grades computed for {business_date}; nothing to release")
-        session.add(PublishLog(business_date=business_date, grade_version=grade_version(business_date, thresholds), status="published",
-                               reason=f"released by {actor}: {reason}", actor=actor,
-                               decided_at=dt.datetime.now(settings.tz).replace(tzinfo=None)))
+        version = grade_version(business_date, thresholds)
+        session.add(PublishLog(business_date=business_date, grade_version=version, status="published",
+                               reason=f"released by {actor}: {reason}", actor=actor, decided_at=now))
+        record_audit(session, now, actor, "release", None, business_date=business_date, grade_version=version, reason=reason)
     return {"status": "published", "business_date": business_date.isoformat(), "actor": actor}
 
 

@@ -28,12 +28,18 @@ class Gate:
     text: str
     count_metric: str | None = None
     min_count: float = 0.0
+    until_reviewed: bool = False
+    text_zh: str = ""
 
 
 @dataclass(frozen=True)
 class Thresholds:
     version: str
     window_days: int
+    long_window_days: int
+    min_orders_for_short_window: int
+    prior_orders: float
+    hysteresis_margin: float
     min_orders: int
     tier_cutoffs: dict[str, float]
     tier_names: dict[str, str]
@@ -59,6 +65,9 @@ def load_thresholds(path: Path) -> Thresholds:
         if tier not in tiers:
             raise ValueError(f"{path}: [tiers] has no tier {tier!r}")
     cutoffs = {tier: float(need(tiers[tier], "min_score", f"tiers.{tier}")) for tier in TIER_ORDER}
+    window = raw.get("window", {})
+    if int(window.get("long_days", window.get("days", 90))) < int(window.get("days", 90)):
+        raise ValueError(f"{path}: [window] long_days must be at least days")
     ordered = [cutoffs[t] for t in TIER_ORDER]
     if ordered != sorted(ordered, reverse=True):
         raise ValueError(f"{path}: [tiers] min_score must fall from A to E, got {cutoffs}")
@@ -75,10 +84,15 @@ def load_thresholds(path: Path) -> Thresholds:
         if metric not in METRIC_DESCRIPTIONS or cap not in TIER_ORDER:
             raise ValueError(f"{path}: gates[{i}]: metric {metric!r} or cap {cap!r} is not known")
         gates.append(Gate(metric, float(need(gate, "at_least", f"gates[{i}]")), cap, str(gate.get("text", metric)),
-                          gate.get("count_metric"), float(gate.get("min_count", 0))))
+                          gate.get("count_metric"), float(gate.get("min_count", 0)), bool(gate.get("until_reviewed", False)),
+                          str(gate.get("text_zh", gate.get("text", metric)))))
     return Thresholds(
         version=str(need(raw, "version", "top level")),
         window_days=int(raw.get("window", {}).get("days", 90)),
+        long_window_days=int(raw.get("window", {}).get("long_days", raw.get("window", {}).get("days", 90))),
+        min_orders_for_short_window=int(raw.get("window", {}).get("min_orders_for_short_window", 0)),
+        prior_orders=float(raw.get("smoothing", {}).get("prior_orders", 0.0)),
+        hysteresis_margin=float(raw.get("hysteresis", {}).get("margin", 0.0)),
         min_orders=int(raw.get("sample", {}).get("min_orders", 20)),
         tier_cutoffs=cutoffs,
         tier_names={tier: str(tiers[tier].get("name", tier)) for tier in (*TIER_ORDER, "N")},

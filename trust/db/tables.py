@@ -239,6 +239,9 @@ class Grade(Base):
     window_start: Mapped[dt.date] = mapped_column(Date)
     window_end: Mapped[dt.date] = mapped_column(Date)
     grade_version: Mapped[str] = mapped_column(String(96))
+    projected_tier: Mapped[str | None] = mapped_column(String(4))  # from today's data alone, without hysteresis
+    previous_tier: Mapped[str | None] = mapped_column(String(4))  # the tier on the previous graded date
+    effective_from: Mapped[dt.date | None] = mapped_column(Date)  # first date of the current tier's run
 
 
 class GradeOverride(Base):
@@ -253,6 +256,62 @@ class GradeOverride(Base):
     effective_from: Mapped[dt.date] = mapped_column(Date)
     expires_on: Mapped[dt.date] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class Appeal(Base):
+    """A merchant's appeal against one defect (an order, complaint or test buy). Upheld → the defect no longer counts."""
+
+    __tablename__ = "appeals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    merchant_id: Mapped[str] = mapped_column(String(64), index=True)
+    subject_type: Mapped[str] = mapped_column(String(16))  # order | complaint | spot_check
+    subject_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # filed | upheld | rejected
+    filed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+class GateHold(Base):
+    """A hard gate that fired: it keeps capping the merchant's tier until an analyst clears it after review."""
+
+    __tablename__ = "gate_holds"
+    merchant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    gate: Mapped[str] = mapped_column(String(48), primary_key=True)
+    cap: Mapped[str] = mapped_column(String(4))
+    first_fired: Mapped[dt.date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    cleared_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    cleared_by: Mapped[str | None] = mapped_column(String(64))
+    clear_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class GradeNotice(Base):
+    """What changed in a merchant's grade and why, in Chinese and English."""
+
+    __tablename__ = "grade_notices"
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    previous_tier: Mapped[str | None] = mapped_column(String(4))
+    tier: Mapped[str] = mapped_column(String(4))
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+
+
+class AuditEntry(Base):
+    """Every analyst action on grades: who, when, what, and why."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    merchant_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    detail: Mapped[str] = mapped_column(Text)  # JSON
 
 
 class QualityCheck(Base):

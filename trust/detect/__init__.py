@@ -7,3 +7,6 @@ modules. ``DETECTOR_NAMES`` is kept here, free of heavy imports, so the DAG file
 """
 
 DETECTOR_NAMES = ("reviews", "listings", "complaints", "agents")
+
+COMPLAINT_CATEGORIES = ("counterfeit", "quality_defect", "not_as_described", "not_delivered", "after_sales_refused",
+                        "reseller_recruitment", "other")

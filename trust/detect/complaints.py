@@ -15,14 +15,13 @@ from sqlalchemy.orm import Session
 
 from trust.db.engine import read_frame
 from trust.db.tables import Complaint
-from trust.detect import lexicon
+from trust.detect import COMPLAINT_CATEGORIES, lexicon
 from trust.detect.base import empty_result, reasons_json
 
 NAME = "complaints"
 ENTITY = "complaint"
 VERSION = "complaints-keywords-0.1"
-CATEGORIES = ("counterfeit", "quality_defect", "not_as_described", "not_delivered", "after_sales_refused",
-              "reseller_recruitment", "other")
+CATEGORIES = COMPLAINT_CATEGORIES
 
 
 def load_complaints(session: Session, window_start: dt.date, window_end: dt.date) -> pd.DataFrame:
