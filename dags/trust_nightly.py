@@ -20,7 +20,7 @@ Asia/Shanghai; override with the `business_date` param, `YYYY-MM-DD`).
 3. **merchant_metrics → credit_scores → grades** over the evaluation window of the thresholds file.
 4. **quality_gate → publish**: grades become visible only if every check passed; otherwise they are held and
    `publish_log` says why (an analyst can release them with `trust release`).
-5. **summary** writes `reports/<date>/summary.json`.
+5. **summary** writes `reports/<date>/summary.json`; **report** writes the analysts' page `reports/<date>/report.html`.
 
 Every stage replaces its own partition for the date, so a rerun gives the same result. Configuration comes from
 `TRUST_*` environment variables (see README).
@@ -62,7 +62,7 @@ def trust_nightly():
     loaded = stage.override(task_id="ingest")("ingest", date)
     detectors = [stage.override(task_id=f"detect_{name}")("detect", date, name) for name in DETECTOR_NAMES]
     downstream = [stage.override(task_id=name)(name, date)
-                  for name in ("merchant_metrics", "credit_scores", "grades", "quality_gate", "publish", "summary")]
+                  for name in ("merchant_metrics", "credit_scores", "grades", "quality_gate", "publish", "summary", "report")]
     chain(loaded, detectors, *downstream)
 
 

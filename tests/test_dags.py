@@ -54,11 +54,11 @@ def test_dag_has_the_nightly_shape():
     dag = load_dag()
     detectors = {f"detect_{name}" for name in DETECTOR_NAMES}
     assert set(dag.task_ids) == {"resolve_business_date", "ingest", "merchant_metrics", "credit_scores", "grades",
-                                 "quality_gate", "publish", "summary"} | detectors
+                                 "quality_gate", "publish", "summary", "report"} | detectors
     assert dag.get_task("ingest").downstream_task_ids == detectors
     for name in detectors:
         assert dag.get_task(name).downstream_task_ids == {"merchant_metrics"}
-    chain = ["merchant_metrics", "credit_scores", "grades", "quality_gate", "publish", "summary"]
+    chain = ["merchant_metrics", "credit_scores", "grades", "quality_gate", "publish", "summary", "report"]
     for upstream, downstream in zip(chain, chain[1:]):
         assert downstream in dag.get_task(upstream).downstream_task_ids
     assert "Asia/Shanghai" in str(dag.timezone)
@@ -87,6 +87,7 @@ def _run_dag(monkeypatch, tmp_path, marketplace, last_day, db_url=None):
         decision = session.execute(select(PublishLog).where(PublishLog.business_date == last_day)).scalar_one()
     assert len(graded) == 160 and decision.status == "published"
     assert (settings.reports_dir / last_day.isoformat() / "summary.json").is_file()
+    assert (settings.reports_dir / last_day.isoformat() / "report.html").is_file()
     dispose_engines()
 
 

@@ -176,3 +176,122 @@ def run_agents_bench(console: Console, links: int, workdir: Path) -> list[dict]:
         table.add_row(r["stage"], f"{r['rows']:,}", f"{r['seconds']:.1f}", f"{r['rows_per_second']:,}", str(r["peak_rss_mb"]))
     console.print(table)
     return results
+
+
+def seed_graded_merchants(db_url: str, merchants: int, business_date: dt.date) -> None:
+    """Write ``merchants`` published grades (with their scorecard and gate metrics) straight into a warehouse."""
+    import numpy as np
+    import pandas as pd
+
+    from trust.db.engine import frame_to_records, replace_partition, session_scope
+    from trust.db.migrate import upgrade_database
+    from trust.db.tables import Grade, MerchantMetric, PublishLog
+
+    upgrade_database(db_url)
+    rng = np.random.default_rng(0)
+    ids = [f"M{i:07d}" for i in range(merchants)]
+    score = np.round(rng.uniform(300, 1000, merchants), 1)
+    tier = np.select([score >= 850, score >= 720, score >= 580, score >= 420], ["A", "B", "C", "D"], "E")
+    decided = '[{"metric": "credit_score", "value": 0, "threshold": 0, "effect": "tier", "text": "credit score"}]'
+    grades = pd.DataFrame({"business_date": business_date, "merchant_id": ids, "tier": tier, "tier_name": tier, "score": score,
+                           "decided_by": decided, "window_start": business_date - dt.timedelta(days=89), "window_end": business_date,
+                           "grade_version": f"{business_date}/bench", "projected_tier": tier, "previous_tier": tier,
+                           "effective_from": business_date})
+    metric_names = ["orders", "order_defects", "order_defect_rate", "order_defect_rate_smoothed", "complaint_rate_smoothed",
+                    "late_shipment_rate_smoothed", "fake_review_share", "suspected_fake_reviews", "risky_listing_share",
+                    "counterfeit_complaint_count", "confirmed_counterfeit_cases", "pyramid_risk", "pyramid_flagged"]
+    metrics = pd.DataFrame({"business_date": business_date, "merchant_id": np.repeat(ids, len(metric_names)),
+                            "metric": np.tile(metric_names, merchants), "value": rng.random(merchants * len(metric_names)),
+                            "window_start": business_date - dt.timedelta(days=89), "window_end": business_date, "code_version": "bench"})
+    with session_scope(db_url) as session:
+        replace_partition(session, Grade, business_date, frame_to_records(grades))
+        replace_partition(session, MerchantMetric, business_date, frame_to_records(metrics))
+        session.add(PublishLog(business_date=business_date, grade_version=f"{business_date}/bench", status="published",
+                               reason="bench", actor="bench", decided_at=dt.datetime(2026, 1, 1)))
+
+
+async def _load(base_url: str, ids: list[str], clients: int, requests: int, seed: int) -> dict:
+    import asyncio
+    import random
+
+    import httpx
+
+    picker = random.Random(seed)
+    targets = [picker.choice(ids) for _ in range(requests)]
+    latencies: list[float] = []
+    errors = 0
+    queue: asyncio.Queue = asyncio.Queue()
+    for target in targets:
+        queue.put_nowait(target)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while True:
+            try:
+                merchant = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            started = time.perf_counter()
+            response = await client.get(f"/merchants/{merchant}/grade")
+            latencies.append(time.perf_counter() - started)
+            errors += response.status_code != 200
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(clients)))
+        wall = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {"clients": clients, "requests": len(latencies), "errors": errors, "requests_per_second": round(len(latencies) / wall),
+            "p50_ms": round(1000 * ordered[len(ordered) // 2], 2), "p99_ms": round(1000 * ordered[int(len(ordered) * 0.99) - 1], 2)}
+
+
+def run_api_bench(console: Console, merchants: int, requests: int, clients: list[int], workdir: Path, db_url: str | None,
+                  workers: int = 2) -> list[dict]:
+    """Seed a warehouse with graded merchants, serve it with ``trust serve`` and measure lookups at each concurrency."""
+    import asyncio
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    workdir = workdir.resolve()
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    db_url = db_url or f"sqlite:///{workdir / 'warehouse.db'}"
+    day = dt.date(2026, 10, 30)
+    console.print(f"seeding {merchants:,} graded merchants into {db_url}")
+    seed_graded_merchants(db_url, merchants, day)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, TRUST_DB_URL=db_url, TRUST_DATA_DIR=str(workdir))
+    server = subprocess.Popen([str(Path(sys.executable).parent / "trust"), "serve", "--port", str(port), "--workers", str(workers)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("trust serve did not come up: " + server.stderr.read().decode()[-2000:])
+        ids = [f"M{i:07d}" for i in range(merchants)]
+        asyncio.run(_load(base, ids, 4, 200, 99))  # warm-up
+        results = [asyncio.run(_load(base, ids, n, requests, n)) for n in clients]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    table = Table(title=f"trust bench-api: GET /merchants/{{id}}/grade, {merchants:,} graded merchants, {workers} server workers, "
+                        f"{db_url.split(':')[0]}")
+    for column in ("clients", "requests", "errors", "requests/s", "p50 ms", "p99 ms"):
+        table.add_column(column, justify="right")
+    for r in results:
+        table.add_row(str(r["clients"]), f"{r['requests']:,}", str(r["errors"]), f"{r['requests_per_second']:,}", f"{r['p50_ms']:.1f}",
+                      f"{r['p99_ms']:.1f}")
+    console.print(table)
+    return results

@@ -72,10 +72,15 @@ def synth(
     dirty_rate: Annotated[float, typer.Option(help="Share of extra broken rows per file (quarantine demo)")] = 0.0,
 ) -> None:
     """Generate a synthetic marketplace with planted, labelled misconduct."""
+    from rich.progress import Progress
+
     from trust.synth.generator import SynthConfig, generate_marketplace
 
-    summary = generate_marketplace(SynthConfig(merchants=merchants, days=days, seed=seed, out=out, start_date=_date(start_date),
-                                               file_format=file_format, dirty_rate=dirty_rate))
+    config = SynthConfig(merchants=merchants, days=days, seed=seed, out=out, start_date=_date(start_date),
+                         file_format=file_format, dirty_rate=dirty_rate)
+    with Progress(console=console, transient=True) as progress:
+        bar = progress.add_task("generating days", total=days)
+        summary = generate_marketplace(config, on_day=lambda _: progress.advance(bar))
     table = Table(title=f"synthetic marketplace {summary.first_date} .. {summary.last_date} → {out}")
     table.add_column("entity")
     table.add_column("rows", justify="right")
@@ -95,14 +100,15 @@ def ingest(date: DateOption, to: Annotated[Optional[str], typer.Option(help="Las
     last = _date(to) if to else first
     if last < first:
         raise typer.BadParameter(f"--to {last} is before --date {first}")
-    day = first
-    while day <= last:
+    from rich.progress import track
+
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    for day in track(days, description="ingesting", console=console, transient=True, disable=len(days) == 1):
         result = run_ingest(settings, day)
         totals = result["entities"]
         loaded = sum(v["rows_loaded"] for v in totals.values())
         quarantined = sum(v["rows_quarantined"] for v in totals.values())
         console.print(f"{day}: {loaded:,} rows loaded, {quarantined:,} quarantined")
-        day += dt.timedelta(days=1)
 
 
 @app.command()
@@ -289,6 +295,95 @@ def bench(
     from trust.bench import run_bench
 
     run_bench(console, reviews=reviews, days=days, workdir=workdir, db_url=db_url)
+
+
+@app.command()
+def serve(port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8000,
+          host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+          workers: Annotated[int, typer.Option(help="Worker processes")] = 1) -> None:
+    """Serve grade lookups, the analysts' API and the reports (OpenAPI schema at /openapi.json)."""
+    import uvicorn
+
+    _settings()  # fail here, with a clear message, if the configuration is wrong
+    uvicorn.run("trust.api.main:app", host=host, port=port, workers=workers, log_level="warning")
+
+
+@app.command()
+def grade(merchant_id: Annotated[str, typer.Argument(help="Merchant id")],
+          history: Annotated[int, typer.Option(help="Also show this many past published grades")] = 5) -> None:
+    """A merchant's current published grade: tier, score, window, reasons and metrics against thresholds."""
+    from trust.db.engine import session_scope
+    from trust.lookup import current_publication, grade_history, grade_record
+    from trust.thresholds import load_thresholds
+
+    settings = _settings()
+    with session_scope(settings.db_url) as session:
+        publication = current_publication(session)
+        if publication is None:
+            raise ValueError("no grades have been published yet")
+        record = grade_record(session, merchant_id, load_thresholds(settings.thresholds_path), publication)
+        if record is None:
+            raise ValueError(f"merchant {merchant_id!r} has no published grade")
+        past = grade_history(session, merchant_id, history)
+    console.print(f"[bold]{merchant_id}[/bold]: tier [bold]{record['tier']}[/bold] {record['tier_name']}, score {record['score']:.0f} "
+                  f"(projected {record['projected_tier']}, since {record['effective_from']}); as of {record['as_of']}, "
+                  f"window {record['window']['start']} .. {record['window']['end']}, {record['grade_version']}")
+    reasons = Table(title="Why", show_header=False)
+    reasons.add_column("reason")
+    for reason in record["reasons"]:
+        reasons.add_row(reason["text"])
+    console.print(reasons)
+    metrics = Table(title="Metrics against thresholds")
+    for column in ("metric", "value", "free up to", "points lost", "gates"):
+        metrics.add_column(column)
+    for m in record["metrics"]:
+        card = m.get("scorecard", {})
+        gates = "; ".join(f"≥{g['at_least']:g} → cap {g['cap']}{' (fired)' if g['fired'] else ''}" for g in m.get("gates", []))
+        if card or gates:
+            metrics.add_row(m["metric"], f"{m['value']:.4g}", f"{card.get('free_up_to', ''):}" if card else "",
+                            f"{card.get('points_lost', '')}" if card else "", gates)
+    console.print(metrics)
+    if past:
+        console.print("history: " + ", ".join(f"{h['as_of']} {h['tier']} {h['score']:.0f}" for h in past))
+
+
+@app.command()
+def report(date: DateOption) -> None:
+    """Write (or rewrite) the analysts' HTML report of a business date and say where it is."""
+    from trust.report import build_report
+
+    result = build_report(_settings(), _date(date))
+    console.print(f"report: {result['report_path']} ({result['charts']} charts, {result['tables']} tables)")
+
+
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(name: Annotated[str, typer.Option(help="Who or what uses it")],
+                 role: Annotated[str, typer.Option(help="service, analyst or admin")],
+                 days: Annotated[int, typer.Option(help="Days until it expires")] = 90) -> None:
+    """Create an API token; it is printed once and stored only as a hash."""
+    from trust.api.auth import create_token
+
+    print(create_token(_settings(), name, role, days))
+
+
+@app.command("bench-api")
+def bench_api(
+    merchants: Annotated[int, typer.Option(help="Graded merchants in the warehouse")] = 100_000,
+    requests: Annotated[int, typer.Option(help="Lookups per concurrency level")] = 3000,
+    clients: Annotated[str, typer.Option(help="Concurrency levels, comma separated")] = "1,16,64",
+    db_url: Annotated[Optional[str], typer.Option(help="Warehouse URL (default: SQLite under workdir)")] = None,
+    workers: Annotated[int, typer.Option(help="Server worker processes")] = 2,
+    workdir: Annotated[Path, typer.Option(help="Scratch folder (deleted first)")] = Path("var/bench-api"),
+) -> None:
+    """Load-test grade lookups over HTTP: requests/s and p50/p99 latency per number of concurrent clients."""
+    from trust.bench import run_api_bench
+
+    levels = [int(c) for c in clients.split(",") if c.strip()]
+    run_api_bench(console, merchants, requests, levels, workdir, db_url, workers)
 
 
 @app.command("bench-agents")

@@ -26,6 +26,7 @@ from trust.ingest.contracts import ENTITY_ORDER
 from trust.ingest.loader import ingest_partition
 from trust.metrics import add_smoothed_rates, choose_windows, compute_merchant_metrics
 from trust.notices import build_notices
+from trust.report import build_report
 from trust.scoring import grade_merchants, population_stability, score_merchants
 from trust.settings import Settings
 from trust.thresholds import Thresholds, load_thresholds
@@ -321,7 +322,9 @@ def run_all(settings: Settings, business_date: dt.date, ingest: bool = True) -> 
     run_grades(settings, business_date)
     run_quality_gate(settings, business_date)
     run_publish(settings, business_date)
-    return summarise_run(settings, business_date)
+    summary = summarise_run(settings, business_date)
+    summary["report_path"] = build_report(settings, business_date)["report_path"]
+    return summary
 
 
 def _summary_facts(settings: Settings, business_date: dt.date) -> dict:
@@ -338,6 +341,7 @@ STAGES = {
     "quality_gate": run_quality_gate,
     "publish": run_publish,
     "summary": _summary_facts,
+    "report": build_report,
 }
 
 

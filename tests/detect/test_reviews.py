@@ -38,7 +38,7 @@ def test_a_farm_burst_of_copied_praise_from_fresh_accounts_is_flagged():
     assert (proba[fake] >= FLAG_AT).all()
     assert (proba[~fake] < FLAG_AT).all()
     words = [r["text"] for r in json.loads(reasons[int(np.flatnonzero(fake)[0])])]
-    assert "same text as 19 other accounts in the window" in words
+    assert "same text as 19 other accounts that day" in words
     assert "account 2 days old at review" in words and "no matching order" in words
 
 

@@ -339,6 +339,19 @@ class PublishLog(Base):
     decided_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+class ApiToken(Base):
+    """A bearer token for the API. Only its SHA-256 is stored; the token itself is shown once, at creation."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))  # service | analyst | admin
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
 INPUT_TABLES: dict[str, type[Base]] = {
     "merchants": Merchant,
     "listings": Listing,

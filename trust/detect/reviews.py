@@ -50,9 +50,11 @@ def review_features(reviews: pd.DataFrame) -> pd.DataFrame:
     features["merchant_day_reviews"] = reviews.groupby([reviews["merchant_id"], day])["review_id"].transform("size")
     features["merchant_baseline"] = reviews["merchant_id"].map(baseline).clip(lower=1.0)
     features["burst_ratio"] = features["merchant_day_reviews"] / features["merchant_baseline"]
+    # Farms post their template within the burst; genuine buyers reuse common phrases over months. So count the
+    # accounts posting the same (non-trivial) text on the same day, not in the whole window.
     text_key = reviews["text"].fillna("").str.replace(r"[\W_]+", "", regex=True)
-    features["same_text_accounts"] = reviews.groupby(text_key)["reviewer_id"].transform("nunique")
-    features.loc[text_key.str.len() < 6, "same_text_accounts"] = 1  # "好评" alone is not a copy
+    features["same_text_accounts"] = reviews.groupby([text_key, day])["reviewer_id"].transform("nunique")
+    features.loc[text_key.str.len() < 8, "same_text_accounts"] = 1  # "质量很好" alone is not a copy
     features["no_order"] = reviews["matched_order"].isna()
     features["rating"] = reviews["rating"].astype(int)
     return features
@@ -97,7 +99,7 @@ class ReviewRuleDetector(BaseEstimator):
                       zip(X["merchant_day_reviews"], X["burst_ratio"], X["merchant_baseline"])],
             "fresh_account": [f"account {a:.0f} days old at review" if a == a else "" for a in X["account_age_days"]],
             "hyperactive_account": [f"account wrote {int(n)} reviews that day" for n in X["reviewer_same_day"]],
-            "copied_text": [f"same text as {int(n) - 1} other accounts in the window" for n in X["same_text_accounts"]],
+            "copied_text": [f"same text as {int(n) - 1} other accounts that day" for n in X["same_text_accounts"]],
             "no_order": "no matching order",
         }
         return collect_reasons(len(X), self._fired(X), texts)

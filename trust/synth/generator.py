@@ -131,8 +131,9 @@ def _ids(prefix: str, start: int, count: int, width: int = 9) -> list[str]:
     return [f"{prefix}{i:0{width}d}" for i in range(start, start + count)]
 
 
-def generate_marketplace(config: SynthConfig) -> SynthSummary:
-    """Write landing files and ground truth for ``config.days`` business days starting ``config.start_date``."""
+def generate_marketplace(config: SynthConfig, on_day=None) -> SynthSummary:
+    """Write landing files and ground truth for ``config.days`` business days starting ``config.start_date``.
+    ``on_day(date)`` is called after each day is written (for progress bars)."""
     if config.merchants < 20:
         raise ValueError(f"merchants={config.merchants}: need at least 20 to plant every kind of shop")
     if config.days < 1:
@@ -197,6 +198,8 @@ def generate_marketplace(config: SynthConfig) -> SynthSummary:
                 frame = _add_dirty_rows(rng, entity, frame, config.dirty_rate, day)
             writer.landing(entity, day, frame)
         log.info("synth %s: %s", day, {e: writer.rows[e] for e in ("orders", "reviews")})
+        if on_day is not None:
+            on_day(day)
 
     writer.truth("merchants", m[["merchant_id", "profile", "shop_type", "category", "network_id", "network_kind", "network_role", "ring_id"]])
     writer.truth("listings", listings[["listing_id", "merchant_id", "_kind"]].rename(columns={"_kind": "kind"}))

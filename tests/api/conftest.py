@@ -1,0 +1,57 @@
+"""A real HTTP server (uvicorn on a free loopback port) over a graded marketplace, with tokens of every role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import update
+
+from tests.conftest import START, make_settings
+from trust import pipeline
+from trust.api.app import create_app
+from trust.api.auth import create_token
+from trust.db.engine import dispose_engines, session_scope
+from trust.db.tables import ApiToken
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="package")
+def served(tmp_path_factory, marketplace, last_day):
+    settings = make_settings(tmp_path_factory.mktemp("served"), marketplace / "landing")
+    day = START
+    while day < last_day:
+        pipeline.run_ingest(settings, day)
+        day += dt.timedelta(days=1)
+    pipeline.run_all(settings, last_day)
+    tokens = {role: create_token(settings, f"test-{role}", role, 30) for role in ("service", "analyst", "admin")}
+    tokens["expired"] = create_token(settings, "test-expired", "admin", 1)
+    with session_scope(settings.db_url) as session:
+        session.execute(update(ApiToken).where(ApiToken.name == "test-expired").values(expires_at=dt.datetime(2020, 1, 1)))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        yield {"client": client, "settings": settings, "tokens": tokens, "last_day": last_day}
+    server.should_exit = True
+    thread.join(timeout=10)
+    dispose_engines()
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}

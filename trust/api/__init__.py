@@ -1,0 +1,1 @@
+"""The grade lookup service and the analysts' API (FastAPI)."""

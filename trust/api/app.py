@@ -1,0 +1,229 @@
+"""The HTTP service: public grade lookups, the analysts' API behind bearer tokens, and the nightly report.
+
+Public: GET /merchants/{id}/grade, GET /merchants/{id}/grades, POST /grades/lookup, GET /reports/{date}, GET /health.
+Analyst (token with role analyst or admin): queues, queue decisions, overrides, appeals. Admin: release held
+publications. A service token (role service) may read the queues. Errors are JSON; no stack trace reaches a client.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Annotated, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, Field, field_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from trust.settings import Settings
+
+log = logging.getLogger(__name__)
+MERCHANT_ID = r"^[A-Za-z0-9_\-]{1,64}$"
+PUBLICATION_TTL_SECONDS = 5.0
+ItemId = Annotated[str, Path(pattern=MERCHANT_ID, description="Id of a merchant, review, listing or network root")]
+MerchantId = Annotated[str, Path(pattern=MERCHANT_ID, description="Merchant id")]
+
+
+class LookupRequest(BaseModel):
+    merchant_ids: list[Annotated[str, Field(pattern=MERCHANT_ID)]] = Field(min_length=1, max_length=1000)
+
+
+class Decision(BaseModel):
+    decision: Literal["confirmed", "cleared"]
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class OverrideRequest(BaseModel):
+    merchant_id: Annotated[str, Field(pattern=MERCHANT_ID)]
+    tier: Literal["A", "B", "C", "D", "E"]
+    reason: str = Field(min_length=1, max_length=2000)
+    effective_from: dt.date
+    expires_on: dt.date
+
+
+class AppealDecision(BaseModel):
+    uphold: bool
+    note: str = Field(min_length=1, max_length=2000)
+    recompute_date: dt.date | None = None
+
+
+class ReleaseRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+    @field_validator("reason")
+    @classmethod
+    def not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("reason must not be blank")
+        return value
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    from sqlalchemy.orm import sessionmaker
+
+    from trust.db.engine import get_engine, session_scope
+    from trust.thresholds import load_thresholds
+
+    settings = settings or Settings.from_env()
+    thresholds = load_thresholds(settings.thresholds_path)
+    session_factory = sessionmaker(bind=get_engine(settings.db_url), expire_on_commit=False)
+    app = FastAPI(title="trust", version="1", description="Merchant grades and the analysts' API of the trust pipeline.")
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        problems = [{"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")} for e in exc.errors()]
+        return JSONResponse(status_code=422, content={"error": "invalid request", "problems": problems})
+
+    @app.exception_handler(StarletteHTTPException)  # also the router's own 404/405, not only ours
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        return JSONResponse(status_code=exc.status_code, content={"error": exc.detail}, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(status_code=500, content={"error": "internal error; it has been logged"})
+
+    def read_session():
+        with session_factory() as session:
+            yield session
+
+    def role(needed: str):
+        def check(request: Request) -> str:
+            from trust.api.auth import allows, authenticate
+
+            header = request.headers.get("authorization", "")
+            if not header.lower().startswith("bearer ") or not header[7:].strip():
+                raise HTTPException(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+            now = dt.datetime.now(settings.tz).replace(tzinfo=None)
+            with session_factory() as session:
+                found = authenticate(session, header[7:].strip(), now)
+                if isinstance(found, str):
+                    raise HTTPException(401, found, headers={"WWW-Authenticate": "Bearer"})
+                if not allows(found.role, needed):
+                    raise HTTPException(403, f"this needs the {needed} role; the token has {found.role}")
+                return found.name
+        return check
+
+    cached: dict = {"at": -1e9, "value": None}
+
+    def publication(session):
+        """The current publication, re-read at most every few seconds: it changes once a night."""
+        from trust.lookup import current_publication
+
+        now = time.monotonic()
+        if now - cached["at"] > PUBLICATION_TTL_SECONDS:
+            current = current_publication(session)
+            if current is not None:
+                session.expunge(current)
+            cached.update(at=now, value=current)
+        if cached["value"] is None:
+            raise HTTPException(404, "no grades have been published yet")
+        return cached["value"]
+
+    @app.get("/health")
+    def health(session=Depends(read_session)) -> dict:
+        from trust.lookup import current_publication
+
+        current = current_publication(session)
+        return {"status": "ok", "published": current.grade_version if current else None}
+
+    @app.get("/merchants/{merchant_id}/grade")
+    def merchant_grade(merchant_id: MerchantId, session=Depends(read_session)) -> dict:
+        """The merchant's current published grade, with every metric against its thresholds and the reasons."""
+        from trust.lookup import grade_record
+
+        record = grade_record(session, merchant_id, thresholds, publication(session))
+        if record is None:
+            raise HTTPException(404, f"merchant {merchant_id!r} has no published grade")
+        return record
+
+    @app.get("/merchants/{merchant_id}/grades")
+    def merchant_history(merchant_id: MerchantId, limit: Annotated[int, Query(ge=1, le=365)] = 30,
+                         session=Depends(read_session)) -> dict:
+        """The merchant's grades on published dates, newest first."""
+        from trust.lookup import grade_history
+
+        history = grade_history(session, merchant_id, limit)
+        if not history:
+            raise HTTPException(404, f"merchant {merchant_id!r} has no published grade")
+        return {"merchant_id": merchant_id, "history": history}
+
+    @app.post("/grades/lookup")
+    def lookup(body: LookupRequest, session=Depends(read_session)) -> dict:
+        """Current grades of up to 1000 merchants; unknown ids map to null."""
+        from trust.lookup import batch_grades
+
+        current = publication(session)
+        return {"as_of": current.business_date.isoformat(), "grade_version": current.grade_version,
+                "grades": batch_grades(session, list(dict.fromkeys(body.merchant_ids)), current)}
+
+    @app.get("/reports/{business_date}")
+    def report(business_date: dt.date):
+        path = settings.reports_dir / business_date.isoformat() / "report.html"
+        if not path.is_file():
+            raise HTTPException(404, f"no report for {business_date}")
+        return FileResponse(path, media_type="text/html")
+
+    @app.get("/queues/{queue}")
+    def queue_items(queue: Literal["reviews", "listings", "networks"], limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0, actor: str = Depends(role("service"))) -> dict:
+        from trust.queues import list_queue
+
+        return list_queue(settings, queue, limit, offset)
+
+    @app.post("/queues/{queue}/{item_id}/decision")
+    def decide(queue: Literal["reviews", "listings", "networks"], item_id: ItemId, body: Decision,
+               actor: str = Depends(role("analyst"))) -> dict:
+        from trust.queues import decide_item
+
+        try:
+            return decide_item(settings, queue, item_id, body.decision, actor, body.note)
+        except LookupError as exc:
+            raise HTTPException(404, str(exc)) from None
+
+    @app.post("/overrides", status_code=201)
+    def add_override_endpoint(body: OverrideRequest, actor: str = Depends(role("analyst"))) -> dict:
+        from trust.analyst import add_override
+
+        try:
+            override_id = add_override(settings, body.merchant_id, body.tier, body.reason, actor, body.effective_from, body.expires_on)
+        except ValueError as exc:
+            raise HTTPException(422 if "not in the warehouse" not in str(exc) else 404, str(exc)) from None
+        return {"id": override_id, "merchant_id": body.merchant_id, "tier": body.tier, "actor": actor}
+
+    @app.delete("/overrides/{override_id}")
+    def revoke_override_endpoint(override_id: Annotated[int, Path(ge=1, le=2**31)], reason: Annotated[str, Query(min_length=1, max_length=2000)],
+                                 actor: str = Depends(role("analyst"))) -> dict:
+        from trust.analyst import revoke_override
+
+        try:
+            revoke_override(settings, override_id, actor, reason)
+        except ValueError as exc:
+            raise HTTPException(404 if "no override" in str(exc) else 409, str(exc)) from None
+        return {"id": override_id, "revoked_by": actor}
+
+    @app.post("/appeals/{appeal_id}/decision")
+    def decide_appeal_endpoint(appeal_id: Annotated[int, Path(ge=1, le=2**31)], body: AppealDecision,
+                               actor: str = Depends(role("analyst"))) -> dict:
+        from trust.analyst import decide_appeal
+
+        try:
+            return decide_appeal(settings, appeal_id, body.uphold, actor, body.note, body.recompute_date)
+        except ValueError as exc:
+            raise HTTPException(404 if "no appeal" in str(exc) else 409, str(exc)) from None
+
+    @app.post("/publications/{business_date}/release")
+    def release(business_date: dt.date, body: ReleaseRequest, actor: str = Depends(role("admin"))) -> dict:
+        from trust.pipeline import release_held
+
+        try:
+            return release_held(settings, business_date, actor, body.reason)
+        except ValueError as exc:
+            raise HTTPException(404, str(exc)) from None
+
+    return app
+
+

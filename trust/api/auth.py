@@ -1,0 +1,50 @@
+"""Bearer tokens with roles. Tokens are random, stored only as SHA-256, and never logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trust.db.engine import session_scope
+from trust.db.tables import ApiToken
+from trust.settings import Settings
+
+ROLES = ("service", "analyst", "admin")  # each role may do what the ones before it may
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(settings: Settings, name: str, role: str, days: int) -> str:
+    """Create a token and return it; this is the only time it is visible."""
+    if role not in ROLES:
+        raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if days <= 0:
+        raise ValueError(f"a token must live at least one day, not {days}")
+    token = "trust_" + secrets.token_urlsafe(32)
+    now = dt.datetime.now(settings.tz).replace(tzinfo=None, microsecond=0)
+    with session_scope(settings.db_url) as session:
+        session.add(ApiToken(name=name, role=role, token_sha256=token_hash(token), created_at=now,
+                             expires_at=now + dt.timedelta(days=days)))
+    return token
+
+
+def authenticate(session: Session, token: str, now: dt.datetime) -> ApiToken | str:
+    """The token's row, or the reason it is refused."""
+    row = session.execute(select(ApiToken).where(ApiToken.token_sha256 == token_hash(token))).scalar_one_or_none()
+    if row is None:
+        return "unknown token"
+    if row.revoked_at is not None:
+        return "token revoked"
+    if row.expires_at <= now:
+        return "token expired"
+    return row
+
+
+def allows(role: str, needed: str) -> bool:
+    return ROLES.index(role) >= ROLES.index(needed)
