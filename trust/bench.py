@@ -246,8 +246,35 @@ async def _load(base_url: str, ids: list[str], clients: int, requests: int, seed
             "p50_ms": round(1000 * ordered[len(ordered) // 2], 2), "p99_ms": round(1000 * ordered[int(len(ordered) * 0.99) - 1], 2)}
 
 
+def _wrk(base_url: str, merchants: int, clients: int, seconds: int, workdir: Path) -> dict:
+    """Drive the service with wrk (C, little CPU of its own) fetching random merchants' grades."""
+    import re
+    import subprocess
+
+    script = workdir / "random_grade.lua"
+    script.write_text(f"""math.randomseed({clients})
+request = function()
+  return wrk.format("GET", string.format("/merchants/M%07d/grade", math.random(0, {merchants - 1})))
+end
+""")
+    threads = min(clients, 2)
+    done = subprocess.run(["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "--latency", "-s", str(script), base_url],
+                          capture_output=True, text=True, check=True)
+    out = done.stdout
+
+    def millis(label: str) -> float:
+        value, unit = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"clients": clients, "requests": total, "errors": int(errors.group(1)) if errors else 0,
+            "requests_per_second": round(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))),
+            "p50_ms": millis("50"), "p99_ms": millis("99")}
+
+
 def run_api_bench(console: Console, merchants: int, requests: int, clients: list[int], workdir: Path, db_url: str | None,
-                  workers: int = 2) -> list[dict]:
+                  workers: int = 2, seconds: int = 10) -> list[dict]:
     """Seed a warehouse with graded merchants, serve it with ``trust serve`` and measure lookups at each concurrency."""
     import asyncio
     import os
@@ -282,12 +309,17 @@ def run_api_bench(console: Console, merchants: int, requests: int, clients: list
             raise RuntimeError("trust serve did not come up: " + server.stderr.read().decode()[-2000:])
         ids = [f"M{i:07d}" for i in range(merchants)]
         asyncio.run(_load(base, ids, 4, 200, 99))  # warm-up
-        results = [asyncio.run(_load(base, ids, n, requests, n)) for n in clients]
+        if shutil.which("wrk"):
+            generator = "wrk"
+            results = [_wrk(base, merchants, n, seconds, workdir) for n in clients]
+        else:  # a Python client competes with the server for the same cores: figures are pessimistic
+            generator = "httpx"
+            results = [asyncio.run(_load(base, ids, n, requests, n)) for n in clients]
     finally:
         server.terminate()
         server.wait(timeout=30)
     table = Table(title=f"trust bench-api: GET /merchants/{{id}}/grade, {merchants:,} graded merchants, {workers} server workers, "
-                        f"{db_url.split(':')[0]}")
+                        f"{db_url.split(':')[0]}, load from {generator}")
     for column in ("clients", "requests", "errors", "requests/s", "p50 ms", "p99 ms"):
         table.add_column(column, justify="right")
     for r in results:

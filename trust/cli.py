@@ -373,7 +373,8 @@ def token_create(name: Annotated[str, typer.Option(help="Who or what uses it")],
 @app.command("bench-api")
 def bench_api(
     merchants: Annotated[int, typer.Option(help="Graded merchants in the warehouse")] = 100_000,
-    requests: Annotated[int, typer.Option(help="Lookups per concurrency level")] = 3000,
+    requests: Annotated[int, typer.Option(help="Lookups per level (Python client, when wrk is not installed)")] = 3000,
+    seconds: Annotated[int, typer.Option(help="Seconds per level (wrk)")] = 10,
     clients: Annotated[str, typer.Option(help="Concurrency levels, comma separated")] = "1,16,64",
     db_url: Annotated[Optional[str], typer.Option(help="Warehouse URL (default: SQLite under workdir)")] = None,
     workers: Annotated[int, typer.Option(help="Server worker processes")] = 2,
@@ -383,7 +384,7 @@ def bench_api(
     from trust.bench import run_api_bench
 
     levels = [int(c) for c in clients.split(",") if c.strip()]
-    run_api_bench(console, merchants, requests, levels, workdir, db_url, workers)
+    run_api_bench(console, merchants, requests, levels, workdir, db_url, workers, seconds)
 
 
 @app.command("bench-agents")

@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import select
+import functools
+
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from trust.db.tables import Grade, MerchantMetric, PublishLog
@@ -26,27 +28,45 @@ def current_publication(session: Session) -> PublishLog | None:
                            .order_by(PublishLog.business_date.desc(), PublishLog.id.desc()).limit(1)).scalar_one_or_none()
 
 
+# Built once: the service's hot path only binds values (building a select costs more than running it).
+# One round trip: the grade row joined to its metric rows.
+_GRADE_WITH_METRICS = (
+    select(*Grade.__table__.columns, MerchantMetric.metric, MerchantMetric.value)
+    .outerjoin(MerchantMetric, and_(MerchantMetric.business_date == Grade.business_date, MerchantMetric.merchant_id == Grade.merchant_id))
+    .where(Grade.business_date == bindparam("day"), Grade.merchant_id == bindparam("merchant"))
+)
+
+
+@functools.cache
+def _rules(thresholds: Thresholds) -> dict[str, tuple]:
+    """Per metric: its scorecard entry and gates, looked up once per thresholds file."""
+    out: dict[str, tuple] = {}
+    for metric in METRIC_DESCRIPTIONS:
+        card = next((e for e in thresholds.scorecard if e.metric == metric), None)
+        out[metric] = (card, [g for g in thresholds.gates if g.metric == metric])
+    return out
+
+
 def _thresholds_view(metric: str, value: float, thresholds: Thresholds) -> dict:
     view: dict = {"metric": metric, "description": METRIC_DESCRIPTIONS.get(metric, metric), "value": value}
-    for entry in thresholds.scorecard:
-        if entry.metric == metric:
-            view["scorecard"] = {"free_up_to": entry.free, "weight": entry.weight, "max_points_lost": entry.cap,
-                                 "points_lost": round(min(entry.cap, entry.weight * max(0.0, value - entry.free)), 2)}
-    gates = [{"at_least": g.at_least, "cap": g.cap, "count_metric": g.count_metric, "min_count": g.min_count,
-              "fired": value >= g.at_least, "text": g.text} for g in thresholds.gates if g.metric == metric]
+    card, gates = _rules(thresholds).get(metric, (None, []))
+    if card is not None:
+        view["scorecard"] = {"free_up_to": card.free, "weight": card.weight, "max_points_lost": card.cap,
+                             "points_lost": round(min(card.cap, card.weight * max(0.0, value - card.free)), 2)}
     if gates:
-        view["gates"] = gates
+        view["gates"] = [{"at_least": g.at_least, "cap": g.cap, "count_metric": g.count_metric, "min_count": g.min_count,
+                          "fired": value >= g.at_least, "text": g.text} for g in gates]
     return view
 
 
 def grade_record(session: Session, merchant_id: str, thresholds: Thresholds, publication: PublishLog) -> dict | None:
     """The merchant's grade in ``publication`` with its metrics against their thresholds, or None if not graded."""
-    grade = session.execute(select(Grade).where(Grade.business_date == publication.business_date,
-                                                Grade.merchant_id == merchant_id)).scalar_one_or_none()
-    if grade is None:
+    # Core rows, not ORM entities: this is the service's hot path.
+    rows = session.connection().execute(_GRADE_WITH_METRICS, {"day": publication.business_date, "merchant": merchant_id}).all()
+    if not rows:
         return None
-    metrics = session.execute(select(MerchantMetric.metric, MerchantMetric.value).where(
-        MerchantMetric.business_date == publication.business_date, MerchantMetric.merchant_id == merchant_id)).all()
+    grade = rows[0]
+    metrics = [(row.metric, row.value) for row in rows if row.metric is not None]
     return {
         "merchant_id": merchant_id,
         "tier": grade.tier,

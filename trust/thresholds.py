@@ -32,7 +32,7 @@ class Gate:
     text_zh: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Thresholds:
     version: str
     window_days: int
