@@ -80,7 +80,8 @@ def run_demo(console: Console, merchants: int = 300, days: int = 30, seed: int =
     print_summary(result)
     _print_quarantine_sample(console, settings)
     _print_truth(console, settings, root / "truth" / "merchants.csv", last)
-    console.print(f"landing files: {settings.landing_dir}\nAirflow log:   {log_path}\n"
+    console.print(f"report:        {settings.reports_dir / last.isoformat() / 'report.html'} (also served by `trust serve`)\n"
+                  f"landing files: {settings.landing_dir}\nAirflow log:   {log_path}\n"
                   f"finished in {time.perf_counter() - started:.0f} s")
 
 
