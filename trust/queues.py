@@ -10,13 +10,14 @@ import uuid
 from sqlalchemy import func, select
 
 from trust.db.engine import read_frame, session_scope
-from trust.db.tables import DetectorScore, ModerationLabel, ResellerNetwork
+from trust.db.tables import DetectorScore, ModerationLabel, ResellerNetwork, ReviewRing
 from trust.settings import Settings
 
 QUEUES = {
     "reviews": {"detector": "reviews", "entity_type": "review", "confirmed": "fake_review", "cleared": "genuine"},
     "listings": {"detector": "listings", "entity_type": "listing", "confirmed": "counterfeit", "cleared": "ok"},
     "networks": {"detector": "agents", "entity_type": "network", "confirmed": "pyramid", "cleared": "ok"},
+    "rings": {"detector": "reviews", "entity_type": "network", "confirmed": "review_ring", "cleared": "ok"},
 }
 
 
@@ -34,7 +35,13 @@ def list_queue(settings: Settings, queue: str, limit: int = 50, offset: int = 0)
         if latest is None:
             return {"queue": queue, "as_of": None, "total": 0, "items": []}
         decided = select(ModerationLabel.entity_id).where(ModerationLabel.entity_type == spec["entity_type"])
-        if queue == "networks":
+        if queue == "rings":
+            rows = read_frame(session, select(ReviewRing).where(ReviewRing.business_date == latest, ReviewRing.ring_id.not_in(decided))
+                              .order_by(ReviewRing.accounts.desc(), ReviewRing.ring_id))
+            items = [{"item_id": r.ring_id, "merchant_id": None, "score": None, "label": "review_ring", "accounts": int(r.accounts),
+                      "merchants": json.loads(r.merchants), "reviews": int(r.reviews), "reasons": json.loads(r.evidence)}
+                     for r in rows.itertuples()]
+        elif queue == "networks":
             rows = read_frame(session, select(ResellerNetwork.root_id.label("item_id"), ResellerNetwork.risk.label("score"),
                                               ResellerNetwork.meets_legal_test, ResellerNetwork.participants, ResellerNetwork.evidence)
                               .where(ResellerNetwork.business_date == latest, ResellerNetwork.risk >= 0.6,
@@ -63,7 +70,10 @@ def decide_item(settings: Settings, queue: str, item_id: str, decision: str, act
         raise ValueError(f"decision must be 'confirmed' or 'cleared', not {decision!r}")
     now = dt.datetime.now(settings.tz).replace(tzinfo=None, microsecond=0)
     with session_scope(settings.db_url) as session:
-        if queue == "networks":
+        if queue == "rings":
+            known = session.execute(select(ReviewRing.ring_id).where(ReviewRing.ring_id == item_id).limit(1)).first()
+            merchant_id = None
+        elif queue == "networks":
             known = session.execute(select(ResellerNetwork.root_id).where(ResellerNetwork.root_id == item_id).limit(1)).first()
             merchant_id = item_id
         else:

@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import and_, func, select
 
 from trust.db.engine import read_frame, read_table, session_scope
-from trust.db.tables import Complaint, DetectorScore, Grade, GradeNotice, PublishLog, QualityCheck, ResellerNetwork
+from trust.db.tables import Complaint, DetectorScore, Grade, GradeNotice, PublishLog, QualityCheck, ResellerNetwork, ReviewRing
 from trust.settings import Settings
 
 TIER_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#d9ef8b", "D": "#fc8d59", "E": "#d73027", "N": "#999999"}
@@ -104,6 +104,8 @@ def build_report(settings: Settings, business_date: dt.date) -> dict:
                                                           DetectorScore.business_date == business_date))
                                 .where(Complaint.created_at >= since))
         networks = read_table(session, ResellerNetwork, ResellerNetwork.business_date == business_date, ResellerNetwork.risk >= 0.6)
+        rings = read_table(session, ReviewRing, ReviewRing.business_date == business_date).sort_values(["accounts", "ring_id"],
+                                                                                                   ascending=[False, True])
 
     tiers = "ABCDEN"
     now_counts = grades["tier"].value_counts()
@@ -117,6 +119,11 @@ def build_report(settings: Settings, business_date: dt.date) -> dict:
                           "no merchant changed tier"))
     reviews = flagged[flagged["detector"] == "reviews"]
     per_shop = reviews.groupby("merchant_id").size().sort_values(ascending=False).head(12)
+    sections.append(bar_chart(f"Review rings: accounts per ring ({len(rings)} rings)",
+                              [(r.ring_id, float(r.accounts), "#9467bd") for r in rings.head(12).itertuples()], width=760))
+    sections.append(table("Review rings (刷单 groups)", ["ring", "accounts", "reviews", "days", "evidence"],
+                          [[_e(r.ring_id), str(r.accounts), str(r.reviews), f"{r.first_day} .. {r.last_day}", _reasons(r.evidence)]
+                           for r in rings.head(20).itertuples()], "no ring found"))
     sections.append(bar_chart("Shops with the most reviews flagged as fake", [(m, float(n), "#d73027") for m, n in per_shop.items()], width=760))
     sections.append(table("Fake-review flags: highest scores", ["review", "shop", "score", "why"],
                           [[_e(r.entity_id), _e(r.merchant_id), f"{r.score:.2f}", _reasons(r.reasons)]

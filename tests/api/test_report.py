@@ -35,7 +35,7 @@ def test_the_nightly_report_renders_with_charts_and_tables(served, tmp_path):
     assert len(re.findall(r"<svg[^>]*class=\"chart\"", dom.stdout)) >= 3  # tiers, flagged shops, complaints over time
     titles = set(re.findall(r'<table data-title="([^"]+)"', dom.stdout))
     assert {"Riskiest listings", "Quality checks"} <= titles and any(t.startswith("Fake-review flags") for t in titles)
-    assert "Reseller networks at or near the pyramid-selling line" in titles
+    assert "Reseller networks at or near the pyramid-selling line" in titles and "Review rings (刷单 groups)" in titles
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "report.png"
     done = subprocess.run([browser, *FLAGS, *profile, "--hide-scrollbars", "--window-size=1200,4000",

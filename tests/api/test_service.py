@@ -111,3 +111,13 @@ def test_the_report_is_served_as_html(served):
     response = served["client"].get(f"/reports/{served['last_day']}")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     assert "<svg" in response.text and "Tier distribution" in response.text
+
+
+def test_review_rings_are_a_queue_with_their_evidence(served):
+    client, tokens = served["client"], served["tokens"]
+    rings = client.get("/queues/rings", headers=bearer(tokens["service"])).json()
+    assert rings["total"] >= 1
+    ring = rings["items"][0]
+    assert ring["accounts"] >= 5 and ring["merchants"] and "accounts reviewed together" in ring["reasons"][0]["text"]
+    decided = client.post(f"/queues/rings/{ring['item_id']}/decision", json={"decision": "confirmed"}, headers=bearer(tokens["analyst"]))
+    assert decided.status_code == 200 and decided.json()["label"] == "review_ring"

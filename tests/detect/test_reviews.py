@@ -56,3 +56,22 @@ def test_traditional_copy_of_a_simplified_review_counts_as_the_same_text():
     rows = [("A", "M1", "U1", None, 5, normalize_text(simplified), "2026-10-01 10:00:00", None, None),
             ("B", "M2", "U2", None, 5, normalize_text(traditional), "2026-10-01 11:00:00", None, None)]
     assert review_features(reviews_frame(rows))["same_text_accounts"].tolist() == [2, 2]
+
+
+def test_accounts_that_review_the_same_shops_in_the_same_bursts_form_a_ring_and_sale_day_buyers_do_not():
+    from trust.detect.rings import find_review_rings
+
+    rows = []
+    for shop in ("M1", "M2", "M3"):
+        rows += [(f"{shop}-{d}-{k}", shop, f"B{shop}{d}{k}", "2024-01-01", 5, "x", f"2026-10-{d + 1:02d} 12:00:00", None, None)
+                 for d in range(10) for k in range(2)]
+    ring = [f"F{i}" for i in range(8)]
+    for burst, (shop, day) in enumerate([("M1", 3), ("M2", 5), ("M3", 7)]):
+        rows += [(f"F{burst}-{a}", shop, a, "2026-09-01", 5, "好评", f"2026-10-{day + 1:02d} 20:00:00", None, None) for a in ring]
+    rows += [(f"S{i}", "M1", f"SALE{i}", "2023-01-01", 5, "x", "2026-10-10 10:00:00", None, None) for i in range(12)]
+    frame = reviews_frame(rows)
+    rings, membership = find_review_rings(frame)
+    assert len(rings) == 1 and rings.iloc[0]["accounts"] == 8 and rings.iloc[0]["reviews"] == 24
+    assert membership[frame["review_id"].str.startswith("F")].eq("RING-0001").all()
+    assert membership[~frame["review_id"].str.startswith("F")].isna().all()  # the sale-day buyers meet only once
+    assert "8 accounts reviewed together in 3 bursts on 3 days" in rings.iloc[0]["evidence"]

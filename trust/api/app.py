@@ -171,14 +171,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return FileResponse(path, media_type="text/html")
 
     @app.get("/queues/{queue}")
-    def queue_items(queue: Literal["reviews", "listings", "networks"], limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    def queue_items(queue: Literal["reviews", "listings", "networks", "rings"], limit: Annotated[int, Query(ge=1, le=500)] = 50,
                     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0, actor: str = Depends(role("service"))) -> dict:
         from trust.queues import list_queue
 
         return list_queue(settings, queue, limit, offset)
 
     @app.post("/queues/{queue}/{item_id}/decision")
-    def decide(queue: Literal["reviews", "listings", "networks"], item_id: ItemId, body: Decision,
+    def decide(queue: Literal["reviews", "listings", "networks", "rings"], item_id: ItemId, body: Decision,
                actor: str = Depends(role("analyst"))) -> dict:
         from trust.queues import decide_item
 

@@ -193,6 +193,21 @@ class ResellerNetwork(Base):
     model_version: Mapped[str] = mapped_column(String(64))
 
 
+class ReviewRing(Base):
+    """A group of accounts reviewing the same shops in the same bursts (刷单 ring), per business date."""
+
+    __tablename__ = "review_rings"
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    ring_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    accounts: Mapped[int] = mapped_column(Integer)
+    merchants: Mapped[str] = mapped_column(Text)  # JSON list of merchant ids
+    first_day: Mapped[dt.date] = mapped_column(Date)
+    last_day: Mapped[dt.date] = mapped_column(Date)
+    reviews: Mapped[int] = mapped_column(Integer)
+    evidence: Mapped[str] = mapped_column(Text)  # JSON list of {"code", "text"}
+    model_version: Mapped[str] = mapped_column(String(64))
+
+
 class MerchantMetric(Base):
     """A named metric for one merchant over the evaluation window ending on ``business_date``."""
 

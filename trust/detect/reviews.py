@@ -14,12 +14,13 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from trust.db.engine import read_frame
-from trust.db.tables import Order, Review
+from trust.db.tables import Order, Review, ReviewRing
 from trust.detect.base import collect_reasons, combine, empty_result
+from trust.detect.rings import find_review_rings
 
 NAME = "reviews"
 ENTITY = "review"
-VERSION = "reviews-baseline-0.1"
+VERSION = "reviews-baseline-0.2"
 FLAG_AT = 0.5
 
 
@@ -60,6 +61,15 @@ def review_features(reviews: pd.DataFrame) -> pd.DataFrame:
     return features
 
 
+def add_ring_features(features: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
+    """Mark reviews written by a lockstep ring in one of its bursts; returns the rings found."""
+    rings, membership = find_review_rings(reviews)
+    sizes = rings.set_index("ring_id")["accounts"] if not rings.empty else pd.Series(dtype=float)
+    features["ring"] = membership
+    features["ring_accounts"] = membership.map(sizes)
+    return rings
+
+
 class ReviewRuleDetector(BaseEstimator):
     """Rules on review features; ``fit`` learns nothing but the column set, so it runs without labels."""
 
@@ -71,7 +81,8 @@ class ReviewRuleDetector(BaseEstimator):
         self.hyperactive_per_day = hyperactive_per_day
         self.copied_accounts = copied_accounts
 
-    WEIGHTS = {"burst": 0.3, "fresh_account": 0.3, "hyperactive_account": 0.3, "copied_text": 0.5, "no_order": 0.25}
+    WEIGHTS = {"burst": 0.3, "fresh_account": 0.3, "hyperactive_account": 0.3, "copied_text": 0.5, "no_order": 0.25,
+               "review_ring": 0.5}
 
     def fit(self, X: pd.DataFrame, y=None):
         self.feature_names_in_ = np.array(X.columns)
@@ -84,6 +95,7 @@ class ReviewRuleDetector(BaseEstimator):
             "hyperactive_account": (X["reviewer_same_day"] >= self.hyperactive_per_day).to_numpy(),
             "copied_text": (X["same_text_accounts"] >= self.copied_accounts).to_numpy(),
             "no_order": X["no_order"].to_numpy(dtype=bool),
+            "review_ring": X["ring"].notna().to_numpy() if "ring" in X else np.zeros(len(X), dtype=bool),
         }
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -101,6 +113,8 @@ class ReviewRuleDetector(BaseEstimator):
             "hyperactive_account": [f"account wrote {int(n)} reviews that day" for n in X["reviewer_same_day"]],
             "copied_text": [f"same text as {int(n) - 1} other accounts that day" for n in X["same_text_accounts"]],
             "no_order": "no matching order",
+            "review_ring": [f"account is one of {n:.0f} in {r}, which review the same shops in the same bursts" if isinstance(r, str) else ""
+                            for r, n in zip(X.get("ring", pd.Series(None, index=X.index)), X.get("ring_accounts", pd.Series(0.0, index=X.index)))],
         }
         return collect_reasons(len(X), self._fired(X), texts)
 
@@ -110,10 +124,12 @@ def run(session: Session, business_date: dt.date, window_start: dt.date, window_
     if reviews.empty:
         return empty_result()
     features = review_features(reviews)
+    rings = add_ring_features(features, reviews)
     model = ReviewRuleDetector().fit(features)
     score = model.predict_proba(features)[:, 1]
-    return pd.DataFrame({
+    scores = pd.DataFrame({
         "entity_id": reviews["review_id"], "entity_type": ENTITY, "merchant_id": reviews["merchant_id"],
         "score": np.round(score, 6), "label": np.where(score >= FLAG_AT, "suspected_fake", None),
         "reasons": model.reasons(features),
     })
+    return scores, {ReviewRing: rings.assign(business_date=business_date, model_version=VERSION)}
