@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import and_, func, select

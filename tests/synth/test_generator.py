@@ -1,6 +1,5 @@
 """The synthetic marketplace: deterministic, complete, truth kept apart, misconduct planted."""
 
-import datetime as dt
 import hashlib
 
 import pandas as pd

@@ -65,7 +65,7 @@ class ReleaseRequest(BaseModel):
 def create_app(settings: Settings | None = None) -> FastAPI:
     from sqlalchemy.orm import sessionmaker
 
-    from trust.db.engine import get_engine, session_scope
+    from trust.db.engine import get_engine
     from trust.thresholds import load_thresholds
 
     settings = settings or Settings.from_env()

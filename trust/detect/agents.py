@@ -15,7 +15,7 @@ import json
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from trust.db.engine import read_frame
@@ -31,6 +31,7 @@ PAYING_SHARE_LINE = 0.5  # most members paid to join
 RECRUITMENT_INCOME_LINE = 0.5  # most upline income comes from fees and downline purchases, not retail
 EMERGING_RISK = 0.6
 GROWTH_DAYS = 30
+SQL_MEMBER_FILTER_LIMIT = 10_000  # SQLite allows 32,766 bound parameters per statement
 
 
 def load_links(session: Session, window_end: dt.date) -> pd.DataFrame:
@@ -45,12 +46,13 @@ def load_links(session: Session, window_end: dt.date) -> pd.DataFrame:
 
 def load_chain_orders(session: Session, members: set[str], window_start: dt.date, window_end: dt.date) -> pd.DataFrame:
     """Orders in the window sold by chain members (to anyone) or bought by them."""
-    statement = select(Order.merchant_id, Order.buyer_id, Order.amount, Order.quantity).where(and_(
-        Order.ordered_at >= dt.datetime.combine(window_start, dt.time()),
-        Order.ordered_at < dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time()),
-        Order.status != "cancelled",
-    ))
-    orders = read_frame(session, statement)
+    conditions = [Order.ordered_at >= dt.datetime.combine(window_start, dt.time()),
+                  Order.ordered_at < dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time()),
+                  Order.status != "cancelled"]
+    if len(members) <= SQL_MEMBER_FILTER_LIMIT:  # let the database skip the (many) orders of shops outside any chain
+        listed = sorted(members)
+        conditions.append(or_(Order.merchant_id.in_(listed), Order.buyer_id.in_(listed)))
+    orders = read_frame(session, select(Order.merchant_id, Order.buyer_id, Order.amount, Order.quantity).where(and_(*conditions)))
     return orders[orders["merchant_id"].isin(members) | orders["buyer_id"].isin(members)]
 
 

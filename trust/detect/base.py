@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 RESULT_COLUMNS = ["entity_id", "entity_type", "merchant_id", "score", "label", "reasons"]
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One rule: where it fires, how strongly it raises the score, and how to say so."""
-
-    code: str
-    weight: float
 
 
 def combine(evidence: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
