@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from trust.db.engine import read_frame, read_table, session_scope
 from trust.db.tables import GateHold, Grade, GradeOverride, MerchantMetric
+from trust.scoring import tier_counts
 from trust.settings import Settings
 from trust.thresholds import TIER_ORDER, load_thresholds
 
@@ -65,7 +66,7 @@ def backtest(settings: Settings, date_from: dt.date, date_to: dt.date, threshold
                                "score_backtest": row.score_backtest, "why": " | ".join(reasons)})
             result.days.append({
                 "business_date": day.isoformat(),
-                "tiers_actual": _counts(both["tier_actual"]), "tiers_backtest": _counts(both["tier_backtest"]),
+                "tiers_actual": tier_counts(both["tier_actual"]), "tiers_backtest": tier_counts(both["tier_backtest"]),
                 "movers": len(moved),
                 "up": int(sum(_rank(a) > _rank(b) for a, b in zip(moved["tier_actual"], moved["tier_backtest"]))),
             })
@@ -81,7 +82,3 @@ def backtest(settings: Settings, date_from: dt.date, date_to: dt.date, threshold
 
 def _rank(tier) -> int:
     return TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER)
-
-
-def _counts(series: pd.Series) -> dict[str, int]:
-    return {str(k): int(v) for k, v in series.value_counts().sort_index().items()}

@@ -113,7 +113,8 @@ def _print_truth(console: Console, settings: Settings, truth_path: Path, busines
     with session_scope(settings.db_url) as session:
         grades = read_frame(session, select(Grade.merchant_id, Grade.tier).where(Grade.business_date == business_date))
     truth = pd.read_csv(truth_path)
-    crosstab = pd.crosstab(truth.merge(grades, on="merchant_id")["profile"], truth.merge(grades, on="merchant_id")["tier"])
+    graded = truth.merge(grades, on="merchant_id")
+    crosstab = pd.crosstab(graded["profile"], graded["tier"])
     table = Table(title="Planted profile (ground truth, never ingested) × published tier")
     table.add_column("planted profile")
     for tier in crosstab.columns:

@@ -79,6 +79,7 @@ def evaluate_grades(workdir: Path, merchants: int = 600, days: int = 60, seed: i
     from sqlalchemy import select
 
     from trust import pipeline
+    from trust.scoring import tier_counts
     from trust.db.engine import dispose_engines, read_frame, session_scope
     from trust.db.tables import Grade, MerchantMetric
     from trust.settings import Settings
@@ -116,14 +117,10 @@ def evaluate_grades(workdir: Path, merchants: int = 600, days: int = 60, seed: i
         "evaluation": "grades", "seed": seed, "merchants": merchants, "days": days, "consecutive_nights": consecutive,
         "bad_in_D_or_E": round(float(bad["tier"].isin(["D", "E"]).mean()), 4), "bad_graded": len(bad),
         "honest_in_A_to_C": round(float(honest["tier"].isin(["A", "B", "C"]).mean()), 4), "honest_graded": len(honest),
-        "bad_by_profile": {p: _counts(g["tier"]) for p, g in bad.groupby("profile")},
+        "bad_by_profile": {p: tier_counts(g["tier"]) for p, g in bad.groupby("profile")},
         "spearman_score_vs_misconduct": round(float(rho), 4),
         "honest_small_shops_graded": len(small_honest),
         "honest_small_shops_below_C": int(small_honest["tier"].isin(["D", "E"]).sum()),
         "tier_flap_rate_per_night": round(flap_rate("tier"), 5),
         "tier_flap_rate_without_hysteresis": round(flap_rate("projected_tier"), 5),
     }
-
-
-def _counts(series: pd.Series) -> dict[str, int]:
-    return {str(k): int(v) for k, v in series.value_counts().sort_index().items()}

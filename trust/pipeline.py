@@ -27,7 +27,7 @@ from trust.ingest.loader import ingest_partition
 from trust.metrics import add_smoothed_rates, choose_windows, compute_merchant_metrics
 from trust.notices import build_notices
 from trust.report import build_report
-from trust.scoring import grade_merchants, population_stability, score_merchants
+from trust.scoring import grade_merchants, population_stability, score_merchants, tier_counts
 from trust.settings import Settings
 from trust.thresholds import Thresholds, load_thresholds
 
@@ -149,7 +149,7 @@ def run_grades(settings: Settings, business_date: dt.date) -> dict:
         _record_holds(session, holds, fired, business_date, thresholds.long_window_days)
         notices = build_notices(grades, thresholds, business_date).assign(business_date=business_date)
         replace_partition(session, GradeNotice, business_date, frame_to_records(notices))
-    return {"graded": len(grades), "tiers": grades["tier"].value_counts().sort_index().to_dict(), "notices": len(notices)}
+    return {"graded": len(grades), "tiers": tier_counts(grades["tier"]), "notices": len(notices)}
 
 
 def _record_holds(session: Session, holds: pd.DataFrame, fired: pd.DataFrame, business_date: dt.date,
@@ -284,7 +284,7 @@ def summarise_run(settings: Settings, business_date: dt.date, worst: int = 10) -
     summary = {
         "business_date": business_date.isoformat(),
         "publish": {"status": decision.status, "grade_version": decision.grade_version, "reason": decision.reason} if decision else None,
-        "tiers": {str(k): int(v) for k, v in grades["tier"].value_counts().sort_index().items()} if not grades.empty else {},
+        "tiers": tier_counts(grades["tier"]) if not grades.empty else {},
         "ingest": {row.entity: {"rows_in": int(row.rows_in), "loaded": int(row.rows_loaded), "quarantined": int(row.rows_quarantined)}
                    for row in ingest.groupby("entity")[["rows_in", "rows_loaded", "rows_quarantined"]].sum().reset_index().itertuples()}
         if not ingest.empty else {},

@@ -149,6 +149,11 @@ def grade_merchants(metrics: pd.DataFrame, scores: pd.Series, points: pd.DataFra
             pd.DataFrame(fired_holds, columns=["merchant_id", "gate", "cap", "first_fired", "text"]))
 
 
+def tier_counts(tiers: pd.Series) -> dict[str, int]:
+    """Merchants per tier, in tier order of the labels."""
+    return {str(k): int(v) for k, v in tiers.value_counts().sort_index().items()}
+
+
 def population_stability(expected: np.ndarray, actual: np.ndarray, bins: int = 10) -> float:
     """PSI of ``actual`` against ``expected`` on the expected distribution's deciles."""
     expected = np.asarray(expected, dtype=float)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from pathlib import Path
 
 from trust.settings import SHIPPED_DATA
@@ -47,14 +46,14 @@ def normalize_text(value: str | None) -> str | None:
 
 
 def is_decodable(value: str) -> bool:
-    """False for text carrying decode-replacement characters or lone surrogates (undecodable input)."""
+    """False for text carrying decode-replacement characters (invalid bytes on read) or lone surrogates."""
     if "\ufffd" in value:
         return False
     try:
-        value.encode("utf-8")
+        value.encode("utf-8")  # fails on a lone surrogate
     except UnicodeEncodeError:
         return False
-    return not any(unicodedata.category(ch) == "Cs" for ch in value)
+    return True
 
 
 @functools.cache

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from trust.ingest.contracts import Contract, Field
-from trust.text import normalize_text
+from trust.text import is_decodable, normalize_text
 
 _TRUE = {"true", "1", "yes", "y", "t", "是", "真"}
 _FALSE = {"false", "0", "no", "n", "f", "否", "假"}
@@ -113,10 +113,10 @@ def _convert(spec: Field, cells: pd.Series, present: pd.Series, flag, tz: ZoneIn
         value = cells.astype(object)
         too_long = present & (value.map(lambda v: len(v) if isinstance(v, str) else 0) > (spec.max_length or 64))
         flag(too_long, f"id longer than {spec.max_length} characters")
-        flag(present & value.map(lambda v: isinstance(v, str) and "\ufffd" in v), "undecodable text (invalid UTF-8 bytes)")
+        flag(present & value.map(lambda v: isinstance(v, str) and not is_decodable(v)), "undecodable text (invalid UTF-8 bytes)")
         return value
     if kind == "text":
-        undecodable = present & cells.map(lambda v: isinstance(v, str) and "\ufffd" in v)
+        undecodable = present & cells.map(lambda v: isinstance(v, str) and not is_decodable(v))
         flag(undecodable, "undecodable text (invalid UTF-8 bytes)")
         value = cells.map(normalize_text, na_action="ignore").astype(object)
         if spec.max_length:
