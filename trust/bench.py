@@ -186,6 +186,9 @@ def seed_graded_merchants(db_url: str, merchants: int, business_date: dt.date) -
     from trust.db.engine import frame_to_records, replace_partition, session_scope
     from trust.db.migrate import upgrade_database
     from trust.db.tables import Grade, MerchantMetric, PublishLog
+    from trust.pipeline import write_grade_documents
+    from trust.settings import Settings
+    from trust.thresholds import load_thresholds
 
     upgrade_database(db_url)
     rng = np.random.default_rng(0)
@@ -206,6 +209,7 @@ def seed_graded_merchants(db_url: str, merchants: int, business_date: dt.date) -
     with session_scope(db_url) as session:
         replace_partition(session, Grade, business_date, frame_to_records(grades))
         replace_partition(session, MerchantMetric, business_date, frame_to_records(metrics))
+        write_grade_documents(session, grades, business_date, load_thresholds(Settings.from_env().thresholds_path))
         session.add(PublishLog(business_date=business_date, grade_version=f"{business_date}/bench", status="published",
                                reason="bench", actor="bench", decided_at=dt.datetime(2026, 1, 1)))
 

@@ -314,14 +314,13 @@ def grade(merchant_id: Annotated[str, typer.Argument(help="Merchant id")],
     """A merchant's current published grade: tier, score, window, reasons and metrics against thresholds."""
     from trust.db.engine import session_scope
     from trust.lookup import current_publication, grade_history, grade_record
-    from trust.thresholds import load_thresholds
 
     settings = _settings()
     with session_scope(settings.db_url) as session:
         publication = current_publication(session)
         if publication is None:
             raise ValueError("no grades have been published yet")
-        record = grade_record(session, merchant_id, load_thresholds(settings.thresholds_path), publication)
+        record = grade_record(session, merchant_id, publication)
         if record is None:
             raise ValueError(f"merchant {merchant_id!r} has no published grade")
         past = grade_history(session, merchant_id, history)

@@ -8,10 +8,11 @@ import json
 
 import functools
 
-from sqlalchemy import and_, bindparam, select
+import pandas as pd
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
-from trust.db.tables import Grade, MerchantMetric, PublishLog
+from trust.db.tables import Grade, GradeDocument, PublishLog
 from trust.metrics import METRIC_DESCRIPTIONS
 from trust.thresholds import Thresholds
 
@@ -29,12 +30,8 @@ def current_publication(session: Session) -> PublishLog | None:
 
 
 # Built once: the service's hot path only binds values (building a select costs more than running it).
-# One round trip: the grade row joined to its metric rows.
-_GRADE_WITH_METRICS = (
-    select(*Grade.__table__.columns, MerchantMetric.metric, MerchantMetric.value)
-    .outerjoin(MerchantMetric, and_(MerchantMetric.business_date == Grade.business_date, MerchantMetric.merchant_id == Grade.merchant_id))
-    .where(Grade.business_date == bindparam("day"), Grade.merchant_id == bindparam("merchant"))
-)
+_DOCUMENT = select(GradeDocument.body).where(GradeDocument.business_date == bindparam("day"),
+                                            GradeDocument.merchant_id == bindparam("merchant"))
 
 
 @functools.cache
@@ -59,29 +56,55 @@ def _thresholds_view(metric: str, value: float, thresholds: Thresholds) -> dict:
     return view
 
 
-def grade_record(session: Session, merchant_id: str, thresholds: Thresholds, publication: PublishLog) -> dict | None:
+def build_grade_documents(grades: pd.DataFrame, metrics: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
+    """One JSON document per graded merchant: the grade, every metric against its thresholds, and the reasons.
+
+    ``grades`` has the columns of the grades table; ``metrics`` is long (merchant_id, metric, value). Rendered when the
+    grades are written (grades of a date change only when that date is graded again), so the lookup service serves
+    stored text. The publication block is added at read time: publishing does not change a grade."""
+    by_merchant: dict[str, list] = {}
+    for merchant, metric, value in sorted(zip(metrics["merchant_id"], metrics["metric"], metrics["value"])):
+        by_merchant.setdefault(merchant, []).append(_thresholds_view(metric, float(value), thresholds))
+    bodies = []
+    for row in grades.itertuples(index=False):
+        bodies.append(json.dumps({
+            "merchant_id": row.merchant_id,
+            "tier": row.tier,
+            "tier_name": row.tier_name,
+            "projected_tier": _none(row.projected_tier),
+            "previous_tier": _none(row.previous_tier),
+            "effective_from": _iso(_none(row.effective_from)),
+            "score": _none(row.score),
+            "as_of": _iso(_none(row.business_date)),
+            "window": {"start": _iso(_none(row.window_start)), "end": _iso(_none(row.window_end))},
+            "grade_version": row.grade_version,
+            "reasons": json.loads(row.decided_by),
+            "metrics": by_merchant.get(row.merchant_id, []),
+        }, ensure_ascii=False, default=str))
+    return pd.DataFrame({"business_date": grades["business_date"].to_numpy(), "merchant_id": grades["merchant_id"].to_numpy(),
+                         "body": bodies})
+
+
+def publication_block(publication: PublishLog) -> dict:
+    return {"status": publication.status, "reason": publication.reason, "actor": publication.actor}
+
+
+def grade_document(connection: Connection, merchant_id: str, publication: PublishLog) -> str | None:
+    """The stored JSON text of the merchant's grade in ``publication`` (without the publication block), or None."""
+    return connection.execute(_DOCUMENT, {"day": publication.business_date, "merchant": merchant_id}).scalar_one_or_none()
+
+
+def with_publication(body: str, block_json: str) -> str:
+    """Splice the publication block (already JSON) into a stored document without re-parsing it."""
+    return f'{body[:-1]}, "published": {block_json}}}'
+
+
+def grade_record(session: Session, merchant_id: str, publication: PublishLog) -> dict | None:
     """The merchant's grade in ``publication`` with its metrics against their thresholds, or None if not graded."""
-    # Core rows, not ORM entities: this is the service's hot path.
-    rows = session.connection().execute(_GRADE_WITH_METRICS, {"day": publication.business_date, "merchant": merchant_id}).all()
-    if not rows:
+    body = grade_document(session.connection(), merchant_id, publication)
+    if body is None:
         return None
-    grade = rows[0]
-    metrics = [(row.metric, row.value) for row in rows if row.metric is not None]
-    return {
-        "merchant_id": merchant_id,
-        "tier": grade.tier,
-        "tier_name": grade.tier_name,
-        "projected_tier": grade.projected_tier,
-        "previous_tier": grade.previous_tier,
-        "effective_from": _iso(grade.effective_from),
-        "score": grade.score,
-        "as_of": grade.business_date.isoformat(),
-        "window": {"start": grade.window_start.isoformat(), "end": grade.window_end.isoformat()},
-        "grade_version": grade.grade_version,
-        "published": {"status": publication.status, "reason": publication.reason, "actor": publication.actor},
-        "reasons": json.loads(grade.decided_by),
-        "metrics": [_thresholds_view(metric, value, thresholds) for metric, value in sorted(metrics)],
-    }
+    return json.loads(with_publication(body, json.dumps(publication_block(publication), ensure_ascii=False)))
 
 
 def grade_history(session: Session, merchant_id: str, limit: int) -> list[dict]:
@@ -105,3 +128,12 @@ def batch_grades(session: Session, merchant_ids: list[str], publication: Publish
 
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _none(value):
+    """pandas' missing markers as JSON null; numpy scalars as Python ones."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value.item() if hasattr(value, "item") else value

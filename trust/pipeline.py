@@ -18,7 +18,7 @@ from trust import __version__
 from trust.db.engine import frame_to_records, read_frame, read_table, replace_partition, session_scope
 from trust.db.migrate import upgrade_database
 from trust.db.tables import (
-    CreditScore, CreditScorePoint, DetectorScore, GateHold, Grade, GradeNotice, GradeOverride, IngestLog, MerchantMetric,
+    CreditScore, CreditScorePoint, DetectorScore, GateHold, Grade, GradeDocument, GradeNotice, GradeOverride, IngestLog, MerchantMetric,
     PublishLog, QualityCheck,
 )
 from trust.detect.registry import DETECTORS
@@ -146,10 +146,21 @@ def run_grades(settings: Settings, business_date: dt.date) -> dict:
         grades = grades.assign(business_date=business_date, window_start=grades["merchant_id"].map(window_start),
                                window_end=business_date, grade_version=grade_version(business_date, thresholds))
         replace_partition(session, Grade, business_date, frame_to_records(grades))
+        write_grade_documents(session, grades, business_date, thresholds)
         _record_holds(session, holds, fired, business_date, thresholds.long_window_days)
         notices = build_notices(grades, thresholds, business_date).assign(business_date=business_date)
         replace_partition(session, GradeNotice, business_date, frame_to_records(notices))
     return {"graded": len(grades), "tiers": tier_counts(grades["tier"]), "notices": len(notices)}
+
+
+def write_grade_documents(session: Session, grades: pd.DataFrame, business_date: dt.date, thresholds) -> None:
+    """Render the lookup service's document of every grade of ``business_date`` (see trust.lookup)."""
+    from trust.lookup import build_grade_documents
+
+    metrics = read_frame(session, select(MerchantMetric.merchant_id, MerchantMetric.metric, MerchantMetric.value)
+                         .where(MerchantMetric.business_date == business_date))
+    documents = build_grade_documents(grades, metrics, thresholds)
+    replace_partition(session, GradeDocument, business_date, frame_to_records(documents))
 
 
 def _record_holds(session: Session, holds: pd.DataFrame, fired: pd.DataFrame, business_date: dt.date,

@@ -259,6 +259,16 @@ class Grade(Base):
     effective_from: Mapped[dt.date | None] = mapped_column(Date)  # first date of the current tier's run
 
 
+class GradeDocument(Base):
+    """A grade as the lookup service returns it (grade, metrics against thresholds, reasons), rendered once when the
+    grades are written so a lookup is one primary-key read of stored JSON."""
+
+    __tablename__ = "grade_documents"
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)  # JSON object, without the publication block
+
+
 class GradeOverride(Base):
     """An analyst's override of a merchant's tier, active from ``effective_from`` until ``expires_on``."""
 
