@@ -19,6 +19,8 @@ eval_app = typer.Typer(help="Evaluate detectors and grades; each prints one JSON
 grades_app = typer.Typer(help="Grades: backtests, change notices, the scorecard.", no_args_is_help=True)
 appeal_app = typer.Typer(help="Merchant appeals against a defect.", no_args_is_help=True)
 gate_app = typer.Typer(help="Hard gates held until an analyst reviews them.", no_args_is_help=True)
+reviews_app = typer.Typer(help="The fake-review detector on any CSV of reviews.", no_args_is_help=True)
+app.add_typer(reviews_app, name="reviews")
 app.add_typer(grades_app, name="grades")
 app.add_typer(appeal_app, name="appeal")
 app.add_typer(gate_app, name="gate")
@@ -429,6 +431,88 @@ def eval_pyramids(
 
     shutil.rmtree(workdir, ignore_errors=True)
     print_json(evaluate_pyramids(workdir, merchants=merchants, days=days, seed=seed))
+
+
+@eval_app.command("yelpchi")
+def eval_yelpchi(
+    data: Annotated[Path, typer.Option(help="Folder with metadata.txt and caregnn_nodes.csv")] = Path("../shared/datasets/yelpchi"),
+) -> None:
+    """YelpChi (real Yelp filtered reviews, behaviour only): ROC AUC and AP on the published 40/60 split."""
+    from trust.detect.yelpchi import evaluate_yelpchi
+    from trust.evaluate import print_json
+
+    print_json(evaluate_yelpchi(data))
+
+
+@eval_app.command("reviews")
+def eval_reviews(
+    merchants: Annotated[int, typer.Option(help="Merchants in the generated marketplace")] = 600,
+    days: Annotated[int, typer.Option(help="Days of data; the last third is the later test period")] = 45,
+    seed: Annotated[int, typer.Option(help="Held-out seed (the shipped model was trained on another)")] = 303,
+    model: Annotated[Path, typer.Option(help="Review model folder")] = Path("models/reviews"),
+    workdir: Annotated[Path, typer.Option(help="Scratch folder for the generated files")] = Path("var/eval-reviews"),
+) -> None:
+    """The shipped review model on a held-out seed's later days: precision at the top 1%/5%, recall of planted farms."""
+    import shutil
+
+    from trust.evaluate import evaluate_reviews, print_json
+
+    shutil.rmtree(workdir, ignore_errors=True)
+    print_json(evaluate_reviews(workdir, model, merchants=merchants, days=days, seed=seed))
+
+
+@reviews_app.command("train")
+def reviews_train(
+    input: Annotated[Path, typer.Option("--input", help="CSV with text, label (1 = fake) and optional columns")],
+    model: Annotated[Path, typer.Option("--model", help="Folder to write the model and its card to")],
+) -> None:
+    """Train the fake-review detector on a labeled CSV; prints the held-out AUC/AP as JSON."""
+    from trust.detect.review_csv import train_from_csv
+    from trust.evaluate import print_json
+
+    print_json(train_from_csv(input, model))
+
+
+@reviews_app.command("train-synth")
+def reviews_train_synth(
+    model: Annotated[Path, typer.Option("--model", help="Folder to write the model and its card to")] = Path("models/reviews"),
+    merchants: Annotated[int, typer.Option(help="Merchants in the generated training marketplace")] = 600,
+    days: Annotated[int, typer.Option(help="Days of data")] = 45,
+    seed: Annotated[int, typer.Option(help="Training seed (evaluations use others)")] = 7,
+    workdir: Annotated[Path, typer.Option(help="Scratch folder")] = Path("var/train-reviews"),
+) -> None:
+    """Rebuild the shipped review model from a generated marketplace's ground truth, then evaluate it on a held-out seed."""
+    import shutil
+
+    from trust.evaluate import evaluate_reviews, print_json, train_shipped_review_model
+
+    shutil.rmtree(workdir, ignore_errors=True)
+    trained = train_shipped_review_model(workdir / "train", model, merchants=merchants, days=days, seed=seed)
+    print_json(trained)
+    evaluation = evaluate_reviews(workdir / "eval", model)
+    print_json(evaluation)
+    from trust.detect.review_model import annotate_card
+
+    annotate_card(model, training_data={"generator": "trust synth", "seed": seed, "merchants": merchants, "days": days,
+                                        "rows": trained["rows"], "fake": trained["fake"]},
+                  metrics={"holdout_same_seed": {k: trained.get(k) for k in ("auc", "ap")}, "held_out_seed_later_days": evaluation,
+                           "yelpchi": "see `trust eval yelpchi` (the protocol trains its own model on YelpChi's train split)"},
+                  limitations="Trained on generated data, whose planted farms are easier than real ones (held-out AUC "
+                              "near 1.0); on real YelpChi behaviour alone the same features reach AUC 0.845. Text "
+                              "signals use a hand-made lexicon; no real labelled Chinese fake reviews were available.")
+
+
+@reviews_app.command("score")
+def reviews_score(
+    input: Annotated[Path, typer.Option("--input", help="CSV with text and optional columns")],
+    model: Annotated[Path, typer.Option("--model", help="Folder of a trained model")],
+    output: Annotated[Path, typer.Option("--output", help="CSV to write: the input plus fake_probability and reasons")],
+) -> None:
+    """Score a CSV of reviews: adds fake_probability and reasons (JSON list of {code, text})."""
+    from trust.detect.review_csv import score_csv
+    from trust.evaluate import print_json
+
+    print_json(score_csv(input, model, output))
 
 
 def print_summary(summary: dict) -> None:

@@ -1,61 +1,140 @@
-"""Baseline fake-review rules: farms are flagged, an honest sale-day burst is not flagged wholesale."""
+"""Fake-review detection: farms are flagged with reasons in words, an honest sale-day burst is not, copies are found
+across scripts, suspicion spreads from confirmed fakes, and the shipped model finds planted farms."""
 
 import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from trust.detect.reviews import FLAG_AT, ReviewRuleDetector, review_features
+from trust.detect.review_model import FakeReviewDetector
+from trust.detect.review_signals import near_duplicate_accounts, review_signals
+from trust.detect.reviews import FLAG_AT, installed_model, score_reviews
 from trust.text import normalize_text
+
+COLUMNS = ["review_id", "merchant_id", "product_id", "reviewer_id", "reviewer_registered_at", "rating", "text", "created_at",
+           "has_order"]
 
 
 def reviews_frame(rows):
-    return pd.DataFrame(rows, columns=["review_id", "merchant_id", "reviewer_id", "reviewer_registered_at", "rating", "text",
-                                       "created_at", "order_id", "matched_order"])
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+OPENERS = ["收到了", "第二次买", "给老妈买的", "用了一周", "朋友推荐来的", "等了三天", "双十一入手", "换季买的", "试了一下", "对比了几家"]
+BODIES = ["颜色和图片一样", "尺码偏大半码", "包装有点简陋但东西没问题", "味道淡淡的还行", "做工比预想的细", "客服回复慢了点",
+          "面料软和不起球", "电池能撑一天", "比超市便宜一些", "快递员态度很好"]
+
+
+def honest_text(i: int) -> str:
+    """Real buyers' words: no two texts share both their opening and their first remark."""
+    first = (i % 10 + i // 10) % 10
+    return f"{OPENERS[i % 10]}，{BODIES[first]}，{BODIES[(first + 1 + i // 10) % 10]}"
 
 
 def usual_days(merchant="M1", days=10, per_day=3):
-    rows = []
-    for d in range(days):
-        for k in range(per_day):
-            rows.append((f"{merchant}-{d}-{k}", merchant, f"U{d}{k}", "2024-01-01", 5, f"第{d}天第{k}条，挺好的，颜色和图片一样{d * 7 + k}",
-                         f"2026-10-{d + 1:02d} 12:00:00", f"O{d}{k}", f"O{d}{k}"))
-    return rows
+    return [(f"{merchant}-{d}-{k}", merchant, f"{merchant}-L1", f"U{merchant}{d}{k}", "2024-01-01", 5,
+             honest_text(d * per_day + k), f"2026-10-{d + 1:02d} 12:00:00", True)
+            for d in range(days) for k in range(per_day)]
 
 
-def score(frame):
-    features = review_features(frame)
-    model = ReviewRuleDetector().fit(features)
-    return model.predict_proba(features)[:, 1], model.reasons(features)
+def farm(n=20, merchant="M1", day="2026-10-11"):
+    return [(f"F{i}", merchant, f"{merchant}-L1", f"X{i}", "2026-10-10 20:00:00", 5, "质量非常好，物流很快，五星好评！", f"{day} 20:00:00", False)
+            for i in range(n)]
 
 
-def test_a_farm_burst_of_copied_praise_from_fresh_accounts_is_flagged():
-    farm = [(f"F{i}", "M1", f"X{i}", "2026-10-10", 5, "质量非常好，物流很快，五星好评！", "2026-10-11 20:00:00", None, None)
-            for i in range(20)]
-    frame = reviews_frame(usual_days() + farm)
-    proba, reasons = score(frame)
+def sale_day(n=25):
+    return [(f"S{i}", "M1", "M1-L1", f"B{i}", "2023-05-01", int(4 + i % 2), "双十一囤货，" + honest_text(i + 40),
+             "2026-10-11 20:00:00", True) for i in range(n)]
+
+
+@pytest.fixture(params=["rules", "shipped model"])
+def detector(request):
+    if request.param == "rules":
+        return None  # score_reviews falls back to the unsupervised rules
+    model = installed_model()
+    assert model is not None, "models/reviews must ship a trained model"
+    return model
+
+
+def test_a_farm_burst_of_copied_praise_from_fresh_accounts_is_flagged_with_reasons_in_words(detector):
+    frame = reviews_frame(usual_days() + farm())
+    scores, _ = score_reviews(frame, model=detector)
     fake = frame["review_id"].str.startswith("F").to_numpy()
-    assert (proba[fake] >= FLAG_AT).all()
-    assert (proba[~fake] < FLAG_AT).all()
-    words = [r["text"] for r in json.loads(reasons[int(np.flatnonzero(fake)[0])])]
-    assert "same text as 19 other accounts that day" in words
-    assert "account 2 days old at review" in words and "no matching order" in words
+    assert (scores["score"].to_numpy()[fake] >= FLAG_AT).all()
+    assert (scores["score"].to_numpy()[~fake] < FLAG_AT).all()
+    words = [r["text"] for r in json.loads(scores["reasons"].iloc[int(np.flatnonzero(fake)[0])])]
+    assert "same text as 19 other accounts within 2 days" in words
+    assert "account 1 day old, 1 review that day" in words and "no matching order" in words
 
 
-def test_an_honest_sale_day_burst_from_real_buyers_is_not_flagged_wholesale():
-    sale = [(f"S{i}", "M1", f"B{i}", "2023-05-01", int(4 + i % 2), f"双十一囤的，第{i}次回购，尺码标准，面料舒服{i}",
-             "2026-10-11 20:00:00", f"OS{i}", f"OS{i}") for i in range(25)]
-    frame = reviews_frame(usual_days() + sale)
-    proba, _ = score(frame)
+def test_an_honest_sale_day_burst_from_real_buyers_is_not_flagged_wholesale(detector):
+    frame = reviews_frame(usual_days() + sale_day())
+    scores, _ = score_reviews(frame, model=detector)
     burst = frame["review_id"].str.startswith("S").to_numpy()
-    assert (proba[burst] >= FLAG_AT).mean() == 0.0
+    assert (scores["score"].to_numpy()[burst] >= FLAG_AT).mean() == 0.0
 
 
-def test_traditional_copy_of_a_simplified_review_counts_as_the_same_text():
-    simplified, traditional = "宝贝收到了，和描述的一模一样，非常满意", "寶貝收到了，和描述的一模一樣，非常滿意"
-    rows = [("A", "M1", "U1", None, 5, normalize_text(simplified), "2026-10-01 10:00:00", None, None),
-            ("B", "M2", "U2", None, 5, normalize_text(traditional), "2026-10-01 11:00:00", None, None)]
-    assert review_features(reviews_frame(rows))["same_text_accounts"].tolist() == [2, 2]
+def test_a_traditional_script_copy_of_a_simplified_review_is_a_near_duplicate():
+    simplified, traditional = "宝贝收到了，和描述的一模一样，非常满意", "寶貝收到了，和描述的一模一樣，非常滿意！"
+    keys = ["".join(ch for ch in normalize_text(t) if ch.isalnum()) for t in (simplified, traditional, "完全不同的一条评论内容在这里")]
+    counts = near_duplicate_accounts(keys, np.array(["U1", "U2", "U3"]), day=np.array([100, 101, 100]))
+    assert counts.tolist() == [1, 1, 0]
+    far_apart = near_duplicate_accounts(keys, np.array(["U1", "U2", "U3"]), day=np.array([100, 130, 100]))
+    assert far_apart.tolist() == [0, 0, 0]  # the same words a month apart are not a copy ring
+
+
+def test_short_stock_phrases_everyone_writes_are_not_copies():
+    keys = ["质量很好"] * 50
+    assert near_duplicate_accounts(keys, np.array([f"U{i}" for i in range(50)]), None).max() == 0
+
+
+def test_signals_are_skipped_not_crashed_when_columns_are_missing():
+    signals, rings = review_signals(pd.DataFrame({"text": ["好评返现加微信12345678", "一般般吧", None]}))
+    assert signals["text_contact"].tolist() == [1.0, 0.0, 0.0]
+    assert "reviewer_reviews" not in signals and rings.empty
+    model = FakeReviewDetector().fit(signals)  # no labels: the rules
+    assert model.mode_ == "rules" and model.predict_proba(signals).shape == (3, 2)
+    assert "contact_diversion" in model.reasons(signals)[0]
+
+
+def test_suspicion_spreads_from_an_account_confirmed_fake_to_its_other_reviews():
+    rows = usual_days(days=10)
+    rows += [("K1", "M2", "M2-L1", "UM100", "2024-01-01", 5, "好", "2026-10-03 12:00:00", True)]  # UM100 also wrote M1-0-0
+    frame = reviews_frame(rows)
+    signals, _ = review_signals(frame)
+    model = FakeReviewDetector().fit(signals)
+    known = pd.Series(np.nan, index=frame.index)
+    known[frame["review_id"] == "K1"] = 1.0
+    before = model.predict_proba(signals)[:, 1][frame["review_id"].eq("M1-0-0").to_numpy()][0]
+    after = model.predict_proba(signals, known=known)[:, 1][frame["review_id"].eq("M1-0-0").to_numpy()][0]
+    assert after > before
+    reasons = model.reasons(signals, known=known)[int(np.flatnonzero(frame["review_id"].eq("M1-0-0"))[0])]
+    assert "account has 1 other review confirmed fake" in reasons
+
+
+def test_the_trained_model_learns_from_labels_and_never_sees_a_reviews_own_label_in_training():
+    rng = np.random.default_rng(0)
+    n = 400
+    signals = pd.DataFrame({"reviewer_id": [f"U{i}" for i in range(n)], "rating": rng.integers(1, 6, n).astype(float),
+                            "text_template_praise": rng.random(n)})
+    y = (signals["text_template_praise"] > 0.7).astype(int).to_numpy()
+    model = FakeReviewDetector(max_iter=50).fit(signals, y)
+    assert model.mode_ == "trained" and model.score(signals, y) > 0.95
+    assert "reviewer_known_fake_share" in model.feature_names_in_
+
+
+def test_planted_farms_in_the_shared_marketplace_are_found_at_high_precision(marketplace):
+    from trust.evaluate import labeled_reviews
+
+    frame = labeled_reviews(marketplace)
+    scores, rings = score_reviews(frame.drop(columns=["label", "ring"]), model=installed_model())
+    flagged = scores["score"].to_numpy() >= FLAG_AT
+    fake = frame["label"].to_numpy() == 1
+    precision, recall = fake[flagged].mean(), flagged[fake].mean()
+    assert precision >= 0.95 and recall >= 0.8, (precision, recall)
+    planted = {r for r in frame["ring"] if r}
+    caught = {r for r in planted if flagged[frame["ring"].eq(r).to_numpy()].mean() >= 0.5}
+    assert len(caught) == len(planted)
 
 
 def test_accounts_that_review_the_same_shops_in_the_same_bursts_form_a_ring_and_sale_day_buyers_do_not():
@@ -63,12 +142,12 @@ def test_accounts_that_review_the_same_shops_in_the_same_bursts_form_a_ring_and_
 
     rows = []
     for shop in ("M1", "M2", "M3"):
-        rows += [(f"{shop}-{d}-{k}", shop, f"B{shop}{d}{k}", "2024-01-01", 5, "x", f"2026-10-{d + 1:02d} 12:00:00", None, None)
+        rows += [(f"{shop}-{d}-{k}", shop, shop, f"B{shop}{d}{k}", "2024-01-01", 5, "x", f"2026-10-{d + 1:02d} 12:00:00", True)
                  for d in range(10) for k in range(2)]
     ring = [f"F{i}" for i in range(8)]
     for burst, (shop, day) in enumerate([("M1", 3), ("M2", 5), ("M3", 7)]):
-        rows += [(f"F{burst}-{a}", shop, a, "2026-09-01", 5, "好评", f"2026-10-{day + 1:02d} 20:00:00", None, None) for a in ring]
-    rows += [(f"S{i}", "M1", f"SALE{i}", "2023-01-01", 5, "x", "2026-10-10 10:00:00", None, None) for i in range(12)]
+        rows += [(f"F{burst}-{a}", shop, shop, a, "2026-09-01", 5, "好评", f"2026-10-{day + 1:02d} 20:00:00", False) for a in ring]
+    rows += [(f"S{i}", "M1", "M1", f"SALE{i}", "2023-01-01", 5, "x", "2026-10-10 10:00:00", True) for i in range(12)]
     frame = reviews_frame(rows)
     rings, membership = find_review_rings(frame)
     assert len(rings) == 1 and rings.iloc[0]["accounts"] == 8 and rings.iloc[0]["reviews"] == 24

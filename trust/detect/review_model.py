@@ -1,0 +1,251 @@
+"""The fake-review estimator: gradient-boosted trees over review signals, suspicion spread from confirmed fakes, and
+reason codes in words. Without labels (or with one class only) it falls back to transparent rules.
+
+Input ``X`` is the frame of :func:`trust.detect.review_signals.review_signals` (numeric signals plus reviewer and
+product ids). Missing signals are NaN, which the trees read as "unknown". Suspicion spreads through known labels: a
+review's account (and product) gets the smoothed share of its *other* reviews known to be fake — from the training
+labels (out-of-fold while training, so a review never sees its own label) and from any labels passed to
+``predict_proba(known=...)`` (analysts' confirmed verdicts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils.validation import check_is_fitted
+
+from trust.detect.base import combine, reasons_json
+from trust.detect.review_signals import ID_COLUMNS
+
+PROPAGATION_KEYS = ("reviewer_id", "product_id")
+MODEL_FILE = "model.joblib"
+CARD_FILE = "model_card.json"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    needs: tuple[str, ...]
+    fires: Callable[[pd.DataFrame], pd.Series]
+    words: Callable[[pd.DataFrame], list[str]]
+    weight: float  # strength in the unsupervised fallback (noisy-OR)
+
+
+def _f(x: pd.DataFrame, column: str) -> pd.Series:
+    return x[column].astype(float)
+
+
+def _n(value: float, noun: str) -> str:
+    """'1 day', '9 days', '1 other review'."""
+    return f"{value:.0f} {noun}" if round(value) == 1 else f"{value:.0f} {noun}s"
+
+
+RULES = [
+    Rule("review_ring", ("ring_accounts",), lambda x: _f(x, "ring_accounts") >= 5,
+         lambda x: [f"account is one of {n:.0f} in {r}, which review the same shops in the same bursts"
+                    for n, r in zip(x["ring_accounts"], x.get("ring", pd.Series("a ring", index=x.index)))], 0.5),
+    Rule("copied_text", ("text_near_duplicate_accounts",), lambda x: _f(x, "text_near_duplicate_accounts") >= 2,
+         lambda x: [f"same text as {_n(n, 'other account')} within 2 days" for n in x["text_near_duplicate_accounts"]], 0.5),
+    Rule("fresh_account", ("account_age_days",), lambda x: _f(x, "account_age_days") <= 7,
+         lambda x: [f"account {_n(a, 'day')} old, {_n(n, 'review')} that day" for a, n in
+                    zip(x["account_age_days"], x.get("reviewer_same_day", pd.Series(1.0, index=x.index)))], 0.3),
+    Rule("hyperactive_account", ("reviewer_same_day",), lambda x: _f(x, "reviewer_same_day") >= 3,
+         lambda x: [f"account wrote {_n(n, 'review')} that day" for n in x["reviewer_same_day"]], 0.3),
+    Rule("burst", ("product_burst_ratio", "product_day_reviews"),
+         lambda x: (_f(x, "product_burst_ratio") >= 4) & (_f(x, "product_day_reviews") >= 8),
+         lambda x: [f"product had {n:.0f} reviews that day, {r:.0f}x its usual {n / r:.0f}" for n, r in
+                    zip(x["product_day_reviews"], x["product_burst_ratio"])], 0.3),
+    Rule("confirmed_account", ("reviewer_known_fake",), lambda x: _f(x, "reviewer_known_fake") >= 1,
+         lambda x: [f"account has {_n(n, 'other review')} confirmed fake" for n in x["reviewer_known_fake"]], 0.6),
+    Rule("contact_diversion", ("text_contact",), lambda x: _f(x, "text_contact") >= 1,
+         lambda x: "contact or diversion in the text (WeChat/QQ/cash-back/link)", 0.4),
+    Rule("stock_praise", ("text_template_praise",), lambda x: _f(x, "text_template_praise") >= 2,
+         lambda x: [f"stock praise phrases (score {s:.1f})" for s in x["text_template_praise"]], 0.15),
+    Rule("sentiment_mismatch", ("text_rating_mismatch", "rating"), lambda x: _f(x, "text_rating_mismatch") >= 1.5,
+         lambda x: [f"text contradicts the {r:.0f}-star rating" for r in x["rating"]], 0.2),
+    Rule("off_consensus", ("product_rating_deviation",), lambda x: _f(x, "product_rating_deviation").abs() >= 2.5,
+         lambda x: [f"rating {d:+.1f} stars from the product's consensus" for d in x["product_rating_deviation"]], 0.1),
+    Rule("single_review_account", ("reviewer_reviews", "rating"),
+         lambda x: (_f(x, "reviewer_reviews") == 1) & _f(x, "rating").isin([1.0, 5.0]),
+         lambda x: [f"the account's only review, {r:.0f} stars" for r in x["rating"]], 0.1),
+    Rule("no_order", ("no_order",), lambda x: _f(x, "no_order") >= 1, lambda x: "no matching order", 0.25),
+]
+
+
+def _fired(X: pd.DataFrame) -> dict[str, np.ndarray]:
+    return {rule.code: rule.fires(X).fillna(False).to_numpy(dtype=bool) for rule in RULES if set(rule.needs) <= set(X.columns)}
+
+
+def _smoothed(sums: pd.Series, counts: pd.Series, prior: float, strength: float) -> pd.Series:
+    return (sums + strength * prior) / (counts + strength)
+
+
+class FakeReviewDetector(ClassifierMixin, BaseEstimator):
+    """Probability that a review is fake (bought or templated), with reason codes.
+
+    Trained (``fit(X, y)`` with both classes): HistGradientBoosting over the signals plus spread suspicion.
+    Unsupervised fallback (``y`` None or one class): noisy-OR of the rules in :data:`RULES`.
+    """
+
+    def __init__(self, max_iter: int = 400, learning_rate: float = 0.05, max_leaf_nodes: int = 31, min_samples_leaf: int = 40,
+                 l2_regularization: float = 1.0, propagation_strength: float = 2.0, random_state: int = 0):
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_samples_leaf = min_samples_leaf
+        self.l2_regularization = l2_regularization
+        self.propagation_strength = propagation_strength
+        self.random_state = random_state
+
+    # -- suspicion spread ------------------------------------------------------------------------------------------
+    def _spread(self, X: pd.DataFrame, labels: pd.Series, stats: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        """Known-fake share of each review's account and product over *other* labelled reviews."""
+        out = pd.DataFrame(index=X.index)
+        own = labels.astype(float)
+        for key in PROPAGATION_KEYS:
+            if key not in X:
+                continue
+            ids = X[key].astype(str)
+            frame = pd.DataFrame({"k": ids, "y": own})
+            sums = frame.groupby("k")["y"].transform("sum") - own.fillna(0.0)
+            counts = frame.groupby("k")["y"].transform("count") - own.notna().astype(float)
+            if key in stats:
+                sums = sums + ids.map(stats[key]["sum"]).fillna(0.0)
+                counts = counts + ids.map(stats[key]["count"]).fillna(0.0)
+            name = key.removesuffix("_id")
+            out[f"{name}_known_fake"] = sums
+            out[f"{name}_known_reviews"] = counts
+            out[f"{name}_known_fake_share"] = _smoothed(sums, counts, self.prior_, self.propagation_strength)
+        return out
+
+    def _model_frame(self, X: pd.DataFrame, spread: pd.DataFrame) -> pd.DataFrame:
+        frame = pd.concat([X.drop(columns=[c for c in ID_COLUMNS if c in X]), spread], axis=1)
+        return frame.reindex(columns=self.feature_names_in_).astype(float)
+
+    # -- estimator API ---------------------------------------------------------------------------------------------
+    def fit(self, X: pd.DataFrame, y=None):
+        y = None if y is None else np.asarray(y, dtype=float)
+        self.classes_ = np.array([0, 1])
+        self.prior_ = float(np.nanmean(y)) if y is not None and len(y) else 0.0
+        self.stats_: dict[str, pd.DataFrame] = {}
+        if y is None or len(np.unique(y[~np.isnan(y)])) < 2:
+            self.mode_ = "rules"
+            self.feature_names_in_ = np.array([c for c in X.columns if c not in ID_COLUMNS])
+            return self
+        self.mode_ = "trained"
+        labels = pd.Series(y, index=X.index)
+        # Out-of-fold spread: a training review sees the labels of the other folds only.
+        spread_parts = []
+        folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=self.random_state)
+        for keep, hide in folds.split(np.zeros(len(y)), y):
+            masked = labels.copy()
+            masked.iloc[hide] = np.nan
+            spread_parts.append(self._spread(X, masked, {}).iloc[hide])
+        spread = pd.concat(spread_parts).reindex(X.index)
+        self.feature_names_in_ = np.array([c for c in X.columns if c not in ID_COLUMNS] + list(spread.columns))
+        frame = self._model_frame(X, spread)
+        self.model_ = HistGradientBoostingClassifier(
+            max_iter=self.max_iter, learning_rate=self.learning_rate, max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_leaf=min(self.min_samples_leaf, max(5, len(y) // 20)),  # small labelled files still split
+            l2_regularization=self.l2_regularization, random_state=self.random_state)
+        self.model_.fit(frame, y.astype(int))
+        for key in PROPAGATION_KEYS:
+            if key in X:
+                grouped = pd.DataFrame({"k": X[key].astype(str), "y": y}).groupby("k")["y"]
+                self.stats_[key] = pd.DataFrame({"sum": grouped.sum(), "count": grouped.count()})
+        return self
+
+    def signals_with_spread(self, X: pd.DataFrame, known: pd.Series | None = None) -> pd.DataFrame:
+        """``X`` plus the spread-suspicion columns, as the model and the reasons see them."""
+        check_is_fitted(self, "mode_")
+        labels = known.reindex(X.index).astype(float) if known is not None else pd.Series(np.nan, index=X.index)
+        return pd.concat([X, self._spread(X, labels, self.stats_)], axis=1)
+
+    def predict_proba(self, X: pd.DataFrame, known: pd.Series | None = None) -> np.ndarray:
+        full = self.signals_with_spread(X, known)
+        if self.mode_ == "rules":
+            score = combine(_fired(full), {rule.code: rule.weight for rule in RULES}) if len(full) else np.zeros(0)
+            if "rating" in full:  # bought reviews praise
+                score = np.where(full["rating"].to_numpy(dtype=float) >= 4, score, score * 0.5)
+        else:
+            spread = full[[c for c in full.columns if c not in X.columns]]
+            score = self.model_.predict_proba(self._model_frame(X, spread))[:, 1] if len(X) else np.zeros(0)
+        return np.column_stack([1 - score, score])
+
+    def predict(self, X: pd.DataFrame, threshold: float = 0.5) -> np.ndarray:
+        return (self.predict_proba(X)[:, 1] >= threshold).astype(int)
+
+    def reasons(self, X: pd.DataFrame, known: pd.Series | None = None, only: np.ndarray | None = None) -> list[str]:
+        """Per review, a JSON list of {code, text}: every rule that holds for it, in words. With ``only`` (a boolean
+        mask), rows outside it get an empty list (words are built for the rows that need them)."""
+        full = self.signals_with_spread(X, known)
+        fired = _fired(full)
+        if only is not None:
+            fired = {code: mask & only for code, mask in fired.items()}
+        per_row: list[list[tuple[str, str]]] = [[] for _ in range(len(full))]
+        for rule in RULES:
+            mask = fired.get(rule.code)
+            if mask is None or not mask.any():
+                continue
+            rows = np.flatnonzero(mask)
+            words = rule.words(full.iloc[rows])
+            for position, row in enumerate(rows):
+                per_row[row].append((rule.code, words if isinstance(words, str) else words[position]))
+        return reasons_json(per_row)
+
+
+def save_model(model: FakeReviewDetector, directory: Path, card: dict) -> Path:
+    """Write the model and its card (JSON for machines, Markdown for people)."""
+    import joblib
+    import sklearn
+
+    directory.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, directory / MODEL_FILE, compress=3)
+    card = {"model": "FakeReviewDetector", "mode": model.mode_, "written": dt.date.today().isoformat(),
+            "features": [str(f) for f in model.feature_names_in_], "params": model.get_params(),
+            "library_versions": {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
+                                 "pandas": pd.__version__, "numpy": np.__version__},
+            **card}
+    (directory / CARD_FILE).write_text(json.dumps(card, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    (directory / "MODEL_CARD.md").write_text(_card_markdown(card), encoding="utf-8")
+    return directory
+
+
+def load_model(directory: Path) -> FakeReviewDetector:
+    import joblib
+
+    path = directory / MODEL_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"no review model at {path}: train one with `trust reviews train --input LABELED.csv --model {directory}`")
+    return joblib.load(path)
+
+
+def _card_markdown(card: dict) -> str:
+    lines = [f"# Model card: {card['model']} ({card['mode']})", "", card.get("purpose", ""), ""]
+    for title, key in (("Training data", "training_data"), ("Evaluation", "metrics"), ("Limitations", "limitations")):
+        value = card.get(key)
+        if value:
+            lines += [f"## {title}", "", "```json" if not isinstance(value, str) else "",
+                      value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=2), "```" if not isinstance(value, str) else "", ""]
+    lines += ["## Features", "", ", ".join(card["features"]), "", "## Library versions", "",
+              ", ".join(f"{k} {v}" for k, v in card["library_versions"].items()), "", f"Written {card['written']}.", ""]
+    return "\n".join(lines)
+
+
+def annotate_card(directory: Path, **fields) -> None:
+    """Add fields (training data, evaluations) to a saved model's card and re-render its Markdown."""
+    path = directory / CARD_FILE
+    card = json.loads(path.read_text(encoding="utf-8"))
+    card.update(fields)
+    path.write_text(json.dumps(card, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    (directory / "MODEL_CARD.md").write_text(_card_markdown(card), encoding="utf-8")
