@@ -105,6 +105,8 @@ def run_bench(console: Console, reviews: int, days: int, workdir: Path, db_url: 
         box["rows"] = sum(pipeline.summarise_run(settings, last)["tiers"].values())
 
     nightly = results[nightly_start:]
+    with _stage(results, "detect_reviews again, text read back (steady state)") as box:
+        box["rows"] = pipeline.run_detector(settings, last, "reviews")["scored"]
     total = {"stage": "nightly run, total (sequential)", "rows": None, "seconds": round(sum(r["seconds"] for r in nightly), 2),
              "rows_per_second": None, "peak_rss_mb": max(r["peak_rss_mb"] for r in nightly)}
     results.append(total)
@@ -331,3 +333,38 @@ def run_api_bench(console: Console, merchants: int, requests: int, clients: list
                       f"{r['p99_ms']:.1f}")
     console.print(table)
     return results
+
+
+def run_text_bench(console: Console, corpus: Path, limit: int = 20000) -> dict:
+    """Segmentation throughput on real Chinese reviews: jieba (the reference) vs rjieba (the fast path), their
+    agreement, and the review text signals (normalise, segment, lexicon, MinHash near-duplicates) per second."""
+    import pandas as pd
+
+    from trust.detect.review_signals import text_signals
+    from trust.text import _jieba, normalize_text, segment
+
+    if not corpus.exists():
+        raise FileNotFoundError(f"{corpus}: no such file (the real review corpus, e.g. ../shared/datasets/online_shopping_10_cats/online_shopping_10_cats.csv)")
+    texts = [normalize_text(t) for t in pd.read_csv(corpus, usecols=["review"], dtype=str)["review"].dropna().head(limit)]
+    megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    _jieba(), segment("预热")  # load both dictionaries outside the timing
+    figures: dict = {"texts": len(texts), "megabytes": round(megabytes, 2)}
+    for name, fast in (("jieba", False), ("rjieba", True)):
+        started = time.perf_counter()
+        cuts = [segment(t, fast=fast) for t in texts]
+        seconds = time.perf_counter() - started
+        figures[f"{name}_mb_per_s"] = round(megabytes / seconds, 2)
+        figures[f"{name}_cuts"] = cuts
+    reference, fast_cuts = figures.pop("jieba_cuts"), figures.pop("rjieba_cuts")
+    figures["identical_segmentations"] = round(sum(a == b for a, b in zip(reference, fast_cuts)) / len(texts), 4)
+    frame = pd.DataFrame({"text": texts, "reviewer_id": [f"U{i}" for i in range(len(texts))]})
+    started = time.perf_counter()
+    text_signals(frame)
+    figures["text_signals_per_s"] = round(len(texts) / (time.perf_counter() - started))
+    table = Table(title=f"trust bench-text: {len(texts):,} real reviews ({megabytes:.1f} MB) from {corpus.name}")
+    for column in ("figure", "value"):
+        table.add_column(column)
+    for key, value in figures.items():
+        table.add_row(key, f"{value:,}")
+    console.print(table)
+    return figures

@@ -399,6 +399,17 @@ def bench_agents(
     run_agents_bench(console, links=links, workdir=workdir)
 
 
+@app.command("bench-text")
+def bench_text(
+    corpus: Annotated[Path, typer.Option(help="CSV of real reviews with a `review` column")] = Path("../shared/datasets/online_shopping_10_cats/online_shopping_10_cats.csv"),
+    limit: Annotated[int, typer.Option(help="Reviews to use")] = 20000,
+) -> None:
+    """Segmentation throughput (jieba vs rjieba, and whether they agree) and review text signals per second."""
+    from trust.bench import run_text_bench
+
+    run_text_bench(console, corpus, limit)
+
+
 @eval_app.command("grades")
 def eval_grades(
     merchants: Annotated[int, typer.Option(help="Merchants in the generated marketplace")] = 600,

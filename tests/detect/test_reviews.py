@@ -1,6 +1,7 @@
 """Fake-review detection: farms are flagged with reasons in words, an honest sale-day burst is not, copies are found
 across scripts, suspicion spreads from confirmed fakes, and the shipped model finds planted farms."""
 
+import datetime as dt
 import json
 
 import numpy as np
@@ -154,3 +155,30 @@ def test_accounts_that_review_the_same_shops_in_the_same_bursts_form_a_ring_and_
     assert membership[frame["review_id"].str.startswith("F")].eq("RING-0001").all()
     assert membership[~frame["review_id"].str.startswith("F")].isna().all()  # the sale-day buyers meet only once
     assert "8 accounts reviewed together in 3 bursts on 3 days" in rings.iloc[0]["evidence"]
+
+
+def test_each_review_text_is_segmented_once_and_again_only_when_it_changes(settings):
+    from sqlalchemy import update
+
+    from tests.conftest import START
+    from trust import pipeline
+    from trust.db.engine import session_scope
+    from trust.db.tables import Review
+    from trust.detect.reviews import load_reviews, stored_text_features
+
+    pipeline.run_ingest(settings, START)
+    pipeline.run_ingest(settings, START + dt.timedelta(days=1))
+    with session_scope(settings.db_url) as session:
+        reviews = load_reviews(session, START, START + dt.timedelta(days=1))
+        first, featurised = stored_text_features(session, reviews, START, START + dt.timedelta(days=1))
+    assert featurised == len(reviews) > 0
+    with session_scope(settings.db_url) as session:
+        again, featurised = stored_text_features(session, reviews, START, START + dt.timedelta(days=1))
+    assert featurised == 0
+    pd.testing.assert_frame_equal(first, again)  # read back exactly as computed (band keys included)
+    changed = reviews["review_id"].iloc[0]
+    with session_scope(settings.db_url) as session:
+        session.execute(update(Review).where(Review.review_id == changed).values(text="加微信12345678领返现"))
+        reviews = load_reviews(session, START, START + dt.timedelta(days=1))
+        _, featurised = stored_text_features(session, reviews, START, START + dt.timedelta(days=1))
+    assert featurised == 1

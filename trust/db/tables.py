@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -191,6 +191,28 @@ class ResellerNetwork(Base):
     meets_legal_test: Mapped[bool] = mapped_column(Boolean)
     evidence: Mapped[str] = mapped_column(Text)  # JSON list of {"code", "text"}
     model_version: Mapped[str] = mapped_column(String(64))
+
+
+class ReviewTextFeature(Base):
+    """A review's text signals on their own (segmented once, when the review is first scored) and its MinHash LSH
+    band keys; recomputed only when the text or the signal code changes (``text_hash``, ``version``)."""
+
+    __tablename__ = "review_text_features"
+    review_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text_hash: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[str] = mapped_column(String(32))
+    text_length: Mapped[float] = mapped_column(Float)
+    text_distinct_share: Mapped[float] = mapped_column(Float)
+    text_template_praise: Mapped[float] = mapped_column(Float)
+    text_contact: Mapped[float] = mapped_column(Float)
+    text_positive: Mapped[float] = mapped_column(Float)
+    text_negative: Mapped[float] = mapped_column(Float)
+    text_specific_digits: Mapped[float] = mapped_column(Float)
+    text_band_0: Mapped[float | None] = mapped_column(Float(precision=53))
+    text_band_1: Mapped[float | None] = mapped_column(Float(precision=53))
+    text_band_2: Mapped[float | None] = mapped_column(Float(precision=53))
+    text_band_3: Mapped[float | None] = mapped_column(Float(precision=53))
+    text_band_4: Mapped[float | None] = mapped_column(Float(precision=53))
 
 
 class ReviewRing(Base):

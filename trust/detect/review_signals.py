@@ -147,18 +147,24 @@ def _prior_count(reviewer: pd.Series, created: pd.Series) -> pd.Series:
     return ranks
 
 
-def text_signals(frame: pd.DataFrame) -> pd.DataFrame:
-    """Length, specificity, template praise, contact patterns, sentiment against stars, near-duplicates across accounts."""
-    out = pd.DataFrame(index=frame.index)
-    if "text" not in frame:
-        return out
-    texts = [normalize_text(t).lower() if isinstance(t, str) else "" for t in frame["text"]]
+TEXT_FEATURES = ["text_length", "text_distinct_share", "text_template_praise", "text_contact", "text_positive", "text_negative",
+                 "text_specific_digits"]
+BAND_COLUMNS = [f"text_band_{b}" for b in range(MINHASH_BANDS)]
+
+
+def text_features(texts) -> pd.DataFrame:
+    """What one review's text says on its own (normalised, segmented once): length, specificity, stock praise, contact
+    patterns, sentiment, and its MinHash LSH band keys (NaN for texts too short to be a copy). Row for row; this is
+    the part worth storing, so the nightly job segments each review once (see ``trust.detect.reviews``)."""
+    texts = [normalize_text(t).lower() if isinstance(t, str) else "" for t in texts]
     lexicon = sentiment_lexicon()
     n = len(texts)
     length, distinct, digits = np.zeros(n), np.zeros(n), np.zeros(n)
     positive, negative, template, contact = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    keys = []
     for i, text in enumerate(texts):
         compact = "".join(ch for ch in text if ch.isalnum())
+        keys.append(compact)
         length[i] = len(compact)
         distinct[i] = len(set(compact)) / len(compact) if compact else 0.0
         digits[i] = sum(ch.isdigit() for ch in compact)
@@ -175,22 +181,41 @@ def text_signals(frame: pd.DataFrame) -> pd.DataFrame:
             else:
                 template[i] += weight
                 positive[i] += weight
-    out["text_length"] = length
-    out["text_distinct_share"] = distinct
-    out["text_template_praise"] = template
-    out["text_contact"] = contact
-    out["text_positive"] = positive
-    out["text_negative"] = negative
+    out = pd.DataFrame({"text_length": length, "text_distinct_share": distinct, "text_template_praise": template,
+                        "text_contact": contact.astype(float), "text_positive": positive, "text_negative": negative,
+                        "text_specific_digits": digits})
+    bands = np.full((n, MINHASH_BANDS), np.nan)
+    eligible = np.flatnonzero(length >= NEAR_DUPLICATE_MIN_CHARS)
+    if len(eligible):
+        signatures = minhash_signatures([keys[i] for i in eligible])
+        for band in range(MINHASH_BANDS):
+            rows = signatures[:, band * MINHASH_ROWS:(band + 1) * MINHASH_ROWS]
+            bucket = rows[:, 0]
+            for column in range(1, MINHASH_ROWS):  # one key per band (wrapping arithmetic is fine for a hash)
+                bucket = bucket * np.int64(2_147_483_647) + rows[:, column]
+            bands[eligible, band] = (bucket >> np.int64(11)).astype(float)  # 53 bits: exact in a float column
+    for band, column in enumerate(BAND_COLUMNS):
+        out[column] = bands[:, band]
+    return out
+
+
+def text_signals(frame: pd.DataFrame, features: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per-text features (computed here unless given, row for row) plus what needs the other reviews: sentiment
+    against stars and near-duplicates across accounts."""
+    if "text" not in frame and features is None:
+        return pd.DataFrame(index=frame.index)
+    features = text_features(frame["text"]) if features is None else features
+    out = features[TEXT_FEATURES].set_axis(frame.index)
     if "rating" in frame:
         rating = frame["rating"].to_numpy(dtype=float)
+        positive, negative = out["text_positive"].to_numpy(), out["text_negative"].to_numpy()
         out["text_rating_mismatch"] = np.where(rating >= 4, negative - positive, np.where(rating <= 2, positive - negative, 0.0)).clip(min=0)
-    out["text_specific_digits"] = digits
-    keys = ["".join(ch for ch in t if ch.isalnum()) for t in texts]
-    accounts = frame["reviewer_id"].astype(str) if "reviewer_id" in frame else pd.Series(np.arange(n).astype(str), index=frame.index)
+    n = len(frame)
+    accounts = frame["reviewer_id"].astype(str).to_numpy() if "reviewer_id" in frame else np.arange(n).astype(str)
     day = None
     if "created_at" in frame and frame["created_at"].notna().any():
         day = ((frame["created_at"] - pd.Timestamp("1970-01-01")).dt.days).fillna(-1).astype(int).to_numpy()
-    out["text_near_duplicate_accounts"] = near_duplicate_accounts(keys, accounts.to_numpy(dtype=str), day)
+    out["text_near_duplicate_accounts"] = _near_duplicates_from_bands(features[BAND_COLUMNS].to_numpy(), accounts, day)
     return out
 
 
@@ -225,20 +250,20 @@ def near_duplicate_accounts(keys: list[str], accounts: np.ndarray, day: np.ndarr
     """For each text, how many other accounts wrote a near-duplicate within ``window_days`` of it (anywhere, without
     dates). MinHash LSH with 5 bands of 4 rows: a pair whose 3-shingle Jaccard is 0.9 meets with p 0.99, at 0.7 with
     p 0.75, at 0.3 with p 0.04. Never all pairs: texts meet only inside LSH buckets, counted by distinct accounts."""
-    n = len(keys)
+    bands = text_features(keys)[BAND_COLUMNS].to_numpy()
+    return _near_duplicates_from_bands(bands, np.asarray(accounts), day, window_days)
+
+
+def _near_duplicates_from_bands(bands: np.ndarray, accounts: np.ndarray, day: np.ndarray | None, window_days: int = 2) -> np.ndarray:
+    n = len(bands)
     result = np.zeros(n)
-    eligible = np.fromiter((len(k) >= NEAR_DUPLICATE_MIN_CHARS for k in keys), dtype=bool, count=n)
-    if not eligible.any():
+    index = np.flatnonzero(~np.isnan(bands[:, 0])) if n else np.zeros(0, dtype=int)
+    if not len(index):
         return result
-    index = np.flatnonzero(eligible)
-    signatures = minhash_signatures([keys[i] for i in index])
     days = np.zeros(len(index), dtype=np.int64) if day is None else day[index]
     spans = [0] if day is None else range(-window_days, window_days + 1)
-    for band in range(MINHASH_BANDS):
-        rows = signatures[:, band * MINHASH_ROWS:(band + 1) * MINHASH_ROWS]
-        bucket = rows[:, 0]
-        for column in range(1, MINHASH_ROWS):  # one 64-bit key per band (wrapping arithmetic is fine for a hash)
-            bucket = bucket * np.int64(2_147_483_647) + rows[:, column]
+    for band in range(bands.shape[1]):
+        bucket = bands[index, band].astype(np.int64)
         posts = pd.DataFrame({"bucket": bucket, "day": days, "account": accounts[index]}).drop_duplicates()
         per_day = posts.groupby(["bucket", "day"]).size()
         total = np.zeros(len(index))
@@ -269,10 +294,12 @@ def graph_signals(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 ID_COLUMNS = ["reviewer_id", "product_id", "ring"]  # carried with the signals, not model inputs
 
 
-def review_signals(reviews: pd.DataFrame, with_rings: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+def review_signals(reviews: pd.DataFrame, with_rings: bool = True,
+                   text: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(signals, rings): every signal the columns allow, row for row with ``reviews``, with the reviewer and product
-    ids the estimator needs to spread suspicion; and the lockstep rings found."""
+    ids the estimator needs to spread suspicion; and the lockstep rings found. ``text`` is :func:`text_features` of
+    the reviews when already stored (row for row), so their text is not segmented again."""
     frame = canonical(reviews)
     graph, rings = graph_signals(frame) if with_rings else (pd.DataFrame(index=frame.index), pd.DataFrame())
     ids = pd.DataFrame({c: frame[c].astype(str) for c in ("reviewer_id", "product_id") if c in frame}, index=frame.index)
-    return pd.concat([behaviour_signals(frame), text_signals(frame), graph, ids], axis=1), rings
+    return pd.concat([behaviour_signals(frame), text_signals(frame, text), graph, ids], axis=1), rings

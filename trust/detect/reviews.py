@@ -16,16 +16,17 @@ import pandas as pd
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from trust.db.engine import read_frame
-from trust.db.tables import ModerationLabel, Order, Review, ReviewRing
+from trust.db.engine import frame_to_records, read_frame, upsert
+from trust.db.tables import ModerationLabel, Order, Review, ReviewRing, ReviewTextFeature
 from trust.detect.base import empty_result
 from trust.detect.review_model import FakeReviewDetector, load_model
-from trust.detect.review_signals import review_signals
+from trust.detect.review_signals import BAND_COLUMNS, TEXT_FEATURES, review_signals, text_features
 from trust.settings import PROJECT_ROOT
 
 NAME = "reviews"
 ENTITY = "review"
 VERSION = "reviews-0.3"
+TEXT_FEATURES_VERSION = "text-1"  # bump when text_features changes: stored rows are then recomputed
 FLAG_AT = 0.5
 MODEL_DIR = PROJECT_ROOT / "models" / "reviews"
 log = logging.getLogger(__name__)
@@ -68,10 +69,37 @@ def installed_model() -> FakeReviewDetector | None:
         return None
 
 
-def score_reviews(reviews: pd.DataFrame, known: pd.Series | None = None,
-                  model: FakeReviewDetector | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(scores in the detector result shape, rings) for a frame of canonical reviews."""
-    signals, rings = review_signals(reviews)
+def _text_hash(texts: pd.Series) -> np.ndarray:
+    import zlib
+
+    return np.fromiter((zlib.crc32(t.encode("utf-8")) if isinstance(t, str) else 0 for t in texts), dtype=np.int64, count=len(texts))
+
+
+def stored_text_features(session: Session, reviews: pd.DataFrame, window_start: dt.date, window_end: dt.date) -> tuple[pd.DataFrame, int]:
+    """Text features of the window's reviews, row for row: read where stored, computed (and stored) only for reviews
+    not seen before or whose text changed. Returns (features, reviews newly featurised)."""
+    end = dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time())
+    columns = [ReviewTextFeature.review_id, ReviewTextFeature.text_hash] + [getattr(ReviewTextFeature, c) for c in TEXT_FEATURES + BAND_COLUMNS]
+    stored = read_frame(session, select(*columns).join(Review, Review.review_id == ReviewTextFeature.review_id)
+                        .where(Review.created_at >= dt.datetime.combine(window_start, dt.time()), Review.created_at < end,
+                               ReviewTextFeature.version == TEXT_FEATURES_VERSION))
+    hashes = _text_hash(reviews["text"])
+    stored = stored.set_index("review_id").reindex(reviews["review_id"].to_numpy())
+    fresh = (stored["text_hash"].to_numpy(dtype=float) != hashes)  # NaN (never stored) is also "fresh"
+    features = stored[TEXT_FEATURES + BAND_COLUMNS].reset_index(drop=True).astype(float)
+    if fresh.any():
+        computed = text_features(reviews["text"].to_numpy()[fresh])
+        features.loc[np.flatnonzero(fresh), TEXT_FEATURES + BAND_COLUMNS] = computed.to_numpy()
+        rows = computed.assign(review_id=reviews["review_id"].to_numpy()[fresh], text_hash=hashes[fresh], version=TEXT_FEATURES_VERSION)
+        upsert(session, ReviewTextFeature, frame_to_records(rows))
+    return features, int(fresh.sum())
+
+
+def score_reviews(reviews: pd.DataFrame, known: pd.Series | None = None, model: FakeReviewDetector | None = None,
+                  text: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(scores in the detector result shape, rings) for a frame of canonical reviews (``text``: their stored text
+    features, row for row, if any)."""
+    signals, rings = review_signals(reviews, text=text)
     model = model or FakeReviewDetector().fit(signals)
     score = model.predict_proba(signals, known=known)[:, 1]
     flagged = score >= FLAG_AT
@@ -87,7 +115,9 @@ def run(session: Session, business_date: dt.date, window_start: dt.date, window_
     reviews = load_reviews(session, window_start, window_end)
     if reviews.empty:
         return empty_result()
-    scores, rings = score_reviews(reviews, analyst_verdicts(session, reviews["review_id"]), installed_model())
+    text, featurised = stored_text_features(session, reviews, window_start, window_end)
+    log.info("review text: %d of %d reviews segmented and featurised now, the rest read back", featurised, len(reviews))
+    scores, rings = score_reviews(reviews, analyst_verdicts(session, reviews["review_id"]), installed_model(), text)
     if rings.empty:
         rings = pd.DataFrame(columns=["ring_id", "accounts", "merchants", "first_day", "last_day", "reviews", "evidence"])
     return scores, {ReviewRing: rings.assign(business_date=business_date, model_version=VERSION)}

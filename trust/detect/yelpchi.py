@@ -70,6 +70,11 @@ def evaluate_yelpchi(directory: Path) -> dict:
     result = {"dataset": "yelpchi", "reviews": int(len(reviews)), "benchmark_nodes": int(len(nodes)),
               "train": int(len(train)), "test": int(len(test)),
               "auc": round(float(roc_auc_score(y[test], score)), 4), "ap": round(float(average_precision_score(y[test], score)), 4)}
+    # Where it is won and lost: accounts with one review in the data vs accounts with several.
+    single = X.iloc[test]["reviewer_single"].to_numpy() == 1
+    for name, mask in (("single_review_accounts", single), ("multi_review_accounts", ~single)):
+        result[name] = {"share_of_test": round(float(mask.mean()), 4), "fake_rate": round(float(y[test][mask].mean()), 4),
+                        "auc": round(float(roc_auc_score(y[test][mask], score[mask])), 4)}
     # Which signals carry it: the AUC lost when a signal is shuffled on the test part.
     full = model.signals_with_spread(X.iloc[test])
     frame = model._model_frame(X.iloc[test], full[[c for c in full.columns if c not in X.columns]])
