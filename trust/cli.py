@@ -72,6 +72,8 @@ def synth(
     start_date: Annotated[str, typer.Option(help="First business date")] = "2026-10-01",
     file_format: Annotated[str, typer.Option("--format", help="csv, jsonl, parquet or mixed")] = "csv",
     dirty_rate: Annotated[float, typer.Option(help="Share of extra broken rows per file (quarantine demo)")] = 0.0,
+    vocabulary: Annotated[str, typer.Option(help="standard, or shifted: slang, claims, brands and complaint wording "
+                                                 "absent from the shipped lexicons (for evaluation)")] = "standard",
 ) -> None:
     """Generate a synthetic marketplace with planted, labelled misconduct."""
     from rich.progress import Progress
@@ -79,7 +81,7 @@ def synth(
     from trust.synth.generator import SynthConfig, generate_marketplace
 
     config = SynthConfig(merchants=merchants, days=days, seed=seed, out=out, start_date=_date(start_date),
-                         file_format=file_format, dirty_rate=dirty_rate)
+                         file_format=file_format, dirty_rate=dirty_rate, vocabulary=vocabulary)
     with Progress(console=console, transient=True) as progress:
         bar = progress.add_task("generating days", total=days)
         summary = generate_marketplace(config, on_day=lambda _: progress.advance(bar))

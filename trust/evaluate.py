@@ -195,3 +195,31 @@ def train_shipped_review_model(workdir: Path, model_dir: Path, merchants: int = 
     path = workdir / "labeled_reviews.csv"
     labeled_reviews(workdir).drop(columns=["ring"]).to_csv(path, index=False)
     return train_from_csv(path, model_dir)
+
+
+def labeled_listings(root: Path) -> pd.DataFrame:
+    """A generated marketplace's listings with ``label`` (ok / counterfeit / false_advertising from the planted kind)."""
+    listings = _read_landing(root, "listings").drop_duplicates("listing_id")
+    truth = pd.read_csv(root / "truth" / "listings.csv", dtype=str).drop_duplicates("listing_id").set_index("listing_id")["kind"]
+    kind = listings["listing_id"].map(truth).fillna("generic")
+    listings["label"] = kind.map({"counterfeit": "counterfeit", "false_claim": "false_advertising"}).fillna("ok")
+    listings["price"] = pd.to_numeric(listings["price"], errors="coerce")
+    return listings.reset_index(drop=True)
+
+
+def listing_events(root: Path) -> pd.DataFrame:
+    """What a platform observes about listings: failed test buys, takedowns (analysts' labels) and complaints whose
+    text the complaint classifier files as counterfeit. One row per event: listing_id, merchant_id, event."""
+    from trust.detect.complaints import KeywordComplaintClassifier
+
+    checks = _read_landing(root, "spot_checks", ["listing_id", "merchant_id", "result"])
+    failed = checks[checks["result"] != "pass"].assign(event="failed_check")
+    labels = _read_landing(root, "moderation_labels", ["entity_type", "entity_id", "label"])
+    taken = labels[(labels["entity_type"] == "listing") & labels["label"].isin(["counterfeit", "false_advertising"])]
+    listings = _read_landing(root, "listings", ["listing_id", "merchant_id"]).drop_duplicates("listing_id").set_index("listing_id")["merchant_id"]
+    taken = pd.DataFrame({"listing_id": taken["entity_id"], "merchant_id": taken["entity_id"].map(listings), "event": "takedown"})
+    complaints = _read_landing(root, "complaints", ["listing_id", "merchant_id", "text"])
+    category = KeywordComplaintClassifier().fit(complaints["text"]).predict(complaints["text"])
+    fake = complaints[category == "counterfeit"].assign(event="counterfeit_complaint")
+    columns = ["listing_id", "merchant_id", "event"]
+    return pd.concat([failed[columns], taken[columns], fake[columns]], ignore_index=True).dropna(subset=["listing_id"])

@@ -31,14 +31,46 @@ def _alternation(terms: list[str]) -> re.Pattern[str]:
     return re.compile("|".join(parts))
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def pinyin_variants(term: str) -> list[str]:
+    """How sellers spell a Chinese term to dodge filters: full pinyin (gaofang), initials (gf) and one character
+    swapped for its pinyin (gao仿, 高fang). Generated for every lexicon term, not listed by hand."""
+    from pypinyin import lazy_pinyin
+
+    chars = list(term)
+    if not 2 <= len(chars) <= 4 or not all(_CJK.match(c) for c in chars):
+        return []
+    syllables = lazy_pinyin(term)
+    if len(syllables) != len(chars):
+        return []
+    variants = {"".join(syllables), "".join(s[0] for s in syllables)}
+    for i, syllable in enumerate(syllables):
+        variants.add("".join(chars[:i]) + syllable + "".join(chars[i + 1:]))
+    return sorted(variants)
+
+
+def _with_variants(terms: list[str]) -> list[str]:
+    out = []
+    for term in terms:
+        key = EVASION_SEPARATORS.sub("", term.lower())
+        out += [key, *pinyin_variants(key)]
+    return out
+
+
 @functools.cache
 def counterfeit_pattern() -> re.Pattern[str]:
-    return _alternation([EVASION_SEPARATORS.sub("", t.lower()) for t in _terms("counterfeit_terms.txt")])
+    return _alternation(_with_variants(_terms("counterfeit_terms.txt")))
 
 
 @functools.cache
 def claim_pattern() -> re.Pattern[str]:
     return _alternation([EVASION_SEPARATORS.sub("", t.lower()) for t in _terms("false_claim_terms.txt")])
+
+
+# Efficacy promised within a time ("3天美白", "一周淡斑", "28天逆龄"): a claim shape, whatever the effect word.
+EFFICACY_IN_TIME = re.compile(r"(?:\d+|[一二两三四五六七八九十百]+)(?:天|日|周|个月|星期)(?:内)?(?:见效|美白|淡斑|祛|去|瘦|减|白|逆龄|长高|治|降|改善|告别)")
 
 
 @functools.cache

@@ -70,6 +70,7 @@ class SynthConfig:
     file_format: str = "csv"  # csv | jsonl | parquet | mixed
     dirty_rate: float = 0.0  # share of extra, deliberately broken rows per file
     order_rate_scale: float = 1.0
+    vocabulary: str = "standard"  # standard | shifted: slang, claims, brands and complaint wording absent from data/
 
 
 @dataclass
@@ -141,6 +142,10 @@ def generate_marketplace(config: SynthConfig, on_day=None) -> SynthSummary:
     rng = np.random.default_rng(config.seed)
     writer = _Writer(config)
     brands = pd.read_csv(Path(__file__).resolve().parents[2] / "data" / "brands.csv")
+    if config.vocabulary == "shifted":  # brands the lexicon has never seen
+        brands = pd.DataFrame(T.SHIFTED_BRANDS, columns=["brand", "name_zh", "category", "reference_price"]).assign(aliases="")
+    elif config.vocabulary != "standard":
+        raise ValueError(f"vocabulary must be standard or shifted, not {config.vocabulary!r}")
     m = _merchants(rng, config)
     listings = _listings(rng, m, brands, config)
     networks = _networks(rng, m, config)
@@ -272,6 +277,7 @@ def _listings(rng: np.random.Generator, m: pd.DataFrame, brands: pd.DataFrame, c
                        rng.integers(3, 10, len(m)))
     rows = []
     counter = 1
+    shifted = config.vocabulary == "shifted"
     for merchant, count in zip(m.itertuples(index=False), counts):
         category = merchant.category
         cat_brands = brands[brands["category"] == category]
@@ -284,23 +290,34 @@ def _listings(rng: np.random.Generator, m: pd.DataFrame, brands: pd.DataFrame, c
             tag = T.HONEST_TITLE_TAGS[rng.integers(len(T.HONEST_TITLE_TAGS))]
             title = f"{tag} {product}".strip()
             description = f"{product}，{category}，品质保障，支持七天无理由退换"
+            if shifted:
+                pool = T.SHIFTED_DESCRIPTIONS["generic"]
+                description = pool[rng.integers(len(pool))].format(product=product, category=category)
             roll = rng.random()
             if merchant.profile == "counterfeit" and roll < 0.65 and len(cat_brands):
                 b = cat_brands.iloc[rng.integers(len(cat_brands))]
                 kind = "counterfeit"
-                tags = [T.COUNTERFEIT_TAGS[i] for i in rng.choice(len(T.COUNTERFEIT_TAGS), 2, replace=False)]
-                if rng.random() < 0.3:
+                slang = T.SHIFTED_COUNTERFEIT_TAGS if shifted else T.COUNTERFEIT_TAGS
+                tags = [slang[i] for i in rng.choice(len(slang), 2, replace=False)]
+                if not shifted and rng.random() < 0.3:
                     tags[0] = T.COUNTERFEIT_EVASIONS[rng.integers(len(T.COUNTERFEIT_EVASIONS))]
                 name = b["name_zh"] if rng.random() < 0.6 else b["brand"]
                 brand = b["brand"] if rng.random() < 0.5 else ""
                 title = f"{tags[0]}{name}{product} {tags[1]}"
                 description = f"{tags[1]}品质，和专柜一样，{name}{product}，不是正品不要钱"
+                if shifted:
+                    pool = T.SHIFTED_DESCRIPTIONS["counterfeit"]
+                    description = pool[rng.integers(len(pool))].format(name=name, product=product, tag=tags[1])
                 price = float(np.round(b["reference_price"] * rng.uniform(0.03, 0.2), 0))
             elif merchant.profile == "false_ads" and roll < 0.55:
                 kind = "false_claim"
-                claims = [T.CLAIMS[i] for i in rng.choice(len(T.CLAIMS), 2, replace=False)]
+                pool = T.SHIFTED_CLAIMS if shifted else T.CLAIMS
+                claims = [pool[i] for i in rng.choice(len(pool), 2, replace=False)]
                 title = f"{product} {claims[0]} {claims[1]}"
                 description = f"{claims[0]}，{product}，{claims[1]}，无效退款"
+                if shifted:
+                    pool = T.SHIFTED_DESCRIPTIONS["false_claim"]
+                    description = pool[rng.integers(len(pool))].format(product=product, claim0=claims[0], claim1=claims[1])
             elif len(cat_brands) and ((merchant.shop_type in ("brand_store", "influencer") and roll < 0.5) or roll < 0.12):
                 b = cat_brands.iloc[rng.integers(len(cat_brands))]
                 kind = "authorised_brand"
@@ -309,7 +326,8 @@ def _listings(rng: np.random.Generator, m: pd.DataFrame, brands: pd.DataFrame, c
                 price = float(np.round(b["reference_price"] * rng.uniform(0.85, 1.3), 0))
             elif category == "数码" and roll < 0.35:
                 kind = "accessory"
-                b = brands[brands["category"] == "数码"].iloc[rng.integers(3)]
+                digital = brands[brands["category"] == "数码"]
+                b = digital.iloc[rng.integers(min(3, len(digital)))]
                 item = T.ACCESSORIES[rng.integers(len(T.ACCESSORIES))]
                 title = T.ACCESSORY_TEMPLATES[rng.integers(len(T.ACCESSORY_TEMPLATES))].format(brand=b["brand"], item=item)
                 price = float(rng.integers(9, 59))
@@ -596,7 +614,7 @@ def _complaints(rng, orders: pd.DataFrame, m: pd.DataFrame, d, config, counters)
     return pd.DataFrame({
         "complaint_id": ids, "merchant_id": chosen["merchant_id"].to_numpy(), "order_id": chosen["order_id"].to_numpy(),
         "listing_id": chosen["listing_id"].to_numpy(), "buyer_id": chosen["buyer_id"].to_numpy(),
-        "text": T.complaint_texts(rng, list(categories)), "status": status,
+        "text": T.complaint_texts(rng, list(categories), shifted=config.vocabulary == "shifted"), "status": status,
         "created_at": pd.Series(created).dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(), "_category": categories,
     })
 

@@ -32,6 +32,26 @@ COUNTERFEIT_TAGS = ["高仿", "A货", "原单", "尾单", "1:1", "复刻", "精�
 COUNTERFEIT_EVASIONS = ["高 仿", "g仿", "gao仿", "A 货", "原.单", "1比1", "复*刻", "fu刻", "精-仿", "专柜品质"]
 CLAIMS = ["三天美白", "七天见效", "100%有效", "纯天然无副作用", "国家级配方", "全网最低", "祛斑不反弹", "根治痘痘",
           "降血糖", "包治百病", "第一品牌", "最好用的"]
+# Shifted vocabulary (SynthConfig(vocabulary="shifted")): what evaluation uses to test generalisation. Slang absent
+# from data/lexicon (new coinages, and known terms written in ways the lexicon does not list), claims in new words,
+# brands missing from data/brands.csv, complaints phrased differently. Never used to train the shipped models.
+SHIFTED_COUNTERFEIT_TAGS = ["纯原", "过验版", "同厂同料", "镜面级", "顶配版", "大牌平替", "代工厂尾货", "gf版", "fu刻",
+                            "ｇａｏ仿", "高.仿", "複刻", "精 仿", "原 单", "一 比 一", "Ａ货", "专柜同步", "无差别版", "公司级",
+                            "莆 田 货"]
+SHIFTED_CLAIMS = ["一周淡斑", "彻底告别痘痘", "医生都在用", "治失眠", "28天逆龄", "吃了不长胖", "孕妇可用无任何风险",
+                  "三甲医院推荐", "独家专利配方", "瘦身20斤", "降三高", "抗衰老效果立竿见影"]
+SHIFTED_BRANDS = [  # brand, name_zh, category, reference price (not in data/brands.csv)
+    ("Moncler", "盟可睐", "女装", 9000), ("Rimowa", "日默瓦", "箱包", 6000), ("Tudor", "帝舵", "手表", 25000),
+    ("Sulwhasoo", "雪花秀", "美妆护肤", 900), ("Bose", "博士", "数码", 2000), ("Hermes", "爱马仕", "箱包", 60000),
+    ("Cartier", "卡地亚", "手表", 40000), ("Dior", "迪奥", "美妆护肤", 800), ("Sony", "索尼", "数码", 1500),
+    ("Balenciaga", "巴黎世家", "女装", 6000), ("Blackmores", "澳佳宝", "保健品", 200), ("Aptamil", "爱他美", "母婴", 350),
+]
+SHIFTED_DESCRIPTIONS = {  # description wording in shifted mode, per listing kind
+    "generic": ["{product}，{category}好物，收到有问题随时找客服", "{category}｜{product}，实拍图，现货速发", "日常款{product}，性价比之选"],
+    "counterfeit": ["细节对比图私聊，{name}{product}，{tag}", "{tag}，{name}{product}，懂的来", "工厂直发{name}{product}，{tag}，数量有限",
+                    "{name}{product}，{tag}，专柜级做工，假一赔十"],
+    "false_claim": ["{claim0}！{product}，{claim1}", "{product}：{claim0}，{claim1}，已有上万人验证", "明星同款{product}，{claim0}"],
+}
 ACCESSORY_TEMPLATES = ["适用于{brand}的{item}", "{item} 兼容{brand}", "{brand}通用{item}"]
 ACCESSORIES = ["手机壳", "钢化膜", "充电线", "表带", "收纳袋", "防尘袋"]
 
@@ -80,6 +100,21 @@ COMPLAINTS = {
     "reseller_recruitment": ["交了入门费说是代理，结果让我拉人头发展下线", "代理费交了三千多，货全囤在手里卖不出去",
                              "上级让我继续交钱升级代理，说拉够人数才能回本"],
     "other": ["发票一直没开", "赠品没有给", "优惠券用不了"],
+}
+
+
+SHIFTED_COMPLAINTS = {
+    "counterfeit": ["拿去专柜验了说是仿的", "防伪码查不到，八成是冒牌货", "跟我在官网买的完全两样，假冒伪劣", "盗版货还敢标正品",
+                    "鉴定机构说是假冒的"],
+    "quality_defect": ["拉链第一次用就崩了", "屏幕有坏点，做工粗糙", "穿了一次就脱胶了", "孩子用了起疹子，质量不合格",
+                       "漏液，东西有质量问题"],
+    "not_as_described": ["图片是真皮，到手是人造革，货不对板", "宣传能祛痘，用完更严重，纯属忽悠", "标的是500毫升实际只有300",
+                         "详情页写的进口，包装全是国产，虚假宣传"],
+    "not_delivered": ["付款半个月了物流信息都没有", "一直显示待发货，商家装死", "快递说包裹丢了商家也不管", "承诺次日达，拖了一周还没到"],
+    "after_sales_refused": ["七天无理由都不给退", "找客服要退款一直踢皮球", "售后电话打不通，退货申请被驳回", "商家拒绝换货还骂人"],
+    "reseller_recruitment": ["让我交加盟费做区域代理，要发展下线才有提成", "说拉满十个人就返本，其实是传销",
+                             "上线逼着囤货升级，不然拿不到分红"],
+    "other": ["赠品少发了一个", "开不了发票", "包装盒有点压痕"],
 }
 
 
@@ -163,10 +198,11 @@ def farm_reviews(rng: np.random.Generator, n: int, ring_seed: int) -> list[str]:
     return out
 
 
-def complaint_texts(rng: np.random.Generator, categories: list[str]) -> list[str]:
+def complaint_texts(rng: np.random.Generator, categories: list[str], shifted: bool = False) -> list[str]:
     out = []
+    pools = SHIFTED_COMPLAINTS if shifted else COMPLAINTS
     for category in categories:
-        pool = COMPLAINTS[category]
+        pool = pools[category]
         text = pool[rng.integers(len(pool))]
         if rng.random() < 0.4:
             text += "，" + pool[rng.integers(len(pool))]
