@@ -5,6 +5,7 @@ own output partition for that date in one transaction, and returns a small dict 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import logging
 from dataclasses import dataclass
@@ -69,7 +70,8 @@ def run_detector(settings: Settings, business_date: dt.date, name: str) -> dict:
     module = DETECTORS[name]
     window = evaluation_window(business_date, load_thresholds(settings.thresholds_path), long=True)
     with session_scope(settings.db_url) as session:
-        result = module.run(session, business_date, window.start, window.end)
+        extra = {"state_dir": settings.data_dir / "state"} if "state_dir" in inspect.signature(module.run).parameters else {}
+        result = module.run(session, business_date, window.start, window.end, **extra)
         scores, extra_tables = result if isinstance(result, tuple) else (result, {})
         scores = scores.assign(business_date=business_date, detector=name, model_version=module.VERSION)
         written = replace_partition(session, DetectorScore, business_date, frame_to_records(scores), detector=name)

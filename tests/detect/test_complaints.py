@@ -1,12 +1,11 @@
-"""Keyword complaint classification."""
+"""Complaint classification: categories and severity by keywords without a model; the trained model carries the
+lexicon's domain words to wording it was not trained on."""
 
-import pandas as pd
 import pytest
 
-from trust.detect.complaints import KeywordComplaintClassifier
+from trust.detect.complaint_model import ComplaintClassifier
 
-
-@pytest.mark.parametrize("text,category", [
+CASES = [
     ("收到的是假货，找人鉴定了不是正品", "counterfeit"),
     ("衣服开线而且掉色，质量太差", "quality_defect"),
     ("宣传说三天美白，根本没效果，虚假宣传", "not_as_described"),
@@ -14,12 +13,35 @@ from trust.detect.complaints import KeywordComplaintClassifier
     ("申请退款商家拒绝退款还拉黑我", "after_sales_refused"),
     ("交了入门费让我拉人头发展下线", "reseller_recruitment"),
     ("发票一直没开", "other"),
-])
-def test_complaints_fall_into_their_category(text, category):
-    model = KeywordComplaintClassifier().fit(pd.Series([text]))
-    assert model.predict(pd.Series([text]))[0] == category
+]
 
 
-def test_severity_follows_the_strongest_keyword():
-    model = KeywordComplaintClassifier().fit(pd.Series(["x"]))
-    assert list(model.severity(pd.Series(["假货", "有点色差", "发票"]))) == [3.0, 1.0, 1.0]
+@pytest.mark.parametrize("text,category", CASES)
+def test_without_labels_complaints_fall_into_their_category_by_keywords(text, category):
+    model = ComplaintClassifier().fit([])
+    assert model.mode_ == "keywords" and model.predict([text])[0] == category
+
+
+def test_traditional_script_and_full_width_complaints_are_read_the_same():
+    model = ComplaintClassifier().fit([])
+    assert model.predict(["收到的是假貨，找人鑑定了不是正品", "ＦＡＫＥ！"]).tolist() == ["counterfeit", "counterfeit"]
+
+
+def test_severity_is_the_strongest_keyword_at_least_the_categorys_floor():
+    model = ComplaintClassifier().fit([])
+    _, severity, reasons = model.explain(["假货", "有点色差", "发票", "用了过敏，脸上起红疹"])
+    assert severity.tolist() == [3, 2, 1, 3]
+    assert "severity 3 of 3" in reasons[0]
+
+
+def test_the_trained_model_learns_categories_from_labels():
+    texts = [t for t, _ in CASES] * 3
+    labels = [c for _, c in CASES] * 3
+    model = ComplaintClassifier().fit(texts, labels)
+    assert model.mode_ == "trained" and (model.predict(texts) == labels).all()
+    assert model.predict(["商家卖冒牌货，防伪码查不到"])[0] == "counterfeit"  # words the training set never had
+
+
+def test_unknown_categories_are_refused():
+    with pytest.raises(ValueError, match="unknown complaint categories"):
+        ComplaintClassifier().fit(["a", "b"], ["counterfeit", "spam"])

@@ -215,6 +215,20 @@ class ReviewTextFeature(Base):
     text_band_4: Mapped[float | None] = mapped_column(Float(precision=53))
 
 
+class SpotCheckPlan(Base):
+    """The test buys (品质抽检) chosen for a business date: by expected confirmed problems, or at random to explore."""
+
+    __tablename__ = "spot_check_plans"
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    listing_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(String(64))
+    rank: Mapped[int] = mapped_column(Integer)
+    chosen_by: Mapped[str] = mapped_column(String(16))  # model | exploration
+    probability: Mapped[float] = mapped_column(Float)  # the listing model's P(problem) when planned
+    reasons: Mapped[str] = mapped_column(Text)  # JSON list of {code, text}
+    planned_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 class ReviewRing(Base):
     """A group of accounts reviewing the same shops in the same bursts (刷单 ring), per business date."""
 

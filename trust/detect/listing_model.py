@@ -206,7 +206,10 @@ def _numeric(signals: pd.DataFrame) -> pd.DataFrame:
 
 def _label_codes(y) -> np.ndarray:
     """0/1 labels or names (ok / counterfeit / false_advertising; false_claim is an alias) → class index."""
-    values = pd.Series(y).astype(str).str.strip().str.lower()
+    values = pd.Series(y)
+    if pd.api.types.is_numeric_dtype(values):
+        values = values.astype(int)
+    values = values.astype(str).str.strip().str.lower()
     mapped = values.map({"0": 0, "1": 1, "ok": 0, "pass": 0, "counterfeit": 1, "false_advertising": 2, "false_claim": 2,
                          "not_as_described": 2})
     if mapped.isna().any():
@@ -275,8 +278,7 @@ class ListingDetector(ClassifierMixin, BaseEstimator):
             counterfeit = _noisy_or([fired[c] * RULE_WEIGHTS[c] for c in COUNTERFEIT_RULES if c in fired])
             claims = _noisy_or([fired[c] * RULE_WEIGHTS[c] for c in CLAIM_RULES if c in fired])
             bad = 1 - (1 - counterfeit) * (1 - claims)
-            share = np.where(counterfeit + claims > 0, counterfeit / np.maximum(counterfeit + claims, 1e-9), 0.5)
-            return np.column_stack([1 - bad, bad * share, bad * (1 - share)])
+            return np.column_stack([1 - bad, bad * _counterfeit_share(signals), bad * (1 - _counterfeit_share(signals))])
         # Two experts averaged: the evidence trees and the wording model. (Stacking the wording model into the trees
         # made them trust it as much as on the training catalogue: AUC 0.68 on the shifted-vocabulary set, against
         # 0.995 for the average.)
@@ -284,8 +286,7 @@ class ListingDetector(ClassifierMixin, BaseEstimator):
         evidence = self.model_.predict_proba(_numeric(signals).reindex(columns=self.feature_names_in_))[:, 1]
         bad = (1 - self.text_weight) * evidence + self.text_weight * (1 - text_proba[:, 0])
         if text_proba.shape[1] < 3:  # trained on 0/1 labels: the kind comes from the evidence
-            claims = (signals["claim_terms"] + signals["efficacy_in_time"]).to_numpy() > 0
-            share = np.where(claims & (signals["slang_terms"].to_numpy() == 0), 0.0, 1.0)
+            share = _counterfeit_share(signals)
         else:
             share = text_proba[:, 1] / np.maximum(text_proba[:, 1] + text_proba[:, 2], 1e-9)
         return np.column_stack([1 - bad, bad * share, bad * (1 - share)])
@@ -319,7 +320,7 @@ class ListingDetector(ClassifierMixin, BaseEstimator):
 MONOTONE = {"slang_terms": 1, "claim_terms": 1, "efficacy_in_time": 1, "brand_price_ratio": -1, "category_price_z": -1,
             "token_price_gap": -1, "title_copied_shops": 1, "seller_failed_checks": 1, "seller_counterfeit_complaints": 1,
             "seller_takedowns": 1, "seller_slang_share": 1, "text_model_counterfeit": 1, "text_model_false_advertising": 1}
-RULE_WEIGHTS = {"counterfeit_slang": 0.6, "price_far_below_brand": 0.5, "price_far_below_market": 0.4,
+RULE_WEIGHTS = {"counterfeit_slang": 0.6, "price_far_below_brand": 0.5, "price_far_below_market": 0.5,
                 "price_far_below_category": 0.15, "copied_across_shops": 0.15, "seller_failed_test_buys": 0.3,
                 "seller_counterfeit_complaints": 0.2, "seller_takedowns": 0.3, "false_claim": 0.35,
                 "claim_on_regulated_goods": 0.3}
@@ -327,6 +328,12 @@ COUNTERFEIT_RULES = ("counterfeit_slang", "price_far_below_brand", "price_far_be
                      "copied_across_shops", "seller_failed_test_buys", "seller_counterfeit_complaints", "seller_takedowns")
 CLAIM_RULES = ("false_claim", "claim_on_regulated_goods")
 RULE_ORDER = COUNTERFEIT_RULES + CLAIM_RULES
+
+
+def _counterfeit_share(signals: pd.DataFrame) -> np.ndarray:
+    """Which problem the evidence names: claims without slang are false advertising; otherwise counterfeit risk."""
+    claims = (signals["claim_terms"] + signals["efficacy_in_time"]).to_numpy() > 0
+    return np.where(claims & (signals["slang_terms"].to_numpy() == 0), 0.0, 1.0)
 
 
 def _noisy_or(parts: list[np.ndarray]) -> np.ndarray:

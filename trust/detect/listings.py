@@ -1,29 +1,34 @@
-"""Baseline listing detector: counterfeit slang, prices implausibly far below the brand's reference price,
-and false-advertising claims. Unsupervised rules combined by noisy-OR.
+"""Nightly listing moderation and the single-listing check at listing time (上架审核).
+
+Nightly: every listing in the catalogue is scored with ``models/listings`` (or the rules, without a model) against the
+night's market context: category prices, the token price index, copied titles and each seller's record (failed test
+buys, counterfeit complaints, takedowns). The context is saved under the data folder, so a single check at listing
+time compares the new listing with the same market (``check_listing``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trust.db.engine import read_frame
-from trust.db.tables import Listing
-from trust.detect import lexicon
-from trust.detect.base import collect_reasons, combine, empty_result
+from trust.db.tables import Complaint, Listing, ModerationLabel, SpotCheck
+from trust.detect.base import empty_result
+from trust.detect.listing_model import CONTEXT_FILE, ListingContext, ListingDetector, listing_signals, load_listing_model
+from trust.settings import PROJECT_ROOT
 
 NAME = "listings"
 ENTITY = "listing"
-VERSION = "listings-baseline-0.1"
+VERSION = "listings-0.2"
 FLAG_AT = 0.5
-REGULATED = {"美妆护肤", "保健品", "食品", "母婴"}
-ACCESSORY = r"(?:适用于?|兼容|通用|for)"
+MODEL_DIR = PROJECT_ROOT / "models" / "listings"
+log = logging.getLogger(__name__)
 
 
 def load_listings(session: Session, window_end: dt.date) -> pd.DataFrame:
@@ -32,78 +37,98 @@ def load_listings(session: Session, window_end: dt.date) -> pd.DataFrame:
     return read_frame(session, statement)
 
 
-def listing_features(listings: pd.DataFrame) -> pd.DataFrame:
-    text = lexicon.compact(listings["title"].fillna("") + " " + listings["description"].fillna(""))
-    title = lexicon.compact(listings["title"])
-    features = pd.DataFrame(index=listings.index)
-    explicit = lexicon.compact(listings["brand"]).map(lexicon.brand_aliases())
-    found = title.str.extract(f"({lexicon.brand_pattern().pattern})", expand=False).map(lexicon.brand_aliases())
-    features["brand"] = explicit.fillna(found)
-    reference = lexicon.brands().set_index("brand")["reference_price"]
-    features["reference_price"] = features["brand"].map(reference)
-    features["price"] = listings["price"].astype(float)
-    features["price_ratio"] = features["price"] / features["reference_price"]
-    features["accessory"] = title.str.contains(ACCESSORY + "(?:" + lexicon.brand_pattern().pattern + ")", regex=True)
-    features["counterfeit_terms"] = text.str.findall(lexicon.counterfeit_pattern()).map(lambda x: sorted(set(x)))
-    features["claim_terms"] = text.str.findall(lexicon.claim_pattern()).map(lambda x: sorted(set(x)))
-    features["regulated_category"] = listings["category"].isin(REGULATED)
-    return features
+def seller_events(session: Session, window_start: dt.date, window_end: dt.date) -> pd.DataFrame:
+    """Failed test buys, takedowns (analysts' labels) and counterfeit complaints in the window, one row per event."""
+    from trust.detect.complaints import classifier
+
+    start, end = dt.datetime.combine(window_start, dt.time()), dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time())
+    checks = read_frame(session, select(SpotCheck.listing_id, SpotCheck.merchant_id).where(
+        SpotCheck.result != "pass", SpotCheck.checked_at >= start, SpotCheck.checked_at < end)).assign(event="failed_check")
+    taken = read_frame(session, select(ModerationLabel.entity_id.label("listing_id"), Listing.merchant_id)
+                       .join(Listing, Listing.listing_id == ModerationLabel.entity_id)
+                       .where(ModerationLabel.entity_type == ENTITY, ModerationLabel.label.in_(["counterfeit", "false_advertising"]),
+                              ModerationLabel.decided_at >= start, ModerationLabel.decided_at < end)).assign(event="takedown")
+    complaints = read_frame(session, select(Complaint.listing_id, Complaint.merchant_id, Complaint.text)
+                            .where(Complaint.created_at >= start, Complaint.created_at < end, Complaint.listing_id.is_not(None)))
+    if len(complaints):
+        complaints = complaints[classifier().predict(complaints["text"].tolist()) == "counterfeit"]
+    complaints = complaints.drop(columns="text").assign(event="counterfeit_complaint")
+    return pd.concat([checks, taken, complaints], ignore_index=True)
 
 
-class ListingRuleDetector(BaseEstimator):
-    def __init__(self, low_price_ratio: float = 0.3):
-        self.low_price_ratio = low_price_ratio
-
-    WEIGHTS = {"counterfeit_slang": 0.6, "more_counterfeit_slang": 0.3, "price_far_below_brand": 0.5,
-               "false_claim": 0.3, "claim_on_regulated_goods": 0.3}
-
-    def fit(self, X: pd.DataFrame, y=None):
-        self.feature_names_in_ = np.array(X.columns)
-        return self
-
-    def _fired(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
-        slang = X["counterfeit_terms"].map(len)
-        claims = X["claim_terms"].map(len)
-        return {
-            "counterfeit_slang": (slang >= 1).to_numpy(),
-            "more_counterfeit_slang": (slang >= 2).to_numpy(),
-            "price_far_below_brand": ((X["price_ratio"] < self.low_price_ratio) & ~X["accessory"]).fillna(False).to_numpy(dtype=bool),
-            "false_claim": (claims >= 1).to_numpy(),
-            "claim_on_regulated_goods": ((claims >= 1) & X["regulated_category"]).to_numpy(),
-        }
-
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        check_is_fitted(self)
-        score = combine(self._fired(X), self.WEIGHTS)
-        return np.column_stack([1 - score, score])
-
-    def labels(self, X: pd.DataFrame, score: np.ndarray) -> np.ndarray:
-        fired = self._fired(X)
-        counterfeit = fired["counterfeit_slang"] | fired["price_far_below_brand"]
-        label = np.where(counterfeit, "counterfeit_risk", np.where(fired["false_claim"], "false_advertising", None))
-        return np.where(score >= FLAG_AT, label, None)
-
-    def reasons(self, X: pd.DataFrame) -> list[str]:
-        check_is_fitted(self)
-        texts = {
-            "counterfeit_slang": ["counterfeit slang: " + "、".join(t) for t in X["counterfeit_terms"]],
-            "more_counterfeit_slang": "several counterfeit terms together",
-            "price_far_below_brand": [f"price ¥{p:g} is {r:.0%} of the {b} reference price ¥{ref:g}" if r == r else ""
-                                      for p, r, b, ref in zip(X["price"], X["price_ratio"], X["brand"], X["reference_price"])],
-            "false_claim": ["advertising claim: " + "、".join(t) for t in X["claim_terms"]],
-            "claim_on_regulated_goods": "efficacy or absolute claim on cosmetics, food, baby or health goods",
-        }
-        return collect_reasons(len(X), self._fired(X), texts)
+def installed_model() -> ListingDetector | None:
+    try:
+        return load_listing_model(MODEL_DIR)
+    except FileNotFoundError:
+        log.warning("no trained listing model in %s: scoring with the rules", MODEL_DIR)
+        return None
 
 
-def run(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date) -> pd.DataFrame:
+def score_listings(listings: pd.DataFrame, context: ListingContext, events: pd.DataFrame | None,
+                   model: ListingDetector | None) -> pd.DataFrame:
+    signals = listing_signals(listings, context, events)
+    model = model or ListingDetector().fit(signals)
+    score = model.predict_proba(signals)[:, 1]
+    flagged = score >= FLAG_AT
+    return pd.DataFrame({
+        "entity_id": listings["listing_id"].to_numpy(), "entity_type": ENTITY, "merchant_id": listings["merchant_id"].to_numpy(),
+        "score": np.round(score, 6), "label": np.where(flagged, model.kinds(signals), None),
+        "reasons": model.reasons(signals, only=flagged),
+    })
+
+
+def run(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date, state_dir: Path | None = None):
     listings = load_listings(session, window_end)
     if listings.empty:
         return empty_result()
-    features = listing_features(listings)
-    model = ListingRuleDetector().fit(features)
-    score = model.predict_proba(features)[:, 1]
-    return pd.DataFrame({
-        "entity_id": listings["listing_id"], "entity_type": ENTITY, "merchant_id": listings["merchant_id"],
-        "score": np.round(score, 6), "label": model.labels(features, score), "reasons": model.reasons(features),
-    })
+    events = seller_events(session, window_start, window_end)
+    context = ListingContext.fit(listings, events)
+    if state_dir is not None:
+        save_context(context, state_dir)
+    return score_listings(listings, context, events, installed_model())
+
+
+def save_context(context: ListingContext, state_dir: Path) -> Path:
+    import joblib
+
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / CONTEXT_FILE
+    joblib.dump(context, path.with_suffix(".tmp"))
+    path.with_suffix(".tmp").replace(path)  # readers never see half a file
+    return path
+
+
+class ListingChecker:
+    """The single-listing check, with model and market context loaded once (a service or a CLI call)."""
+
+    def __init__(self, state_dir: Path | None = None, model_dir: Path = MODEL_DIR):
+        import joblib
+
+        self.model = load_listing_model(model_dir) if (model_dir / "model.joblib").exists() else ListingDetector().fit(None)
+        saved = state_dir / CONTEXT_FILE if state_dir is not None else None
+        if saved is not None and saved.exists():
+            self.context, self.context_source = joblib.load(saved), f"nightly market context {saved}"
+        elif getattr(self.model, "context_", None) is not None:
+            self.context, self.context_source = self.model.context_, "the model's training catalogue"
+        else:
+            empty = pd.DataFrame(columns=["listing_id", "merchant_id", "title", "description", "brand", "category", "price"])
+            self.context, self.context_source = ListingContext.fit(empty), "no market context"
+
+    def check(self, title: str, price: float, brand: str | None = None, category: str | None = None,
+              description: str | None = None, merchant: str | None = None) -> dict:
+        if not title or not title.strip():
+            raise ValueError("a listing needs a title")
+        if price is None or not np.isfinite(price) or price < 0:
+            raise ValueError(f"price must be a number of at least 0, not {price!r}")
+        frame = pd.DataFrame([{"listing_id": "CHECK", "merchant_id": merchant or "", "title": title, "description": description,
+                               "brand": brand, "category": category or "", "price": float(price)}])
+        signals = listing_signals(frame, self.context)
+        kinds = self.model.predict_kind_proba(signals)[0]
+        probability = float(1 - kinds[0])
+        import json
+
+        flags = [k for k, p in (("counterfeit_risk", kinds[1]), ("false_advertising", kinds[2])) if p >= FLAG_AT / 2 and probability >= FLAG_AT]
+        return {"probability": round(probability, 4), "verdict": "review" if probability >= FLAG_AT else "pass", "flags": flags,
+                "kind_probabilities": {"counterfeit": round(float(kinds[1]), 4), "false_advertising": round(float(kinds[2]), 4)},
+                "reasons": json.loads(self.model.reasons(signals)[0]), "model": getattr(self.model, "mode_", "rules"),
+                "context": self.context_source}

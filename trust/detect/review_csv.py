@@ -22,7 +22,8 @@ class ReviewFileError(ValueError):
     """A review CSV that cannot be used as it is; the message says where and why."""
 
 
-def read_review_csv(path: Path, need_label: bool) -> pd.DataFrame:
+def read_checked_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -> pd.DataFrame:
+    """A CSV read as text, with its required columns present and at least one row; otherwise a clear error."""
     if not path.exists():
         raise ReviewFileError(f"{path}: no such file")
     try:
@@ -31,41 +32,40 @@ def read_review_csv(path: Path, need_label: bool) -> pd.DataFrame:
         raise ReviewFileError(f"{path}: not UTF-8 text ({error})") from error
     except pd.errors.ParserError as error:
         raise ReviewFileError(f"{path}: not a readable CSV ({error})") from error
-    needed = REQUIRED + (("label",) if need_label else ())
-    missing = [c for c in needed if c not in frame.columns]
+    missing = [c for c in required if c not in frame.columns]
     if missing:
         raise ReviewFileError(f"{path}: missing required column(s) {', '.join(missing)}; found {', '.join(frame.columns) or 'no columns'}"
-                              f" (required: {', '.join(needed)}; optional: {', '.join(OPTIONAL)})")
+                              f" (required: {', '.join(required)}; optional: {', '.join(optional)})")
     if frame.empty:
         raise ReviewFileError(f"{path}: has a header but no rows")
+    return frame
+
+
+def reject_first(path: Path, frame: pd.DataFrame, bad: pd.Series, column: str, what: str) -> None:
+    """Raise naming the first bad row (as numbered in the file, header = row 1), the column and the value."""
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ReviewFileError(f"{path}: row {row + 2}, column {column}: {frame[column].iloc[row]!r} {what}")
+
+
+def read_review_csv(path: Path, need_label: bool) -> pd.DataFrame:
+    frame = read_checked_csv(path, REQUIRED + (("label",) if need_label else ()), OPTIONAL)
     out = frame[[c for c in frame.columns if c in REQUIRED + OPTIONAL + ("label",)]].copy()
     if need_label:
-        bad = ~out["label"].str.strip().isin(["0", "1"])
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise ReviewFileError(f"{path}: row {row + 2}, column label: {out['label'].iloc[row]!r} is not 0 or 1")
+        reject_first(path, out, ~out["label"].str.strip().isin(["0", "1"]), "label", "is not 0 or 1")
         out["label"] = out["label"].str.strip().astype(int)
     if "rating" in out:
         rating = pd.to_numeric(out["rating"].replace("", None), errors="coerce")
-        bad = out["rating"].ne("") & (rating.isna() | (rating < 0) | (rating > 5))
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise ReviewFileError(f"{path}: row {row + 2}, column rating: {out['rating'].iloc[row]!r} is not a number from 0 to 5")
+        reject_first(path, out, out["rating"].ne("") & (rating.isna() | (rating < 0) | (rating > 5)), "rating", "is not a number from 0 to 5")
         out["rating"] = rating
     for column in ("created_at", "reviewer_registered_at", "order_created_at"):
         if column in out:
             parsed = pd.to_datetime(out[column].replace("", None), errors="coerce", format="mixed")
-            bad = out[column].ne("") & parsed.isna()
-            if bad.any():
-                row = int(np.flatnonzero(bad)[0])
-                raise ReviewFileError(f"{path}: row {row + 2}, column {column}: {out[column].iloc[row]!r} is not a date or time")
+            reject_first(path, out, out[column].ne("") & parsed.isna(), column, "is not a date or time")
             out[column] = parsed
     if "has_order" in out:
         truth = out["has_order"].str.strip().str.lower().map({"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False, "": None})
-        bad = truth.isna() & out["has_order"].str.strip().ne("")
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise ReviewFileError(f"{path}: row {row + 2}, column has_order: {out['has_order'].iloc[row]!r} is not true/false")
+        reject_first(path, out, truth.isna() & out["has_order"].str.strip().ne(""), "has_order", "is not true/false")
         out["has_order"] = truth
     for column in ("reviewer_id", "product_id", "merchant_id", "review_id"):
         if column in out and out[column].eq("").all():

@@ -1,0 +1,127 @@
+"""Complaint classification (after-sales 售后 complaints): category and severity, trained with a keyword fallback.
+
+``ComplaintClassifier``: a logistic regression over character n-grams of the normalised text plus the summed severity
+of each category's keywords (``data/lexicon/complaint_keywords.tsv``), so the lexicon's domain words carry over to
+wording the training set never had. Without labels, the keyword classifier alone. Severity (1 low .. 3 high) is the
+strongest keyword found, at least the category's floor (counterfeit and reseller recruitment are never low).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix, hstack
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
+
+from trust.detect import COMPLAINT_CATEGORIES, lexicon
+from trust.text import normalize_text
+
+MODEL_FILE, CARD_FILE = "model.joblib", "model_card.json"
+SEVERITY_FLOOR = {"counterfeit": 3, "reseller_recruitment": 3, "quality_defect": 2, "not_as_described": 2,
+                  "after_sales_refused": 2, "not_delivered": 1, "other": 1}
+
+
+def normalised(texts) -> list[str]:
+    return [(normalize_text(t) or "").lower() if isinstance(t, str) else "" for t in texts]
+
+
+def keyword_weights(texts: list[str]) -> tuple[np.ndarray, list[dict[str, list[str]]], np.ndarray]:
+    """(per category summed keyword severity, keywords found per text and category, strongest keyword severity)."""
+    keywords = lexicon.complaint_keywords()
+    index = {c: i for i, c in enumerate(COMPLAINT_CATEGORIES)}
+    weights = np.zeros((len(texts), len(COMPLAINT_CATEGORIES)))
+    found: list[dict[str, list[str]]] = [{} for _ in texts]
+    strongest = np.zeros(len(texts))
+    for row in keywords.itertuples(index=False):
+        for i, text in enumerate(texts):
+            if row.keyword in text:
+                weights[i, index[row.category]] += row.severity
+                found[i].setdefault(row.category, []).append(row.keyword)
+                strongest[i] = max(strongest[i], row.severity)
+    return weights, found, strongest
+
+
+class ComplaintClassifier(ClassifierMixin, BaseEstimator):
+    def __init__(self, c: float = 5.0, keyword_scale: float = 0.5):
+        self.c = c
+        self.keyword_scale = keyword_scale
+
+    def fit(self, texts, y=None):
+        texts = normalised(texts)
+        if y is None or len(set(y)) < 2:
+            self.mode_, self.classes_ = "keywords", np.array(COMPLAINT_CATEGORIES)
+            return self
+        unknown = sorted(set(y) - set(COMPLAINT_CATEGORIES))
+        if unknown:
+            raise ValueError(f"unknown complaint categories {unknown}; known: {', '.join(COMPLAINT_CATEGORIES)}")
+        self.mode_ = "trained"
+        self.vectorizer_ = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
+        self.model_ = LogisticRegression(C=self.c, max_iter=3000).fit(self._design(texts, fit=True), np.asarray(y))
+        self.classes_ = self.model_.classes_
+        return self
+
+    def _design(self, texts: list[str], fit: bool = False):
+        words = self.vectorizer_.fit_transform(texts) if fit else self.vectorizer_.transform(texts)
+        weights, _, _ = keyword_weights(texts)
+        return hstack([words, csr_matrix(np.log1p(weights) * self.keyword_scale)]).tocsr()
+
+    def predict_proba(self, texts) -> np.ndarray:
+        check_is_fitted(self, "mode_")
+        texts = normalised(texts)
+        if self.mode_ == "keywords":
+            weights, _, _ = keyword_weights(texts)
+            other = list(COMPLAINT_CATEGORIES).index("other")
+            weights[weights.sum(axis=1) == 0, other] = 1.0
+            return weights / weights.sum(axis=1, keepdims=True)
+        return self.model_.predict_proba(self._design(texts))
+
+    def predict(self, texts) -> np.ndarray:
+        return self.classes_[self.predict_proba(texts).argmax(axis=1)]
+
+    def explain(self, texts) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """(category, severity 1..3, reasons JSON) per complaint."""
+        proba = self.predict_proba(texts)
+        category = self.classes_[proba.argmax(axis=1)]
+        _, found, strongest = keyword_weights(normalised(texts))
+        severity = np.maximum(strongest, [SEVERITY_FLOOR.get(c, 1) for c in category]).clip(1, 3)
+        reasons = []
+        for i, cat in enumerate(category):
+            words = found[i].get(cat, [])
+            text = f"{cat} ({proba[i].max():.0%})" + (": keywords " + "、".join(words) if words else "")
+            reasons.append(json.dumps([{"code": "category", "text": text}, {"code": "severity", "text": f"severity {int(severity[i])} of 3"}],
+                                      ensure_ascii=False))
+        return category, severity, reasons
+
+
+def save_complaint_model(model: ComplaintClassifier, directory: Path, card: dict) -> None:
+    import joblib
+    import sklearn
+
+    from trust.detect.review_model import _card_markdown
+
+    directory.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, directory / MODEL_FILE, compress=3)
+    card = {"model": "ComplaintClassifier", "mode": model.mode_, "classes": [str(c) for c in model.classes_],
+            "written": dt.date.today().isoformat(), "features": ["char 1-2 grams (TF-IDF)", "keyword severity per category"],
+            "params": model.get_params(),
+            "library_versions": {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "pandas": pd.__version__},
+            **card}
+    (directory / CARD_FILE).write_text(json.dumps(card, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    (directory / "MODEL_CARD.md").write_text(_card_markdown(card), encoding="utf-8")
+
+
+def load_complaint_model(directory: Path) -> ComplaintClassifier:
+    import joblib
+
+    path = directory / MODEL_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"no complaint model at {path}: train one with `trust complaints train --input LABELED.csv --model {directory}`")
+    return joblib.load(path)

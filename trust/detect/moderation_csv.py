@@ -1,0 +1,131 @@
+"""``trust listings train/score`` and ``trust complaints train/score``: the listing and complaint models on any CSV.
+
+Listings: required ``title`` (and ``label`` to train: 0/1, or ok / counterfeit / false_advertising). Optional:
+``listing_id, merchant_id, description, brand, category, price, seller_failed_checks, seller_counterfeit_complaints,
+seller_takedowns``. Complaints: required ``text`` (and ``label``: one of the complaint categories). A missing optional
+column skips its signals; a bad value is an error naming file, row, column and value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from trust.detect import COMPLAINT_CATEGORIES
+from trust.detect.review_csv import read_checked_csv, reject_first
+
+LISTING_OPTIONAL = ("listing_id", "merchant_id", "description", "brand", "category", "price", "seller_failed_checks",
+                    "seller_counterfeit_complaints", "seller_takedowns")
+LISTING_LABELS = {"0", "1", "ok", "counterfeit", "false_advertising"}
+
+
+def read_listing_csv(path: Path, need_label: bool) -> pd.DataFrame:
+    frame = read_checked_csv(path, ("title",) + (("label",) if need_label else ()), LISTING_OPTIONAL)
+    out = frame[[c for c in frame.columns if c in ("title", "label") + LISTING_OPTIONAL]].copy()
+    if need_label:
+        out["label"] = out["label"].str.strip().str.lower()
+        reject_first(path, out, ~out["label"].isin(LISTING_LABELS), "label", "is not one of " + ", ".join(sorted(LISTING_LABELS)))
+    for column in ("price", "seller_failed_checks", "seller_counterfeit_complaints", "seller_takedowns"):
+        if column in out:
+            value = pd.to_numeric(out[column].replace("", None), errors="coerce")
+            reject_first(path, out, out[column].ne("") & (value.isna() | (value < 0)), column, "is not a number of at least 0")
+            out[column] = value
+    if "price" not in out:
+        out["price"] = np.nan
+    if "merchant_id" not in out:
+        out["merchant_id"] = ""
+    if "listing_id" not in out:
+        out["listing_id"] = [f"row{i + 2}" for i in range(len(out))]
+    return out
+
+
+def _context(listings: pd.DataFrame, model=None):
+    """A file big enough to be a market is its own context; a handful of rows is judged against the model's."""
+    from trust.detect.listing_model import ListingContext
+
+    if model is not None and len(listings) < 200 and getattr(model, "context_", None) is not None:
+        return model.context_
+    return ListingContext.fit(listings)
+
+
+def train_listings(input_path: Path, model_dir: Path, context_listings: pd.DataFrame | None = None) -> dict:
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import train_test_split
+
+    from trust.detect.listing_model import ListingContext, ListingDetector, listing_signals, save_listing_model
+
+    listings = read_listing_csv(input_path, need_label=True)
+    context = ListingContext.fit(context_listings if context_listings is not None else listings)
+    signals = listing_signals(listings, context)
+    y = listings["label"].to_numpy()
+    bad = np.isin(y, ["1", "counterfeit", "false_advertising"])
+    metrics: dict = {"rows": int(len(y)), "problem_listings": int(bad.sum())}
+    if min(bad.sum(), (~bad).sum()) >= 10:
+        train, test = train_test_split(np.arange(len(y)), stratify=bad, test_size=0.25, random_state=0)
+        held = ListingDetector().fit(signals.iloc[train], y[train])
+        metrics.update(holdout="stratified 25%", auc=round(float(roc_auc_score(bad[test], held.predict_proba(signals.iloc[test])[:, 1])), 4))
+    model = ListingDetector().fit(signals, y)
+    model.context_ = context
+    columns = sorted(c for c in listings.columns if c != "label")
+    save_listing_model(model, model_dir, {"purpose": "Probability that a listing is counterfeit or falsely advertised, with reasons.",
+                                          "training_data": {"file": str(input_path), "columns": columns, **metrics}, "metrics": metrics})
+    return {"model": str(model_dir), "mode": model.mode_, "columns_used": columns, **metrics}
+
+
+def score_listings_csv(input_path: Path, model_dir: Path, output_path: Path) -> dict:
+    from trust.detect.listing_model import ListingDetector, listing_signals, load_listing_model
+
+    model = load_listing_model(model_dir) if (model_dir / "model.joblib").exists() else ListingDetector().fit(None)
+    listings = read_listing_csv(input_path, need_label=False)
+    signals = listing_signals(listings, _context(listings, model))
+    probability = model.predict_proba(signals)[:, 1]
+    original = pd.read_csv(input_path, dtype=str, keep_default_na=False)
+    original["problem_probability"] = np.round(probability, 6)
+    original["flag"] = np.where(probability >= 0.5, model.kinds(signals), "")
+    original["reasons"] = model.reasons(signals)
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    original.to_csv(output_path, index=False)
+    return {"scored": int(len(original)), "output": str(output_path), "flagged_at_0.5": int((probability >= 0.5).sum())}
+
+
+def read_complaint_csv(path: Path, need_label: bool) -> pd.DataFrame:
+    frame = read_checked_csv(path, ("text",) + (("label",) if need_label else ()), ("complaint_id", "merchant_id", "order_id", "listing_id"))
+    if need_label:
+        frame["label"] = frame["label"].str.strip()
+        reject_first(path, frame, ~frame["label"].isin(COMPLAINT_CATEGORIES), "label", "is not one of " + ", ".join(COMPLAINT_CATEGORIES))
+    return frame
+
+
+def train_complaints(input_path: Path, model_dir: Path) -> dict:
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import train_test_split
+
+    from trust.detect.complaint_model import ComplaintClassifier, save_complaint_model
+
+    frame = read_complaint_csv(input_path, need_label=True)
+    texts, y = frame["text"].tolist(), frame["label"].to_numpy()
+    metrics: dict = {"rows": len(y), "per_category": pd.Series(y).value_counts().to_dict()}
+    counts = pd.Series(y).value_counts()
+    if len(counts) >= 2 and counts.min() >= 4:
+        train, test = train_test_split(np.arange(len(y)), stratify=y, test_size=0.25, random_state=0)
+        held = ComplaintClassifier().fit([texts[i] for i in train], y[train])
+        metrics.update(holdout="stratified 25%", macro_f1=round(float(f1_score(y[test], held.predict([texts[i] for i in test]), average="macro")), 4))
+    model = ComplaintClassifier().fit(texts, y)
+    save_complaint_model(model, model_dir, {"purpose": "Category and severity of an after-sales complaint.",
+                                            "training_data": {"file": str(input_path), **metrics}, "metrics": metrics})
+    return {"model": str(model_dir), "mode": model.mode_, **metrics}
+
+
+def score_complaints_csv(input_path: Path, model_dir: Path, output_path: Path) -> dict:
+    from trust.detect.complaint_model import ComplaintClassifier, load_complaint_model
+
+    model = load_complaint_model(model_dir) if (model_dir / "model.joblib").exists() else ComplaintClassifier().fit([])
+    frame = read_complaint_csv(input_path, need_label=False)
+    category, severity, reasons = model.explain(frame["text"].tolist())
+    original = pd.read_csv(input_path, dtype=str, keep_default_na=False)
+    original["category"], original["severity"], original["reasons"] = category, severity.astype(int), reasons
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    original.to_csv(output_path, index=False)
+    return {"scored": int(len(original)), "output": str(output_path), "categories": pd.Series(category).value_counts().to_dict()}
