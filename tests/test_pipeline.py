@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 
 import pandas as pd
@@ -13,8 +14,9 @@ from sqlalchemy import select
 from tests.conftest import START, make_settings
 from trust import pipeline
 from trust.db.engine import dispose_engines, read_table, session_scope
-from trust.db.tables import CreditScore, CreditScorePoint, DetectorScore, Grade, MerchantMetric, PublishLog, QualityCheck
+from trust.db.tables import SpotCheckPlan, CreditScore, CreditScorePoint, DetectorScore, Grade, MerchantMetric, PublishLog, QualityCheck
 from trust.analyst import add_override
+from trust.planner import plan_spot_checks
 
 OUTPUTS = (DetectorScore, MerchantMetric, CreditScore, CreditScorePoint, Grade, QualityCheck)
 
@@ -155,3 +157,25 @@ def test_reseller_chains_are_written_with_evidence_for_the_analysts(graded, mark
         assert bool(networks.loc[root, "meets_legal_test"]) == (kind == "pyramid" and networks.loc[root, "participants"] >= 30)
     flagged = members[members["label"].fillna("").str.startswith("pyramid_")]
     assert not flagged.empty and flagged["reasons"].str.contains("meets the pyramid-selling test").all()
+
+
+def test_the_test_buy_plan_is_written_with_reasons_and_replaced_on_a_rerun(graded, last_day):
+    settings, _ = graded
+    out = plan_spot_checks(settings, last_day, budget=20)
+    assert out["planned"] == 20 and out["by_model"] == 16 and out["exploration"] == 4
+    with session_scope(settings.db_url) as session:
+        plan = read_table(session, SpotCheckPlan, SpotCheckPlan.business_date == last_day)
+    assert len(plan) == 20 and set(plan["chosen_by"]) == {"model", "exploration"}
+    top = plan.sort_values("rank").iloc[0]
+    assert top["probability"] >= 0.5 and json.loads(top["reasons"])
+    assert pd.read_csv(out["csv"])["listing_id"].tolist() == plan.sort_values("rank")["listing_id"].tolist()
+    again = plan_spot_checks(settings, last_day, budget=20)  # idempotent: the day's plan is replaced
+    with session_scope(settings.db_url) as session:
+        assert len(session.execute(select(SpotCheckPlan.listing_id).where(SpotCheckPlan.business_date == last_day)).all()) == 20
+    assert again["planned"] == 20
+
+
+def test_planning_a_day_without_listing_scores_says_so(graded):
+    settings, _ = graded
+    with pytest.raises(ValueError, match="no listing scores for 2020-01-01"):
+        plan_spot_checks(settings, dt.date(2020, 1, 1), budget=5)

@@ -58,3 +58,18 @@ def test_text_varies_and_includes_traditional_script(marketplace):
 def test_bad_configuration_is_refused(tmp_path):
     with pytest.raises(ValueError, match="merchants=5"):
         generate_marketplace(SynthConfig(merchants=5, days=2, out=tmp_path))
+
+
+def test_shifted_vocabulary_uses_brands_and_slang_the_lexicon_does_not_have(tmp_path):
+    from trust.detect import lexicon
+    from trust.synth import text as T
+
+    generate_marketplace(SynthConfig(merchants=150, days=2, seed=3, out=tmp_path, vocabulary="shifted"))
+    listings = pd.concat(pd.read_csv(f) for f in (tmp_path / "landing" / "listings").rglob("*.csv"))
+    known = {b.lower() for b in lexicon.brands()["brand"]}
+    assert not set(listings["brand"].dropna().str.lower()) & known
+    assert {b for b, *_ in T.SHIFTED_BRANDS} & set(listings["brand"].dropna())
+    new_slang = [t for t in T.SHIFTED_COUNTERFEIT_TAGS if not lexicon.counterfeit_pattern().search(t)]
+    assert len(new_slang) >= 8  # coinages the lexicon cannot know, besides spelling variants it should catch
+    with pytest.raises(ValueError, match="vocabulary must be standard or shifted"):
+        generate_marketplace(SynthConfig(merchants=150, days=1, out=tmp_path / "x", vocabulary="weird"))

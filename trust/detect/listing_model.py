@@ -73,6 +73,7 @@ class ListingContext:
     def fit(cls, listings: pd.DataFrame, seller_events: pd.DataFrame | None = None) -> "ListingContext":
         """``seller_events``: one row per past event on a listing (listing_id, merchant_id, event ∈ failed_check,
         counterfeit_complaint, takedown); counted per seller, excluding the listing scored (see ``seller_signals``)."""
+        listings = listings.reindex(columns=sorted(set(listings.columns) | {"price", "category", "title", "description", "merchant_id"}))
         log_price = np.log1p(pd.to_numeric(listings["price"], errors="coerce").clip(lower=0))
         category = listings["category"].fillna("")
         grouped = log_price.groupby(category)
@@ -80,7 +81,7 @@ class ListingContext:
         mad = (log_price - category.map(median)).abs().groupby(category).median().clip(lower=0.05)
         titles = [normalize_text(t) or "" for t in listings["title"].fillna("")]
         tokens = pd.DataFrame({"token": [_title_tokens(t) for t in titles], "price": log_price.to_numpy(),
-                               "merchant": listings["merchant_id"].to_numpy()}).explode("token").dropna(subset=["token"])
+                               "merchant": listings["merchant_id"].fillna("").astype(str).to_numpy()}).explode("token").dropna(subset=["token"])
         by_token = tokens.groupby("token").agg(median=("price", "median"), shops=("merchant", "nunique"))
         by_token = by_token[by_token["shops"] >= MIN_TOKEN_SHOPS]
         bands = text_features(compact_text(listings["title"]))[BAND_COLUMNS].to_numpy()
@@ -260,6 +261,7 @@ class ListingDetector(ClassifierMixin, BaseEstimator):
         self.vectorizer_ = vectorizer
         self.text_model_ = text_model.fit(vectorizer.fit_transform(signals["_text"]), codes)
         frame = _numeric(signals)
+        frame = frame.loc[:, frame.notna().any()]  # a signal the file never has is left out (the trees cannot bin it)
         self.feature_names_in_ = np.array(frame.columns)
         # Monotone in every piece of evidence (more slang, a lower price against the market, more failed test buys
         # can only raise the risk), so the trees cannot learn quirks of the training catalogue that flip on a new one.

@@ -152,7 +152,9 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
             masked.iloc[hide] = np.nan
             spread_parts.append(self._spread(X, masked, {}).iloc[hide])
         spread = pd.concat(spread_parts).reindex(X.index)
-        self.feature_names_in_ = np.array([c for c in X.columns if c not in ID_COLUMNS] + list(spread.columns))
+        candidates = pd.concat([X.drop(columns=[c for c in ID_COLUMNS if c in X]), spread], axis=1)
+        # A signal the training data never has is left out (the trees cannot bin an all-missing column).
+        self.feature_names_in_ = np.array([c for c in candidates.columns if candidates[c].notna().any()])
         frame = self._model_frame(X, spread)
         self.model_ = HistGradientBoostingClassifier(
             max_iter=self.max_iter, learning_rate=self.learning_rate, max_leaf_nodes=self.max_leaf_nodes,
