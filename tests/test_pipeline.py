@@ -179,3 +179,15 @@ def test_planning_a_day_without_listing_scores_says_so(graded):
     settings, _ = graded
     with pytest.raises(ValueError, match="no listing scores for 2020-01-01"):
         plan_spot_checks(settings, dt.date(2020, 1, 1), budget=5)
+
+
+def test_analysts_verdicts_and_test_buys_become_a_training_file_for_the_listing_model(graded, tmp_path):
+    from trust.detect.moderation_csv import export_listing_labels, train_listings
+
+    settings, _ = graded
+    out = export_listing_labels(settings, tmp_path / "labels.csv")
+    labels = pd.read_csv(tmp_path / "labels.csv")
+    assert out["listings"] == len(labels) > 0 and set(labels["label_source"]) == {"analyst", "test_buy"}
+    assert set(labels["label"]) <= {"ok", "counterfeit", "false_advertising"} and (labels["label"] != "ok").any()
+    trained = train_listings(tmp_path / "labels.csv", tmp_path / "model")
+    assert trained["mode"] == "trained" and trained["rows"] == len(labels)

@@ -368,3 +368,67 @@ def run_text_bench(console: Console, corpus: Path, limit: int = 20000) -> dict:
         table.add_row(key, f"{value:,}")
     console.print(table)
     return figures
+
+
+def run_moderation_bench(console: Console, listings: int = 1_000_000, complaints: int = 1_000_000, checks: int = 2000,
+                         workdir: Path = Path("var/bench-moderation")) -> dict:
+    """Listings/s and complaints/s of the nightly listing and complaint stages at scale, and single-listing check
+    latency (p50/p99) with the model and a market context loaded. The catalogue is a generated marketplace's listings
+    (and complaints) repeated with new ids, shops, prices and title suffixes up to the requested size."""
+    import numpy as np
+    import pandas as pd
+
+    from trust.detect.complaints import classifier
+    from trust.detect.listing_model import ListingContext, listing_signals
+    from trust.detect.listings import FLAG_AT, ListingChecker, installed_model, save_context
+    from trust.evaluate import labeled_complaints, labeled_listings
+    from trust.synth.generator import SynthConfig, generate_marketplace
+
+    shutil.rmtree(workdir, ignore_errors=True)
+    generate_marketplace(SynthConfig(merchants=600, days=10, seed=5, out=workdir / "market"))
+    base = labeled_listings(workdir / "market").drop(columns="label")
+    rng = np.random.default_rng(0)
+    picks = rng.integers(0, len(base), listings)
+    catalogue = base.iloc[picks].reset_index(drop=True)
+    catalogue["listing_id"] = [f"BL{i:08d}" for i in range(listings)]
+    catalogue["merchant_id"] = [f"BM{m:06d}" for m in rng.integers(0, max(1, listings // 8), listings)]
+    catalogue["price"] = (catalogue["price"] * rng.uniform(0.8, 1.2, listings)).round(0)
+    catalogue["title"] = catalogue["title"] + np.where(rng.random(listings) < 0.5, " " + pd.Series(rng.integers(1, 999, listings)).astype(str), "")
+    figures: dict = {"listings": listings}
+    model = installed_model()
+    with _PeakMemory() as memory:
+        started = time.perf_counter()
+        context = ListingContext.fit(catalogue)
+        figures["context_seconds"] = round(time.perf_counter() - started, 1)
+        signals = listing_signals(catalogue, context)
+        score = model.predict_proba(signals)[:, 1]
+        model.reasons(signals, only=score >= FLAG_AT)
+        seconds = time.perf_counter() - started
+    figures.update(listing_stage_seconds=round(seconds, 1), listings_per_second=round(listings / seconds), listing_peak_rss_mb=round(memory.peak / 2**20))
+    texts = labeled_complaints(workdir / "market")["text"].to_numpy()
+    batch = list(texts[rng.integers(0, len(texts), complaints)])
+    with _PeakMemory() as memory:
+        started = time.perf_counter()
+        classifier().explain(batch)
+        seconds = time.perf_counter() - started
+    figures.update(complaints=complaints, complaint_seconds=round(seconds, 1), complaints_per_second=round(complaints / seconds),
+                   complaint_peak_rss_mb=round(memory.peak / 2**20))
+    save_context(context, workdir / "state")
+    checker = ListingChecker(state_dir=workdir / "state")
+    sample = catalogue.iloc[rng.integers(0, listings, checks)]
+    latencies = []
+    for row in sample.itertuples(index=False):
+        started = time.perf_counter()
+        checker.check(row.title, float(row.price), row.brand if isinstance(row.brand, str) else None, row.category,
+                      row.description if isinstance(row.description, str) else None, row.merchant_id)
+        latencies.append(time.perf_counter() - started)
+    latencies_ms = np.array(latencies) * 1000
+    figures.update(single_checks=checks, check_p50_ms=round(float(np.percentile(latencies_ms, 50)), 2),
+                   check_p99_ms=round(float(np.percentile(latencies_ms, 99)), 2))
+    table = Table(title=f"trust bench-moderation: {listings:,} listings, {complaints:,} complaints, {checks:,} single checks")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in figures.items():
+        table.add_row(key, f"{value:,}")
+    console.print(table)
+    return figures

@@ -407,6 +407,20 @@ def bench_agents(
     run_agents_bench(console, links=links, workdir=workdir)
 
 
+@app.command("bench-moderation")
+def bench_moderation(
+    listings: Annotated[int, typer.Option(help="Listings in the catalogue")] = 1_000_000,
+    complaints: Annotated[int, typer.Option(help="Complaints to classify")] = 1_000_000,
+    checks: Annotated[int, typer.Option(help="Single-listing checks to time")] = 2000,
+    workdir: Annotated[Path, typer.Option(help="Scratch folder (deleted first)")] = Path("var/bench-moderation"),
+) -> None:
+    """Listings/s and complaints/s at scale; single-listing check latency p50/p99 with the model loaded."""
+    from trust.bench import run_moderation_bench
+
+    logging.getLogger("trust").setLevel(logging.ERROR)
+    run_moderation_bench(console, listings, complaints, checks, workdir)
+
+
 @app.command("bench-text")
 def bench_text(
     corpus: Annotated[Path, typer.Option(help="CSV of real reviews with a `review` column")] = Path("../shared/datasets/online_shopping_10_cats/online_shopping_10_cats.csv"),
@@ -560,6 +574,17 @@ def listings_train(
     from trust.evaluate import print_json
 
     print_json(train_listings(input, model))
+
+
+@listings_app.command("export-labels")
+def listings_export_labels(
+    output: Annotated[Path, typer.Option("--output", help="CSV to write (the input of `trust listings train`)")],
+) -> None:
+    """Analysts' verdicts and test-buy results from the warehouse as a labelled training CSV."""
+    from trust.detect.moderation_csv import export_listing_labels
+    from trust.evaluate import print_json
+
+    print_json(export_listing_labels(_settings(), output))
 
 
 @listings_app.command("score")

@@ -8,6 +8,7 @@ column skips its signals; a bad value is an error naming file, row, column and v
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -129,3 +130,40 @@ def score_complaints_csv(input_path: Path, model_dir: Path, output_path: Path) -
     output_path.parent.mkdir(parents=True, exist_ok=True)
     original.to_csv(output_path, index=False)
     return {"scored": int(len(original)), "output": str(output_path), "categories": pd.Series(category).value_counts().to_dict()}
+
+
+def export_listing_labels(settings, output_path: Path) -> dict:
+    """The warehouse's labelled listings as a training CSV for ``trust listings train``: analysts' verdicts
+    (moderation_labels) and test-buy results (spot_checks: counterfeit -> counterfeit, not_as_described ->
+    false_advertising, pass -> ok; quality defects are not a listing-moderation class and are left out), the latest
+    decision per listing winning, with the seller's record on its other listings."""
+    from sqlalchemy import select
+
+    from trust.db.engine import read_frame, session_scope
+    from trust.db.tables import Listing, ModerationLabel, SpotCheck
+    from trust.detect.listing_model import ListingContext, listing_signals
+    from trust.detect.listings import seller_events
+
+    with session_scope(settings.db_url) as session:
+        labels = read_frame(session, select(ModerationLabel.entity_id.label("listing_id"), ModerationLabel.label, ModerationLabel.decided_at)
+                            .where(ModerationLabel.entity_type == "listing"))
+        checks = read_frame(session, select(SpotCheck.listing_id, SpotCheck.result, SpotCheck.checked_at.label("decided_at")))
+        listings = read_frame(session, select(*[c for c in Listing.__table__.columns]))
+        events = seller_events(session, dt.date(1970, 1, 1), dt.date(2100, 1, 1))
+    checks["label"] = checks.pop("result").map({"counterfeit": "counterfeit", "not_as_described": "false_advertising", "pass": "ok"})
+    decided = pd.concat([labels.assign(label_source="analyst"), checks.dropna(subset=["label"]).assign(label_source="test_buy")])
+    if decided.empty:
+        raise ValueError("no labelled listings in the warehouse yet: analysts' verdicts and test-buy results become labels")
+    latest = decided.sort_values("decided_at").drop_duplicates("listing_id", keep="last").set_index("listing_id")
+    chosen = listings[listings["listing_id"].isin(latest.index)].copy()
+    signals = listing_signals(chosen, ListingContext.fit(listings, events), events)
+    for column in ("seller_failed_checks", "seller_counterfeit_complaints", "seller_takedowns"):
+        chosen[column] = signals[column].to_numpy()
+    chosen["label"] = chosen["listing_id"].map(latest["label"])
+    chosen["label_source"] = chosen["listing_id"].map(latest["label_source"])
+    columns = ["listing_id", "merchant_id", "title", "description", "brand", "category", "price", "seller_failed_checks",
+               "seller_counterfeit_complaints", "seller_takedowns", "label", "label_source"]
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    chosen[columns].to_csv(output_path, index=False)
+    return {"output": str(output_path), "listings": int(len(chosen)), "labels": chosen["label"].value_counts().to_dict(),
+            "sources": chosen["label_source"].value_counts().to_dict()}
