@@ -1,5 +1,6 @@
 """The YelpChi adapter reads the real files (../shared/datasets/yelpchi) and keeps the benchmark's protocol."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,8 @@ import pytest
 from trust.detect.review_signals import review_signals
 from trust.detect.yelpchi import read_yelpchi
 
-YELPCHI = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "yelpchi"
+# The shared datasets live beside the checkout (../shared/datasets); TRUST_DATASETS_DIR points elsewhere.
+YELPCHI = Path(os.environ.get("TRUST_DATASETS_DIR", Path(__file__).resolve().parents[3] / "shared" / "datasets")) / "yelpchi"
 needs_data = pytest.mark.skipif(not (YELPCHI / "metadata.txt").exists(), reason=f"YelpChi not at {YELPCHI}")
 
 

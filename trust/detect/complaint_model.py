@@ -8,13 +8,10 @@ strongest keyword found, at least the category's floor (counterfeit and reseller
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import platform
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from scipy.sparse import csr_matrix, hstack
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -22,9 +19,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from trust.detect import COMPLAINT_CATEGORIES, lexicon
+from trust.detect.artifacts import load_artifact, save_artifact
 from trust.text import normalize_text
 
-MODEL_FILE, CARD_FILE = "model.joblib", "model_card.json"
 SEVERITY_FLOOR = {"counterfeit": 3, "reseller_recruitment": 3, "quality_defect": 2, "not_as_described": 2,
                   "after_sales_refused": 2, "not_delivered": 1, "other": 1}
 
@@ -101,27 +98,10 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         return category, severity, reasons
 
 
-def save_complaint_model(model: ComplaintClassifier, directory: Path, card: dict) -> None:
-    import joblib
-    import sklearn
-
-    from trust.detect.review_model import _card_markdown
-
-    directory.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, directory / MODEL_FILE, compress=3)
-    card = {"model": "ComplaintClassifier", "mode": model.mode_, "classes": [str(c) for c in model.classes_],
-            "written": dt.date.today().isoformat(), "features": ["char 1-2 grams (TF-IDF)", "keyword severity per category"],
-            "params": model.get_params(),
-            "library_versions": {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "pandas": pd.__version__},
-            **card}
-    (directory / CARD_FILE).write_text(json.dumps(card, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
-    (directory / "MODEL_CARD.md").write_text(_card_markdown(card), encoding="utf-8")
+def save_complaint_model(model: ComplaintClassifier, directory: Path, card: dict) -> Path:
+    return save_artifact(model, directory, "ComplaintClassifier", ["char 1-2 grams (TF-IDF)", "keyword severity per category"],
+                         {"classes": [str(c) for c in model.classes_], **card})
 
 
 def load_complaint_model(directory: Path) -> ComplaintClassifier:
-    import joblib
-
-    path = directory / MODEL_FILE
-    if not path.exists():
-        raise FileNotFoundError(f"no complaint model at {path}: train one with `trust complaints train --input LABELED.csv --model {directory}`")
-    return joblib.load(path)
+    return load_artifact(directory, "complaint", "trust complaints train")

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
-import platform
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +32,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from trust.detect import lexicon
+from trust.detect.artifacts import load_artifact, save_artifact
 from trust.detect.base import reasons_json
 from trust.detect.review_signals import BAND_COLUMNS, text_features
 from trust.text import normalize_text, segment
@@ -42,7 +41,7 @@ CLASSES = ("ok", "counterfeit", "false_advertising")
 REGULATED = {"美妆护肤", "保健品", "食品", "母婴"}
 ACCESSORY = r"(?:适用于?|兼容|通用|专用|for)"
 MIN_TOKEN_SHOPS = 3
-MODEL_FILE, CARD_FILE, CONTEXT_FILE = "model.joblib", "model_card.json", "listing_context.joblib"
+CONTEXT_FILE = "listing_context.joblib"
 SELLER_COLUMNS = ["seller_failed_checks", "seller_counterfeit_complaints", "seller_takedowns"]
 
 
@@ -385,26 +384,10 @@ def _words(code: str, row: pd.Series) -> str:
     return "efficacy or absolute claim on cosmetics, food, baby or health goods"
 
 
-def save_listing_model(model: ListingDetector, directory: Path, card: dict) -> None:
-    import joblib
-    import sklearn
-
-    directory.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, directory / MODEL_FILE, compress=3)
-    card = {"model": "ListingDetector", "mode": model.mode_, "classes": list(model.classes_), "written": dt.date.today().isoformat(),
-            "features": [str(f) for f in getattr(model, "feature_names_in_", [])], "params": model.get_params(),
-            "library_versions": {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "pandas": pd.__version__},
-            **card}
-    (directory / CARD_FILE).write_text(json.dumps(card, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
-    from trust.detect.review_model import _card_markdown
-
-    (directory / "MODEL_CARD.md").write_text(_card_markdown(card), encoding="utf-8")
+def save_listing_model(model: ListingDetector, directory: Path, card: dict) -> Path:
+    return save_artifact(model, directory, "ListingDetector", list(getattr(model, "feature_names_in_", [])),
+                         {"classes": [str(c) for c in model.classes_], **card})
 
 
 def load_listing_model(directory: Path) -> ListingDetector:
-    import joblib
-
-    path = directory / MODEL_FILE
-    if not path.exists():
-        raise FileNotFoundError(f"no listing model at {path}: train one with `trust listings train --input LABELED.csv --model {directory}`")
-    return joblib.load(path)
+    return load_artifact(directory, "listing", "trust listings train")

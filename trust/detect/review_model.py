@@ -10,9 +10,6 @@ labels (out-of-fold while training, so a review never sees its own label) and fr
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import platform
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -24,12 +21,11 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
+from trust.detect.artifacts import load_artifact, save_artifact
 from trust.detect.base import combine, reasons_json
 from trust.detect.review_signals import ID_COLUMNS
 
 PROPAGATION_KEYS = ("reviewer_id", "product_id")
-MODEL_FILE = "model.joblib"
-CARD_FILE = "model_card.json"
 
 
 @dataclass(frozen=True)
@@ -208,46 +204,8 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
 
 def save_model(model: FakeReviewDetector, directory: Path, card: dict) -> Path:
     """Write the model and its card (JSON for machines, Markdown for people)."""
-    import joblib
-    import sklearn
-
-    directory.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, directory / MODEL_FILE, compress=3)
-    card = {"model": "FakeReviewDetector", "mode": model.mode_, "written": dt.date.today().isoformat(),
-            "features": [str(f) for f in model.feature_names_in_], "params": model.get_params(),
-            "library_versions": {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
-                                 "pandas": pd.__version__, "numpy": np.__version__},
-            **card}
-    (directory / CARD_FILE).write_text(json.dumps(card, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
-    (directory / "MODEL_CARD.md").write_text(_card_markdown(card), encoding="utf-8")
-    return directory
+    return save_artifact(model, directory, "FakeReviewDetector", list(model.feature_names_in_), card)
 
 
 def load_model(directory: Path) -> FakeReviewDetector:
-    import joblib
-
-    path = directory / MODEL_FILE
-    if not path.exists():
-        raise FileNotFoundError(f"no review model at {path}: train one with `trust reviews train --input LABELED.csv --model {directory}`")
-    return joblib.load(path)
-
-
-def _card_markdown(card: dict) -> str:
-    lines = [f"# Model card: {card['model']} ({card['mode']})", "", card.get("purpose", ""), ""]
-    for title, key in (("Training data", "training_data"), ("Evaluation", "metrics"), ("Limitations", "limitations")):
-        value = card.get(key)
-        if value:
-            lines += [f"## {title}", "", "```json" if not isinstance(value, str) else "",
-                      value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=2), "```" if not isinstance(value, str) else "", ""]
-    lines += ["## Features", "", ", ".join(card["features"]), "", "## Library versions", "",
-              ", ".join(f"{k} {v}" for k, v in card["library_versions"].items()), "", f"Written {card['written']}.", ""]
-    return "\n".join(lines)
-
-
-def annotate_card(directory: Path, **fields) -> None:
-    """Add fields (training data, evaluations) to a saved model's card and re-render its Markdown."""
-    path = directory / CARD_FILE
-    card = json.loads(path.read_text(encoding="utf-8"))
-    card.update(fields)
-    path.write_text(json.dumps(card, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
-    (directory / "MODEL_CARD.md").write_text(_card_markdown(card), encoding="utf-8")
+    return load_artifact(directory, "review", "trust reviews train")
