@@ -123,3 +123,17 @@ def test_review_rings_are_a_queue_with_their_evidence(served):
     assert ring["accounts"] >= 5 and ring["merchants"] and "accounts reviewed together" in ring["reasons"][0]["text"]
     decided = client.post(f"/queues/rings/{ring['item_id']}/decision", json={"decision": "confirmed"}, headers=bearer(tokens["analyst"]))
     assert decided.status_code == 200 and decided.json()["label"] == "review_ring"
+
+
+def test_the_listing_time_check_answers_a_service_with_a_verdict_and_reasons(served):
+    client, tokens = served["client"], served["tokens"]
+    listing = {"title": "高仿LV老花包 1:1 原单", "price": 380, "category": "箱包"}
+    assert client.post("/listings/check", json=listing).status_code == 401
+    verdict = client.post("/listings/check", json=listing, headers=bearer(tokens["service"])).json()
+    assert verdict["verdict"] == "review" and "counterfeit_risk" in verdict["flags"]
+    assert any(r["code"] == "counterfeit_slang" for r in verdict["reasons"]) and "nightly market context" in verdict["context"]
+    honest = client.post("/listings/check", json={"title": "适用于 iPhone 16 手机壳", "price": 35, "category": "数码"},
+                         headers=bearer(tokens["service"])).json()
+    assert honest["verdict"] == "pass"
+    bad = client.post("/listings/check", json={"title": "x", "price": -3}, headers=bearer(tokens["service"]))
+    assert bad.status_code == 422 and "price" in bad.json()["problems"][0]["where"]

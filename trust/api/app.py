@@ -1,8 +1,9 @@
 """The HTTP service: public grade lookups, the analysts' API behind bearer tokens, and the nightly report.
 
 Public: GET /merchants/{id}/grade, GET /merchants/{id}/grades, POST /grades/lookup, GET /reports/{date}, GET /health.
-Analyst (token with role analyst or admin): queues, queue decisions, overrides, appeals. Admin: release held
-publications. A service token (role service) may read the queues. Errors are JSON; no stack trace reaches a client.
+Service (any token): POST /listings/check, the listing-time check, and reading the queues. Analyst (token with role
+analyst or admin): queue decisions, overrides, appeals. Admin: release held publications. Errors are JSON; no stack
+trace reaches a client.
 """
 
 from __future__ import annotations
@@ -49,6 +50,15 @@ class AppealDecision(BaseModel):
     uphold: bool
     note: str = Field(min_length=1, max_length=2000)
     recompute_date: dt.date | None = None
+
+
+class ListingCheckRequest(BaseModel):
+    title: str = Field(min_length=1, max_length=500)
+    price: float = Field(ge=0, le=10_000_000)
+    brand: str | None = Field(default=None, max_length=100)
+    category: str | None = Field(default=None, max_length=50)
+    description: str | None = Field(default=None, max_length=5000)
+    merchant_id: Annotated[str, Field(pattern=MERCHANT_ID)] | None = None
 
 
 class ReleaseRequest(BaseModel):
@@ -179,6 +189,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from trust.queues import list_queue
 
         return list_queue(settings, queue, limit, offset)
+
+    checker: dict = {}
+
+    @app.post("/listings/check")
+    def check_listing(body: ListingCheckRequest, actor: str = Depends(role("service"))) -> dict:
+        """The listing-time check (上架审核): probability, flags and reasons against the last nightly market context."""
+        from trust.detect.listings import ListingChecker
+
+        if "value" not in checker:  # model and market context loaded once per worker
+            checker["value"] = ListingChecker(state_dir=settings.data_dir / "state")
+        try:
+            return checker["value"].check(body.title, body.price, body.brand, body.category, body.description, body.merchant_id)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
 
     @app.post("/queues/{queue}/{item_id}/decision")
     def decide(queue: Literal["reviews", "listings", "networks", "rings"], item_id: ItemId, body: Decision,
