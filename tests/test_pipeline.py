@@ -191,3 +191,21 @@ def test_analysts_verdicts_and_test_buys_become_a_training_file_for_the_listing_
     assert set(labels["label"]) <= {"ok", "counterfeit", "false_advertising"} and (labels["label"] != "ok").any()
     trained = train_listings(tmp_path / "labels.csv", tmp_path / "model")
     assert trained["mode"] == "trained" and trained["rows"] == len(labels)
+
+
+def test_seller_history_reuses_the_complaint_stages_categories_and_classifies_only_unseen_complaints(graded, last_day):
+    from sqlalchemy import update
+
+    from trust.db.tables import Complaint
+    from trust.detect.listings import seller_events
+
+    settings, _ = graded
+    with session_scope(settings.db_url) as session:
+        complaint_id, listing_id = session.execute(select(Complaint.complaint_id, Complaint.listing_id).where(
+            Complaint.text.like("%没开%"), Complaint.listing_id.is_not(None))).first()  # an "invoice missing" complaint
+        session.execute(update(DetectorScore).where(DetectorScore.detector == "complaints", DetectorScore.business_date == last_day,
+                                                    DetectorScore.entity_id == complaint_id).values(label="counterfeit"))
+        events = seller_events(session, START, last_day + dt.timedelta(days=1))
+        session.rollback()
+    counterfeit = events[events["event"] == "counterfeit_complaint"]
+    assert listing_id in set(counterfeit["listing_id"])  # the stored category was used, not the text re-read

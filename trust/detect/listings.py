@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trust.db.engine import read_frame
-from trust.db.tables import Complaint, Listing, ModerationLabel, SpotCheck
+from trust.db.tables import Complaint, DetectorScore, Listing, ModerationLabel, SpotCheck
 from trust.detect.base import empty_result
 from trust.detect.listing_model import CONTEXT_FILE, ListingContext, ListingDetector, listing_signals, load_listing_model
 from trust.settings import PROJECT_ROOT
@@ -48,11 +48,22 @@ def seller_events(session: Session, window_start: dt.date, window_end: dt.date) 
                        .join(Listing, Listing.listing_id == ModerationLabel.entity_id)
                        .where(ModerationLabel.entity_type == ENTITY, ModerationLabel.label.in_(["counterfeit", "false_advertising"]),
                               ModerationLabel.decided_at >= start, ModerationLabel.decided_at < end)).assign(event="takedown")
-    complaints = read_frame(session, select(Complaint.listing_id, Complaint.merchant_id, Complaint.text)
+    complaints = read_frame(session, select(Complaint.complaint_id, Complaint.listing_id, Complaint.merchant_id, Complaint.text)
                             .where(Complaint.created_at >= start, Complaint.created_at < end, Complaint.listing_id.is_not(None)))
     if len(complaints):
-        complaints = complaints[classifier().predict(complaints["text"].tolist()) == "counterfeit"]
-    complaints = complaints.drop(columns="text").assign(event="counterfeit_complaint")
+        # The complaints stage runs beside this one: reuse its latest earlier night's categories and classify only
+        # the complaints it has not seen yet.
+        latest = select(func.max(DetectorScore.business_date)).where(DetectorScore.detector == "complaints",
+                                                                     DetectorScore.business_date < window_end)
+        known = read_frame(session, select(DetectorScore.entity_id, DetectorScore.label).where(
+            DetectorScore.detector == "complaints", DetectorScore.business_date == latest.scalar_subquery()))
+        labels = known.set_index("entity_id")["label"] if len(known) else pd.Series(dtype=object)
+        category = complaints["complaint_id"].map(labels).to_numpy(dtype=object)
+        unseen = pd.isna(category)
+        if unseen.any():
+            category[unseen] = classifier().predict(complaints["text"].to_numpy()[unseen].tolist())
+        complaints = complaints[category == "counterfeit"]
+    complaints = complaints.drop(columns=["complaint_id", "text"]).assign(event="counterfeit_complaint")
     return pd.concat([checks, taken, complaints], ignore_index=True)
 
 
