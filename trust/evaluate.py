@@ -229,13 +229,9 @@ def listings_with_seller_history(root: Path) -> pd.DataFrame:
     """Labelled listings with each seller's record on its *other* listings, as the CSV columns of ``trust listings``."""
     listings = labeled_listings(root)
     events = listing_events(root)
-    per_seller = events.groupby(["merchant_id", "event"]).size().unstack(fill_value=0)
-    per_listing = events.groupby(["listing_id", "event"]).size().unstack(fill_value=0)
-    for event, column in (("failed_check", "seller_failed_checks"), ("counterfeit_complaint", "seller_counterfeit_complaints"),
-                          ("takedown", "seller_takedowns")):
-        seller = listings["merchant_id"].map(per_seller[event]) if event in per_seller else 0
-        own = listings["listing_id"].map(per_listing[event]) if event in per_listing else 0
-        listings[column] = (pd.Series(seller, index=listings.index).fillna(0) - pd.Series(own, index=listings.index).fillna(0)).clip(lower=0)
+    from trust.detect.listing_model import SELLER_COLUMNS, seller_record
+
+    listings[SELLER_COLUMNS] = seller_record(listings, events)
     return listings
 
 

@@ -56,7 +56,7 @@ def run(session: Session, business_date: dt.date, window_start: dt.date, window_
     outcome = {"resolved_for_buyer": "resolved in the buyer's favour (merchant at fault)",
                "resolved_for_merchant": "resolved in the merchant's favour"}
     reasons = [json.dumps(json.loads(r) + ([{"code": "outcome", "text": outcome[s]}] if s in outcome else []), ensure_ascii=False)
-               + "" for r, s in zip(reasons, complaints["status"])]
+               for r, s in zip(reasons, complaints["status"])]
     return pd.DataFrame({
         "entity_id": complaints["complaint_id"], "entity_type": ENTITY, "merchant_id": complaints["merchant_id"],
         "score": (severity / 3.0).round(6), "label": category, "reasons": reasons,

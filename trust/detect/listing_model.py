@@ -34,7 +34,7 @@ from sklearn.utils.validation import check_is_fitted
 from trust.detect import lexicon
 from trust.detect.artifacts import load_artifact, save_artifact
 from trust.detect.base import reasons_json
-from trust.detect.review_signals import BAND_COLUMNS, text_features
+from trust.detect.review_signals import lsh_band_keys
 from trust.text import normalize_text, segment
 
 CLASSES = ("ok", "counterfeit", "false_advertising")
@@ -42,12 +42,34 @@ REGULATED = {"美妆护肤", "保健品", "食品", "母婴"}
 ACCESSORY = r"(?:适用于?|兼容|通用|专用|for)"
 MIN_TOKEN_SHOPS = 3
 CONTEXT_FILE = "listing_context.joblib"
-SELLER_COLUMNS = ["seller_failed_checks", "seller_counterfeit_complaints", "seller_takedowns"]
+SELLER_EVENTS = {"failed_check": "seller_failed_checks", "counterfeit_complaint": "seller_counterfeit_complaints",
+                 "takedown": "seller_takedowns"}
+SELLER_COLUMNS = list(SELLER_EVENTS.values())
+
+
+def event_counts(events: pd.DataFrame | None, key: str) -> pd.DataFrame:
+    """Failed test buys, counterfeit complaints and takedowns per ``key`` (merchant_id or listing_id), as SELLER_COLUMNS."""
+    if events is None or events.empty:
+        return pd.DataFrame(columns=SELLER_COLUMNS, dtype=float)
+    counts = events.groupby([key, "event"]).size().unstack(fill_value=0)
+    return counts.reindex(columns=list(SELLER_EVENTS), fill_value=0).rename(columns=SELLER_EVENTS).astype(float)
+
+
+def seller_record(listings: pd.DataFrame, events: pd.DataFrame | None) -> pd.DataFrame:
+    """Each listing's seller's events on its *other* listings (the listing's own events are its label, not history)."""
+    sellers = event_counts(events, "merchant_id").reindex(listings["merchant_id"].to_numpy()).fillna(0).to_numpy()
+    own = event_counts(events, "listing_id").reindex(listings["listing_id"].to_numpy()).fillna(0).to_numpy()
+    return pd.DataFrame((sellers - own).clip(min=0), columns=SELLER_COLUMNS, index=listings.index)
 
 
 def compact_text(values) -> list[str]:
     """Normalised, lower-case, separators removed: "高 仿", "複刻", "ｇａｏ仿" become 高仿, 复刻, gao仿."""
     return [lexicon.EVASION_SEPARATORS.sub("", normalize_text(v).lower()) if isinstance(v, str) else "" for v in values]
+
+
+def _copy_keys(texts: list[str]) -> list[str]:
+    """Letters and digits only: what two copies of a title share whatever their punctuation."""
+    return ["".join(ch for ch in t if ch.isalnum()) for t in texts]
 
 
 def _title_tokens(title: str) -> set[str]:
@@ -83,7 +105,7 @@ class ListingContext:
                                "merchant": listings["merchant_id"].fillna("").astype(str).to_numpy()}).explode("token").dropna(subset=["token"])
         by_token = tokens.groupby("token").agg(median=("price", "median"), shops=("merchant", "nunique"))
         by_token = by_token[by_token["shops"] >= MIN_TOKEN_SHOPS]
-        bands = text_features(compact_text(listings["title"]))[BAND_COLUMNS].to_numpy()
+        bands = lsh_band_keys(_copy_keys(compact_text(listings["title"])))
         bucket_shops: dict[tuple[int, float], int] = {}
         merchants = listings["merchant_id"].astype(str).to_numpy()
         for band in range(bands.shape[1]):
@@ -94,14 +116,7 @@ class ListingContext:
                           index=listings.index)
         history = pd.DataFrame({"seller_slang_listings": slang.groupby(listings["merchant_id"]).sum(),
                                 "seller_listings": slang.groupby(listings["merchant_id"]).size()})
-        for column in SELLER_COLUMNS:
-            history[column] = 0.0
-        if seller_events is not None and len(seller_events):
-            counts = seller_events.groupby(["merchant_id", "event"]).size().unstack(fill_value=0)
-            for event, column in (("failed_check", "seller_failed_checks"), ("counterfeit_complaint", "seller_counterfeit_complaints"),
-                                  ("takedown", "seller_takedowns")):
-                if event in counts:
-                    history[column] = counts[event].reindex(history.index).fillna(0).astype(float)
+        history[SELLER_COLUMNS] = event_counts(seller_events, "merchant_id").reindex(history.index).fillna(0)
         return cls(median.to_dict(), mad.to_dict(), by_token["median"].to_dict(), by_token["shops"].astype(int).to_dict(),
                    bucket_shops, history, dt.datetime.now().isoformat(timespec="seconds"))
 
@@ -148,7 +163,7 @@ def listing_signals(listings: pd.DataFrame, context: ListingContext, seller_even
             best_token.append(None)
     out["token_price_gap"] = out["log_price"] - np.array(token_median)  # log(price / market price of its words)
     out["token_shops"] = np.array(token_shops, dtype=float)
-    bands = text_features(titles_compact)[BAND_COLUMNS].to_numpy()
+    bands = lsh_band_keys(_copy_keys(titles_compact))
     copies = np.zeros(n)
     for band in range(bands.shape[1]):
         looked = [context.title_bucket_shops.get((band, b), 1) if b == b else 1 for b in bands[:, band]]
@@ -162,11 +177,9 @@ def listing_signals(listings: pd.DataFrame, context: ListingContext, seller_even
             given = pd.to_numeric(listings[column], errors="coerce")
             out[column] = given.where(given.notna(), out[column]).to_numpy()
     if seller_events is not None and len(seller_events) and "listing_id" in listings:
-        own = seller_events.groupby(["listing_id", "event"]).size().unstack(fill_value=0)
-        for event, column in (("failed_check", "seller_failed_checks"), ("counterfeit_complaint", "seller_counterfeit_complaints"),
-                              ("takedown", "seller_takedowns")):
-            if event in own:  # the seller's record on its *other* listings: this listing's own events are the label
-                out[column] = (out[column] - listings["listing_id"].map(own[event]).fillna(0).to_numpy()).clip(lower=0)
+        # the seller's record on its *other* listings: this listing's own events are the label
+        own = event_counts(seller_events, "listing_id").reindex(listings["listing_id"].to_numpy()).fillna(0).to_numpy()
+        out[SELLER_COLUMNS] = (out[SELLER_COLUMNS].to_numpy() - own).clip(min=0)
     own_slang = (out["slang_terms"] > 0).astype(float)
     slang_listings = history["seller_slang_listings"].fillna(0).to_numpy() - own_slang.to_numpy()
     others = (history["seller_listings"].fillna(1).to_numpy() - 1).clip(min=0)

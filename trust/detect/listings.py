@@ -9,6 +9,7 @@ time compares the new listing with the same market (``check_listing``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from pathlib import Path
 
@@ -136,8 +137,6 @@ class ListingChecker:
         signals = listing_signals(frame, self.context)
         kinds = self.model.predict_kind_proba(signals)[0]
         probability = float(1 - kinds[0])
-        import json
-
         flags = [k for k, p in (("counterfeit_risk", kinds[1]), ("false_advertising", kinds[2])) if p >= FLAG_AT / 2 and probability >= FLAG_AT]
         return {"probability": round(probability, 4), "verdict": "review" if probability >= FLAG_AT else "pass", "flags": flags,
                 "kind_probabilities": {"counterfeit": round(float(kinds[1]), 4), "false_advertising": round(float(kinds[2]), 4)},

@@ -141,7 +141,7 @@ def export_listing_labels(settings, output_path: Path) -> dict:
 
     from trust.db.engine import read_frame, session_scope
     from trust.db.tables import Listing, ModerationLabel, SpotCheck
-    from trust.detect.listing_model import ListingContext, listing_signals
+    from trust.detect.listing_model import SELLER_COLUMNS, seller_record
     from trust.detect.listings import seller_events
 
     with session_scope(settings.db_url) as session:
@@ -156,9 +156,7 @@ def export_listing_labels(settings, output_path: Path) -> dict:
         raise ValueError("no labelled listings in the warehouse yet: analysts' verdicts and test-buy results become labels")
     latest = decided.sort_values("decided_at").drop_duplicates("listing_id", keep="last").set_index("listing_id")
     chosen = listings[listings["listing_id"].isin(latest.index)].copy()
-    signals = listing_signals(chosen, ListingContext.fit(listings, events), events)
-    for column in ("seller_failed_checks", "seller_counterfeit_complaints", "seller_takedowns"):
-        chosen[column] = signals[column].to_numpy()
+    chosen[SELLER_COLUMNS] = seller_record(chosen, events)
     chosen["label"] = chosen["listing_id"].map(latest["label"])
     chosen["label_source"] = chosen["listing_id"].map(latest["label_source"])
     columns = ["listing_id", "merchant_id", "title", "description", "brand", "category", "price", "seller_failed_checks",

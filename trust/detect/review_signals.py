@@ -184,8 +184,16 @@ def text_features(texts) -> pd.DataFrame:
     out = pd.DataFrame({"text_length": length, "text_distinct_share": distinct, "text_template_praise": template,
                         "text_contact": contact.astype(float), "text_positive": positive, "text_negative": negative,
                         "text_specific_digits": digits})
-    bands = np.full((n, MINHASH_BANDS), np.nan)
-    eligible = np.flatnonzero(length >= NEAR_DUPLICATE_MIN_CHARS)
+    bands = lsh_band_keys(keys)
+    for band, column in enumerate(BAND_COLUMNS):
+        out[column] = bands[:, band]
+    return out
+
+
+def lsh_band_keys(keys: list[str]) -> np.ndarray:
+    """MinHash LSH band keys of compacted texts (one column per band; NaN for texts too short to be a copy)."""
+    bands = np.full((len(keys), MINHASH_BANDS), np.nan)
+    eligible = np.flatnonzero(np.fromiter((len(k) >= NEAR_DUPLICATE_MIN_CHARS for k in keys), dtype=bool, count=len(keys)))
     if len(eligible):
         signatures = minhash_signatures([keys[i] for i in eligible])
         for band in range(MINHASH_BANDS):
@@ -194,9 +202,7 @@ def text_features(texts) -> pd.DataFrame:
             for column in range(1, MINHASH_ROWS):  # one key per band (wrapping arithmetic is fine for a hash)
                 bucket = bucket * np.int64(2_147_483_647) + rows[:, column]
             bands[eligible, band] = (bucket >> np.int64(11)).astype(float)  # 53 bits: exact in a float column
-    for band, column in enumerate(BAND_COLUMNS):
-        out[column] = bands[:, band]
-    return out
+    return bands
 
 
 def text_signals(frame: pd.DataFrame, features: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -250,7 +256,7 @@ def near_duplicate_accounts(keys: list[str], accounts: np.ndarray, day: np.ndarr
     """For each text, how many other accounts wrote a near-duplicate within ``window_days`` of it (anywhere, without
     dates). MinHash LSH with 5 bands of 4 rows: a pair whose 3-shingle Jaccard is 0.9 meets with p 0.99, at 0.7 with
     p 0.75, at 0.3 with p 0.04. Never all pairs: texts meet only inside LSH buckets, counted by distinct accounts."""
-    bands = text_features(keys)[BAND_COLUMNS].to_numpy()
+    bands = lsh_band_keys(keys)
     return _near_duplicates_from_bands(bands, np.asarray(accounts), day, window_days)
 
 
