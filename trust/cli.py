@@ -78,8 +78,9 @@ def synth(
     start_date: Annotated[str, typer.Option(help="First business date")] = "2026-10-01",
     file_format: Annotated[str, typer.Option("--format", help="csv, jsonl, parquet or mixed")] = "csv",
     dirty_rate: Annotated[float, typer.Option(help="Share of extra broken rows per file (quarantine demo)")] = 0.0,
-    vocabulary: Annotated[str, typer.Option(help="standard, or shifted: slang, claims, brands and complaint wording "
-                                                 "absent from the shipped lexicons (for evaluation)")] = "standard",
+    vocabulary: Annotated[str, typer.Option(help="standard; shifted: slang, claims, brands and complaint wording "
+                                                 "absent from the shipped lexicons (for evaluation); heldout: shifted "
+                                                 "listings, complaint wording written after the lexicon was frozen")] = "standard",
 ) -> None:
     """Generate a synthetic marketplace with planted, labelled misconduct."""
     from rich.progress import Progress
@@ -659,7 +660,7 @@ def eval_moderation(
     merchants: Annotated[int, typer.Option(help="Merchants in the generated marketplace")] = 600,
     days: Annotated[int, typer.Option(help="Days of data")] = 30,
     seed: Annotated[int, typer.Option(help="Held-out seed (the shipped models were trained on seed 7)")] = 303,
-    vocabulary: Annotated[str, typer.Option(help="shifted (default) or standard")] = "shifted",
+    vocabulary: Annotated[str, typer.Option(help="shifted (default), heldout or standard")] = "shifted",
     budget: Annotated[int, typer.Option(help="Test buys for the planner comparison")] = 50,
     models: Annotated[Path, typer.Option(help="Models folder")] = Path("models"),
     workdir: Annotated[Path, typer.Option(help="Scratch folder")] = Path("var/eval-moderation"),

@@ -71,6 +71,7 @@ class SynthConfig:
     dirty_rate: float = 0.0  # share of extra, deliberately broken rows per file
     order_rate_scale: float = 1.0
     vocabulary: str = "standard"  # standard | shifted: slang, claims, brands and complaint wording absent from data/
+    # | heldout: shifted listings with complaint wording written after the lexicon was frozen (see synth/text.py)
 
 
 @dataclass
@@ -142,10 +143,10 @@ def generate_marketplace(config: SynthConfig, on_day=None) -> SynthSummary:
     rng = np.random.default_rng(config.seed)
     writer = _Writer(config)
     brands = pd.read_csv(Path(__file__).resolve().parents[2] / "data" / "brands.csv")
-    if config.vocabulary == "shifted":  # brands the lexicon has never seen
+    if config.vocabulary in ("shifted", "heldout"):  # brands the lexicon has never seen
         brands = pd.DataFrame(T.SHIFTED_BRANDS, columns=["brand", "name_zh", "category", "reference_price"]).assign(aliases="")
     elif config.vocabulary != "standard":
-        raise ValueError(f"vocabulary must be standard or shifted, not {config.vocabulary!r}")
+        raise ValueError(f"vocabulary must be standard, shifted or heldout, not {config.vocabulary!r}")
     m = _merchants(rng, config)
     listings = _listings(rng, m, brands, config)
     networks = _networks(rng, m, config)
@@ -277,7 +278,7 @@ def _listings(rng: np.random.Generator, m: pd.DataFrame, brands: pd.DataFrame, c
                        rng.integers(3, 10, len(m)))
     rows = []
     counter = 1
-    shifted = config.vocabulary == "shifted"
+    shifted = config.vocabulary in ("shifted", "heldout")
     for merchant, count in zip(m.itertuples(index=False), counts):
         category = merchant.category
         cat_brands = brands[brands["category"] == category]
@@ -614,7 +615,7 @@ def _complaints(rng, orders: pd.DataFrame, m: pd.DataFrame, d, config, counters)
     return pd.DataFrame({
         "complaint_id": ids, "merchant_id": chosen["merchant_id"].to_numpy(), "order_id": chosen["order_id"].to_numpy(),
         "listing_id": chosen["listing_id"].to_numpy(), "buyer_id": chosen["buyer_id"].to_numpy(),
-        "text": T.complaint_texts(rng, list(categories), shifted=config.vocabulary == "shifted"), "status": status,
+        "text": T.complaint_texts(rng, list(categories), vocabulary=config.vocabulary), "status": status,
         "created_at": pd.Series(created).dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(), "_category": categories,
     })
 

@@ -118,6 +118,37 @@ SHIFTED_COMPLAINTS = {
 }
 
 
+# Held-out complaint wording, written in one sitting (2026-11-22) after the lexicon was frozen and committed before any
+# model saw it: the clean test of whether the complaint classifier generalises. Do not add its words to data/ (the
+# shifted pool above served as a development set and the lexicon was extended after it had been written).
+HELDOUT_COMPLAINTS = {
+    "counterfeit": ["和朋友在免税店买的一对比，字体和做工都不一样", "扫了瓶身上的二维码，显示查询不到该产品",
+                    "品牌方客服说这个批次号根本不存在", "香味刺鼻，跟我用了好几年的那瓶完全不是一个东西",
+                    "吊牌上的商标印得模模糊糊，一看就是冒的", "送去得物验，结果没通过", "序列号在官网查不到，怀疑是翻新机",
+                    "标着原装进口，其实是小作坊灌装的"],
+    "quality_defect": ["用了不到一周按键就失灵了", "鞋底走了两天就开胶", "洗一次缩水两个码", "收到就发现瓶子裂了，洗发水流了一箱子",
+                       "插上电源就冒烟，吓死人", "水果一半都是烂的，还有虫眼", "线头到处都是，扣子一碰就掉",
+                       "牛奶打开是结块的，喝了肚子疼"],
+    "not_as_described": ["页面上写的纯棉，实际摸着全是化纤", "主图是大号的，寄来的是迷你装", "说好的赠送两年保修，收到的保修卡只写一年",
+                         "颜色跟照片差太多，图片明显调过色", "直播间说能瘦十斤，吃了一个月一斤没掉", "写着全新未拆封，到手盒子是拆过的",
+                         "标称容量64G，电脑上显示只有32G", "号称有机种植，包装上连认证标志都没有"],
+    "not_delivered": ["拍下五天了，订单状态还是已付款", "快递停在中转站一个星期不动", "物流显示已送达，问了门卫和快递柜都没有",
+                      "等了快一个月，东西还在路上", "预售说月底发，现在下个月中了还没动静", "卖家说缺货发不了，又不主动退款",
+                      "单号是假的，查不到任何记录", "说是顺丰包邮，等了十天连揽件都没有"],
+    "after_sales_refused": ["申请退货后商家一直不处理，超时了就自动关闭", "客服只会发表情，问什么都不回答",
+                            "要退款就让我自己出运费还要扣手续费", "说好的保修，寄回去维修又说人为损坏不管",
+                            "给差评就威胁我，说不删评就不退钱", "退回去的货商家签收了，钱到现在还没退",
+                            "换货申请被拒了三次，理由都是不符合条件", "平台介入前商家答应退款，后面又反悔了"],
+    "reseller_recruitment": ["朋友圈拉我进群，说买够两万的货就能当总代", "让我先交五千块押金拿货，再去找人一起做",
+                             "说只要带三个人进来就能回本，越往上分得越多", "所谓的创业项目就是不停地让我们往里投钱",
+                             "每个月有进货任务，完不成就降级，货都压在家里", "上面的老大天天在群里晒收入，让大家拉亲戚朋友",
+                             "交了会员费拿到的只有一堆卖不出去的面膜", "入了他们的团队才知道主要赚的是新人的钱"],
+    "other": ["收货地址填错了，想改一下联系不上商家", "说好的满减没有给我算上", "积分一直没到账", "发货单上的价格和我付的不一样",
+              "想开个专票，商家说只能开普票", "包裹外面太脏了，箱子湿透了", "小票没放，送礼不方便",
+              "活动价买完第二天就降价了，问能不能补差价"],
+}
+
+
 @functools.cache
 def _to_traditional():
     import opencc
@@ -198,9 +229,9 @@ def farm_reviews(rng: np.random.Generator, n: int, ring_seed: int) -> list[str]:
     return out
 
 
-def complaint_texts(rng: np.random.Generator, categories: list[str], shifted: bool = False) -> list[str]:
+def complaint_texts(rng: np.random.Generator, categories: list[str], vocabulary: str = "standard") -> list[str]:
     out = []
-    pools = SHIFTED_COMPLAINTS if shifted else COMPLAINTS
+    pools = {"standard": COMPLAINTS, "shifted": SHIFTED_COMPLAINTS, "heldout": HELDOUT_COMPLAINTS}[vocabulary]
     for category in categories:
         pool = pools[category]
         text = pool[rng.integers(len(pool))]
