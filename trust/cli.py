@@ -645,13 +645,19 @@ def train_moderation(
     limits = ("Trained on generated data (trust synth, seed 7, 600 merchants x 30 days, standard vocabulary). The "
               "shifted-vocabulary evaluation set was written by the same team as the lexicons, so its scores are "
               "optimistic for the words the lexicon shares with it.")
+    heldout = evaluate_moderation(workdir / "heldout", models, vocabulary="heldout")
+    print_json({k: heldout[k] for k in ("dataset", "complaint_model", "complaint_keywords")})
     complaint_limits = limits + (" In particular the complaint keyword lexicon was extended with general after-sales "
-                                 "vocabulary after the shifted complaint wording had been written: the shifted macro-F1 "
-                                 "(1.0) is not evidence of generalisation. Before that extension the trained model "
-                                 "reached macro-F1 0.73 on the same set. Real labelled complaints are needed to measure it.")
+                                 "vocabulary after the shifted complaint wording had been written, so the shifted "
+                                 "macro-F1 is not evidence of generalisation. The clean test is the heldout wording "
+                                 "(written after the lexicon was frozen): there the model reaches only the macro-F1 in "
+                                 "held_out_wording; trained on a handful of sentences per category it does not "
+                                 "generalise to new wording. Train it on analysts' labelled complaints "
+                                 "(trust complaints train) before relying on its categories.")
     annotate_card(models / "listings", metrics={"held_out_shifted_vocabulary": {k: evaluation[k] for k in ("dataset", "listing_model", "listing_rules", "planner")}},
                   limitations=limits)
-    annotate_card(models / "complaints", metrics={"held_out_shifted_vocabulary": {k: evaluation[k] for k in ("dataset", "complaint_model", "complaint_keywords")}},
+    annotate_card(models / "complaints", metrics={"held_out_shifted_vocabulary": {k: evaluation[k] for k in ("dataset", "complaint_model", "complaint_keywords")},
+                                                  "held_out_wording": {k: heldout[k] for k in ("dataset", "complaint_model", "complaint_keywords")}},
                   limitations=complaint_limits)
 
 
