@@ -86,6 +86,12 @@ def run_bench(console: Console, reviews: int, days: int, workdir: Path, db_url: 
             out = pipeline.run_ingest(settings, day)
             box["rows"] = box.get("rows", 0) + sum(v["rows_in"] for v in out["entities"].values())
     last = dates[-1]
+    with _stage(results, "review history: first build from all reviews (one-off)") as box:
+        from trust.db.engine import session_scope
+        from trust.detect.review_history import update_history
+
+        with session_scope(settings.db_url) as session:
+            box["rows"] = update_history(session, dates[-2])["reviews"]
     nightly_start = len(results)
     with _stage(results, "nightly: ingest (last day)") as box:
         out = pipeline.run_ingest(settings, last)

@@ -2,6 +2,7 @@
 
 import hashlib
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -71,5 +72,17 @@ def test_shifted_vocabulary_uses_brands_and_slang_the_lexicon_does_not_have(tmp_
     assert {b for b, *_ in T.SHIFTED_BRANDS} & set(listings["brand"].dropna())
     new_slang = [t for t in T.SHIFTED_COUNTERFEIT_TAGS if not lexicon.counterfeit_pattern().search(t)]
     assert len(new_slang) >= 8  # coinages the lexicon cannot know, besides spelling variants it should catch
-    with pytest.raises(ValueError, match="vocabulary must be standard or shifted"):
+    with pytest.raises(ValueError, match="vocabulary must be standard, shifted or heldout, not 'weird'"):
         generate_marketplace(SynthConfig(merchants=150, days=1, out=tmp_path / "x", vocabulary="weird"))
+
+
+def test_heldout_vocabulary_writes_complaints_in_wording_no_other_vocabulary_has():
+    from trust.synth import text as T
+
+    rng = np.random.default_rng(1)
+    categories = list(T.HELDOUT_COMPLAINTS) * 20
+    texts = T.complaint_texts(rng, categories, vocabulary="heldout")
+    others = {s for pool in (T.COMPLAINTS, T.SHIFTED_COMPLAINTS) for sentences in pool.values() for s in sentences}
+    heldout = {s for sentences in T.HELDOUT_COMPLAINTS.values() for s in sentences}
+    assert not heldout & others
+    assert all(any(s in text or T.traditional(s) in text for s in T.HELDOUT_COMPLAINTS[c]) for c, text in zip(categories, texts))

@@ -193,6 +193,25 @@ class ResellerNetwork(Base):
     model_version: Mapped[str] = mapped_column(String(64))
 
 
+class ReviewHistory(Base):
+    """A reviewer's, product's or merchant's totals over all reviews created up to and including ``day`` (a row for
+    each day it received reviews); kept incrementally by ``trust.detect.review_history``."""
+
+    __tablename__ = "review_history"
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    day_reviews: Mapped[float] = mapped_column(Float)
+    reviews: Mapped[float] = mapped_column(Float)
+    active_days: Mapped[float] = mapped_column(Float)
+    first_day: Mapped[dt.date] = mapped_column(Date)
+    max_per_day: Mapped[float] = mapped_column(Float)
+    extreme: Mapped[float] = mapped_column(Float)
+    positive: Mapped[float] = mapped_column(Float)
+    rating_sum: Mapped[float] = mapped_column(Float)
+    rating_sq: Mapped[float] = mapped_column(Float)
+
+
 class ReviewTextFeature(Base):
     """A review's text signals on their own (segmented once, when the review is first scored) and its MinHash LSH
     band keys; recomputed only when the text or the signal code changes (``text_hash``, ``version``)."""

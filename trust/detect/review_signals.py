@@ -63,8 +63,26 @@ def canonical(reviews: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def behaviour_signals(frame: pd.DataFrame) -> pd.DataFrame:
-    """Reviewer history, consensus deviation, sequence and bursts, orders. ``frame`` from :func:`canonical`."""
+def _before(prior: dict[str, pd.DataFrame] | None, level: str, keys: pd.Series) -> pd.DataFrame | None:
+    """The level's totals from before the frame (``trust.detect.review_history``), row for row; None without any."""
+    if not prior or level not in prior or prior[level].empty:
+        return None
+    aligned = prior[level].reindex(keys.to_numpy())
+    aligned.index = keys.index
+    return aligned
+
+
+def _plus(values: pd.Series, before: pd.DataFrame | None, column: str) -> pd.Series:
+    return values if before is None else values + before[column].fillna(0.0)
+
+
+def behaviour_signals(frame: pd.DataFrame, prior: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Reviewer history, consensus deviation, sequence and bursts, orders. ``frame`` from :func:`canonical`.
+
+    ``prior``: per level (reviewer, product, merchant) the totals of each key from before the frame's reviews, indexed
+    by key (columns of ``review_history.TOTALS``, days as integers): the nightly job passes the lifetime history kept
+    by ``trust.detect.review_history`` so counts, shares, spans and consensus cover the account's and the shop's whole
+    past, not only the window. Without it, the frame is the whole history."""
     out = pd.DataFrame(index=frame.index)
     has = set(frame.columns)
     timed = "created_at" in has and frame["created_at"].notna().any()
@@ -73,19 +91,24 @@ def behaviour_signals(frame: pd.DataFrame) -> pd.DataFrame:
         day = (created - pd.Timestamp("1970-01-01")).dt.days.astype(float)
     if "reviewer_id" in has:
         reviewer = frame["reviewer_id"].astype(str)
+        before = _before(prior, "reviewer", reviewer)
         by_reviewer = frame.groupby(reviewer)
-        out["reviewer_reviews"] = by_reviewer["reviewer_id"].transform("size").astype(float)
+        out["reviewer_reviews"] = _plus(by_reviewer["reviewer_id"].transform("size").astype(float), before, "reviews")
         out["reviewer_single"] = (out["reviewer_reviews"] == 1).astype(float)
         if "product_id" in has:
             out["reviewer_products"] = frame.groupby(reviewer)["product_id"].transform("nunique").astype(float)
         if timed:
-            out["reviewer_prior_reviews"] = _prior_count(reviewer, created)
+            out["reviewer_prior_reviews"] = _plus(_prior_count(reviewer, created), before, "reviews")
             days = pd.DataFrame({"r": reviewer, "d": day})
             first, last = days.groupby("r")["d"].transform("min"), days.groupby("r")["d"].transform("max")
+            if before is not None:
+                first = pd.Series(np.fmin(first.to_numpy(), before["first_day"].to_numpy(dtype=float)), index=frame.index)
             out["reviewer_span_days"] = last - first
-            out["reviewer_active_days"] = days.groupby("r")["d"].transform("nunique").astype(float)
+            out["reviewer_active_days"] = _plus(days.groupby("r")["d"].transform("nunique").astype(float), before, "active_days")
             out["reviewer_same_day"] = days.groupby(["r", "d"])["d"].transform("size").astype(float)
             out["reviewer_max_per_day"] = out["reviewer_same_day"].groupby(reviewer).transform("max")
+            if before is not None:
+                out["reviewer_max_per_day"] = np.fmax(out["reviewer_max_per_day"].to_numpy(), before["max_per_day"].to_numpy(dtype=float))
             out["reviewer_days_since_first"] = day - first
             if "reviewer_registered_at" in has:
                 age = (created - frame["reviewer_registered_at"]).dt.total_seconds() / 86400.0
@@ -94,27 +117,43 @@ def behaviour_signals(frame: pd.DataFrame) -> pd.DataFrame:
                 out["account_age_days"] = out["reviewer_days_since_first"]
         if "rating" in has:
             rating = frame["rating"]
-            out["reviewer_extreme_share"] = rating.isin([1, 5]).astype(float).groupby(reviewer).transform("mean")
-            out["reviewer_positive_share"] = (rating >= 4).astype(float).groupby(reviewer).transform("mean")
-            out["reviewer_rating_std"] = rating.groupby(reviewer).transform("std").fillna(0.0)
+            if before is None:
+                out["reviewer_extreme_share"] = rating.isin([1, 5]).astype(float).groupby(reviewer).transform("mean")
+                out["reviewer_positive_share"] = (rating >= 4).astype(float).groupby(reviewer).transform("mean")
+                out["reviewer_rating_std"] = rating.groupby(reviewer).transform("std").fillna(0.0)
+            else:
+                n = _plus(by_reviewer["reviewer_id"].transform("size").astype(float), before, "reviews")
+                for name, hit, column in (("extreme", rating.isin([1, 5]), "extreme"), ("positive", rating >= 4, "positive")):
+                    out[f"reviewer_{name}_share"] = _plus(hit.astype(float).groupby(reviewer).transform("sum"), before, column) / n
+                rated = _plus(rating.groupby(reviewer).transform("count").astype(float), before, "reviews")
+                total = _plus(rating.groupby(reviewer).transform("sum"), before, "rating_sum")
+                squares = _plus((rating ** 2).groupby(reviewer).transform("sum"), before, "rating_sq")
+                variance = ((squares - total ** 2 / rated) / (rated - 1).where(rated > 1)).clip(lower=0.0)
+                out["reviewer_rating_std"] = np.sqrt(variance).fillna(0.0)
     if "rating" in has and "product_id" in has:
         rating = frame["rating"]
         for level in ("product", "merchant"):
             key = frame[f"{level}_id"].astype(str)
-            total, count = rating.groupby(key).transform("sum"), rating.groupby(key).transform("count")
+            before = _before(prior, level, key)
+            total = _plus(rating.groupby(key).transform("sum"), before, "rating_sum")
+            count = _plus(rating.groupby(key).transform("count").astype(float), before, "reviews")
             others = (total - rating) / (count - 1).where(count > 1)
             out[f"{level}_rating_deviation"] = rating - others
         if "reviewer_id" in has:
             out["reviewer_mean_abs_deviation"] = out["product_rating_deviation"].abs().groupby(frame["reviewer_id"].astype(str)).transform("mean")
     if "product_id" in has:
         product = frame["product_id"].astype(str)
-        out["product_reviews"] = product.groupby(product).transform("size").astype(float)
+        before = _before(prior, "product", product)
+        out["product_reviews"] = _plus(product.groupby(product).transform("size").astype(float), before, "reviews")
         if "reviewer_single" in out:
             out["product_single_share"] = out["reviewer_single"].groupby(product).transform("mean")
         if timed:
             out["product_rank"] = day.groupby(product).rank(method="average")
             out["product_rank_share"] = day.groupby(product).rank(pct=True)
-            out["product_age_days"] = day - day.groupby(product).transform("min")
+            first = day.groupby(product).transform("min")
+            if before is not None:
+                first = pd.Series(np.fmin(first.to_numpy(), before["first_day"].to_numpy(dtype=float)), index=frame.index)
+            out["product_age_days"] = day - first
             for level in ("product", "merchant"):
                 key = frame[f"{level}_id"].astype(str)
                 per_day = pd.DataFrame({"k": key, "d": day}).groupby(["k", "d"])["d"].transform("size").astype(float)
@@ -300,12 +339,13 @@ def graph_signals(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 ID_COLUMNS = ["reviewer_id", "product_id", "ring"]  # carried with the signals, not model inputs
 
 
-def review_signals(reviews: pd.DataFrame, with_rings: bool = True,
-                   text: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def review_signals(reviews: pd.DataFrame, with_rings: bool = True, text: pd.DataFrame | None = None,
+                   prior: dict[str, pd.DataFrame] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(signals, rings): every signal the columns allow, row for row with ``reviews``, with the reviewer and product
     ids the estimator needs to spread suspicion; and the lockstep rings found. ``text`` is :func:`text_features` of
-    the reviews when already stored (row for row), so their text is not segmented again."""
+    the reviews when already stored (row for row), so their text is not segmented again; ``prior`` the history from
+    before the reviews (see :func:`behaviour_signals`)."""
     frame = canonical(reviews)
     graph, rings = graph_signals(frame) if with_rings else (pd.DataFrame(index=frame.index), pd.DataFrame())
     ids = pd.DataFrame({c: frame[c].astype(str) for c in ("reviewer_id", "product_id") if c in frame}, index=frame.index)
-    return pd.concat([behaviour_signals(frame), text_signals(frame, text), graph, ids], axis=1), rings
+    return pd.concat([behaviour_signals(frame, prior), text_signals(frame, text), graph, ids], axis=1), rings

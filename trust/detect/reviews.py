@@ -3,7 +3,9 @@
 Reads the window's reviews (with their orders and the listing reviewed), computes the signals of
 ``trust.detect.review_signals``, scores them with the trained model shipped in ``models/reviews`` (or, where no model
 is installed, the unsupervised rules) and spreads suspicion from the analysts' verdicts in ``moderation_labels``.
-Writes a probability and reasons per review and the lockstep rings found.
+Writes a probability and reasons per review and the lockstep rings found. Each reviewer's, product's and merchant's
+lifetime history is kept incrementally (``trust.detect.review_history``) and joins the window's own reviews, so an
+old account is not mistaken for a new one.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 from trust.db.engine import frame_to_records, read_frame, upsert
 from trust.db.tables import ModerationLabel, Order, Review, ReviewRing, ReviewTextFeature
 from trust.detect.base import empty_result
+from trust.detect.review_history import prior_history, update_history
 from trust.detect.review_model import FakeReviewDetector, load_model
 from trust.detect.review_signals import BAND_COLUMNS, TEXT_FEATURES, review_signals, text_features
 from trust.settings import PROJECT_ROOT
@@ -96,10 +99,10 @@ def stored_text_features(session: Session, reviews: pd.DataFrame, window_start: 
 
 
 def score_reviews(reviews: pd.DataFrame, known: pd.Series | None = None, model: FakeReviewDetector | None = None,
-                  text: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  text: pd.DataFrame | None = None, prior: dict[str, pd.DataFrame] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(scores in the detector result shape, rings) for a frame of canonical reviews (``text``: their stored text
-    features, row for row, if any)."""
-    signals, rings = review_signals(reviews, text=text)
+    features, row for row, if any; ``prior``: the reviewers', products' and merchants' history before the frame)."""
+    signals, rings = review_signals(reviews, text=text, prior=prior)
     model = model or FakeReviewDetector().fit(signals)
     score = model.predict_proba(signals, known=known)[:, 1]
     flagged = score >= FLAG_AT
@@ -112,12 +115,15 @@ def score_reviews(reviews: pd.DataFrame, known: pd.Series | None = None, model: 
 
 
 def run(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date):
+    history = update_history(session, business_date)
+    log.info("review history: days from %s rebuilt from %d reviews (%d rows)", history["open_from"], history["reviews"], history["rows"])
     reviews = load_reviews(session, window_start, window_end)
     if reviews.empty:
         return empty_result()
     text, featurised = stored_text_features(session, reviews, window_start, window_end)
     log.info("review text: %d of %d reviews segmented and featurised now, the rest read back", featurised, len(reviews))
-    scores, rings = score_reviews(reviews, analyst_verdicts(session, reviews["review_id"]), installed_model(), text)
+    prior = prior_history(session, window_start, window_end)
+    scores, rings = score_reviews(reviews, analyst_verdicts(session, reviews["review_id"]), installed_model(), text, prior)
     if rings.empty:
         rings = pd.DataFrame(columns=["ring_id", "accounts", "merchants", "first_day", "last_day", "reviews", "evidence"])
     return scores, {ReviewRing: rings.assign(business_date=business_date, model_version=VERSION)}
