@@ -209,3 +209,18 @@ def test_seller_history_reuses_the_complaint_stages_categories_and_classifies_on
         session.rollback()
     counterfeit = events[events["event"] == "counterfeit_complaint"]
     assert listing_id in set(counterfeit["listing_id"])  # the stored category was used, not the text re-read
+
+
+def test_the_review_stage_keeps_every_account_s_lifetime_history(graded, last_day):
+    from sqlalchemy import func
+
+    from trust.db.tables import Review, ReviewHistory
+
+    settings, _ = graded
+    with session_scope(settings.db_url) as session:
+        history = read_table(session, ReviewHistory, ReviewHistory.level == "reviewer")
+        written = session.scalar(select(func.count()).select_from(Review).where(
+            Review.created_at < dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time())))
+    latest = history.sort_values("day").drop_duplicates("key", keep="last")
+    assert latest["reviews"].sum() == written > 0  # every review counted once, in its account's running totals
+    assert (latest["active_days"] <= latest["reviews"]).all() and (latest["max_per_day"] <= latest["reviews"]).all()

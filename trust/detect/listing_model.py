@@ -77,6 +77,12 @@ def _title_tokens(title: str) -> set[str]:
     return {t.lower() for t in segment(title) if (len(t) >= 2 and not t.isdigit())}
 
 
+def title_tokens(titles: pd.Series) -> list[set[str]]:
+    """The priced words of each title (normalised, segmented once): compute them once per batch and hand them to both
+    ``ListingContext.fit`` and ``listing_signals`` when a batch is scored against its own market."""
+    return [_title_tokens(normalize_text(t) or "") for t in titles.fillna("")]
+
+
 @dataclasses.dataclass
 class ListingContext:
     """What a listing is compared with: category price statistics, the token price index, title LSH buckets by shop
@@ -91,17 +97,18 @@ class ListingContext:
     built: str = ""
 
     @classmethod
-    def fit(cls, listings: pd.DataFrame, seller_events: pd.DataFrame | None = None) -> "ListingContext":
+    def fit(cls, listings: pd.DataFrame, seller_events: pd.DataFrame | None = None,
+            tokens: list[set[str]] | None = None) -> "ListingContext":
         """``seller_events``: one row per past event on a listing (listing_id, merchant_id, event ∈ failed_check,
-        counterfeit_complaint, takedown); counted per seller, excluding the listing scored (see ``seller_signals``)."""
+        counterfeit_complaint, takedown); counted per seller, excluding the listing scored (see ``seller_signals``).
+        ``tokens``: :func:`title_tokens` of the listings, if already computed."""
         listings = listings.reindex(columns=sorted(set(listings.columns) | {"price", "category", "title", "description", "merchant_id"}))
         log_price = np.log1p(pd.to_numeric(listings["price"], errors="coerce").clip(lower=0))
         category = listings["category"].fillna("")
         grouped = log_price.groupby(category)
         median = grouped.median()
         mad = (log_price - category.map(median)).abs().groupby(category).median().clip(lower=0.05)
-        titles = [normalize_text(t) or "" for t in listings["title"].fillna("")]
-        tokens = pd.DataFrame({"token": [_title_tokens(t) for t in titles], "price": log_price.to_numpy(),
+        tokens = pd.DataFrame({"token": tokens if tokens is not None else title_tokens(listings["title"]), "price": log_price.to_numpy(),
                                "merchant": listings["merchant_id"].fillna("").astype(str).to_numpy()}).explode("token").dropna(subset=["token"])
         by_token = tokens.groupby("token").agg(median=("price", "median"), shops=("merchant", "nunique"))
         by_token = by_token[by_token["shops"] >= MIN_TOKEN_SHOPS]
@@ -121,8 +128,10 @@ class ListingContext:
                    bucket_shops, history, dt.datetime.now().isoformat(timespec="seconds"))
 
 
-def listing_signals(listings: pd.DataFrame, context: ListingContext, seller_events: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Numeric signals per listing (row for row), plus ``brand``/``terms`` columns the reasons quote."""
+def listing_signals(listings: pd.DataFrame, context: ListingContext, seller_events: pd.DataFrame | None = None,
+                    tokens: list[set[str]] | None = None) -> pd.DataFrame:
+    """Numeric signals per listing (row for row), plus ``brand``/``terms`` columns the reasons quote. ``tokens``:
+    :func:`title_tokens` of the listings, if already computed."""
     n = len(listings)
     title = listings["title"].fillna("") if "title" in listings else pd.Series([""] * n, index=listings.index)
     description = listings["description"].fillna("") if "description" in listings else pd.Series([""] * n, index=listings.index)
@@ -150,10 +159,10 @@ def listing_signals(listings: pd.DataFrame, context: ListingContext, seller_even
     median, mad = category.map(context.category_median), category.map(context.category_mad)
     out["category_price_z"] = (out["log_price"] - median) / mad
     token_median, token_shops, best_token = [], [], []
-    for t in title:
-        tokens = [k for k in _title_tokens(normalize_text(t) or "") if k in context.token_median]
-        if tokens:
-            top = max(tokens, key=lambda k: context.token_median[k])
+    for words in (tokens if tokens is not None else title_tokens(title)):
+        priced = [k for k in words if k in context.token_median]
+        if priced:
+            top = max(priced, key=lambda k: context.token_median[k])
             token_median.append(context.token_median[top])
             token_shops.append(context.token_shops[top])
             best_token.append(top)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from trust.db.engine import read_frame
 from trust.db.tables import Complaint, DetectorScore, Listing, ModerationLabel, SpotCheck
 from trust.detect.base import empty_result
-from trust.detect.listing_model import CONTEXT_FILE, ListingContext, ListingDetector, listing_signals, load_listing_model
+from trust.detect.listing_model import CONTEXT_FILE, ListingContext, ListingDetector, listing_signals, load_listing_model, title_tokens
 from trust.settings import PROJECT_ROOT
 
 NAME = "listings"
@@ -77,8 +77,8 @@ def installed_model() -> ListingDetector | None:
 
 
 def score_listings(listings: pd.DataFrame, context: ListingContext, events: pd.DataFrame | None,
-                   model: ListingDetector | None) -> pd.DataFrame:
-    signals = listing_signals(listings, context, events)
+                   model: ListingDetector | None, tokens: list[set[str]] | None = None) -> pd.DataFrame:
+    signals = listing_signals(listings, context, events, tokens)
     model = model or ListingDetector().fit(signals)
     score = model.predict_proba(signals)[:, 1]
     flagged = score >= FLAG_AT
@@ -94,10 +94,11 @@ def run(session: Session, business_date: dt.date, window_start: dt.date, window_
     if listings.empty:
         return empty_result()
     events = seller_events(session, window_start, window_end)
-    context = ListingContext.fit(listings, events)
+    tokens = title_tokens(listings["title"])  # segmented once, for the market's price index and each listing's lookup
+    context = ListingContext.fit(listings, events, tokens)
     if state_dir is not None:
         save_context(context, state_dir)
-    return score_listings(listings, context, events, installed_model())
+    return score_listings(listings, context, events, installed_model(), tokens)
 
 
 def save_context(context: ListingContext, state_dir: Path) -> Path:
