@@ -385,7 +385,7 @@ def run_moderation_bench(console: Console, listings: int = 1_000_000, complaints
     import pandas as pd
 
     from trust.detect.complaints import classifier
-    from trust.detect.listing_model import ListingContext, listing_signals
+    from trust.detect.listing_model import ListingContext, listing_signals, title_tokens
     from trust.detect.listings import FLAG_AT, ListingChecker, installed_model, save_context
     from trust.evaluate import labeled_complaints, labeled_listings
     from trust.synth.generator import SynthConfig, generate_marketplace
@@ -404,9 +404,10 @@ def run_moderation_bench(console: Console, listings: int = 1_000_000, complaints
     model = installed_model()
     with _PeakMemory() as memory:
         started = time.perf_counter()
-        context = ListingContext.fit(catalogue)
+        tokens = title_tokens(catalogue["title"])  # as the nightly stage does: each title segmented once
+        context = ListingContext.fit(catalogue, tokens=tokens)
         figures["context_seconds"] = round(time.perf_counter() - started, 1)
-        signals = listing_signals(catalogue, context)
+        signals = listing_signals(catalogue, context, tokens=tokens)
         score = model.predict_proba(signals)[:, 1]
         model.reasons(signals, only=score >= FLAG_AT)
         seconds = time.perf_counter() - started

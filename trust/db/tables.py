@@ -200,7 +200,7 @@ class ReviewHistory(Base):
     __tablename__ = "review_history"
     level: Mapped[str] = mapped_column(String(16), primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True, index=True)
     day_reviews: Mapped[float] = mapped_column(Float)
     reviews: Mapped[float] = mapped_column(Float)
     active_days: Mapped[float] = mapped_column(Float)

@@ -139,7 +139,7 @@ def listing_signals(listings: pd.DataFrame, context: ListingContext, seller_even
     titles_compact = compact_text(title)
     price = pd.to_numeric(listings["price"], errors="coerce") if "price" in listings else pd.Series(np.nan, index=listings.index)
     category = listings["category"].fillna("") if "category" in listings else pd.Series([""] * n, index=listings.index)
-    out = pd.DataFrame(index=listings.index)
+    out: dict[str, object] = {}  # columns, assembled into one frame at the end (a one-row check stays cheap)
     slang = [sorted(set(lexicon.counterfeit_pattern().findall(t))) for t in text]
     claims = [sorted(set(lexicon.claim_pattern().findall(t))) for t in text]
     efficacy = [sorted(set(lexicon.EFFICACY_IN_TIME.findall(t))) for t in text]
@@ -152,12 +152,12 @@ def listing_signals(listings: pd.DataFrame, context: ListingContext, seller_even
     aliases = lexicon.brand_aliases()
     brand = explicit.map(aliases).fillna(brand_hit.map(aliases))
     reference = lexicon.brands().set_index("brand")["reference_price"]
-    out["brand_known"] = brand.notna().astype(float)
-    out["brand_price_ratio"] = price / brand.map(reference)
-    out["accessory"] = pd.Series(titles_compact, index=listings.index).str.contains(ACCESSORY, regex=True).astype(float)
-    out["log_price"] = np.log1p(price.clip(lower=0))
+    out["brand_known"] = brand.notna().astype(float).to_numpy()
+    out["brand_price_ratio"] = (price / brand.map(reference)).to_numpy(dtype=float)
+    out["accessory"] = pd.Series(titles_compact, index=listings.index).str.contains(ACCESSORY, regex=True).astype(float).to_numpy()
+    out["log_price"] = np.log1p(price.clip(lower=0)).to_numpy(dtype=float)
     median, mad = category.map(context.category_median), category.map(context.category_mad)
-    out["category_price_z"] = (out["log_price"] - median) / mad
+    out["category_price_z"] = (out["log_price"] - median.to_numpy(dtype=float)) / mad.to_numpy(dtype=float)
     token_median, token_shops, best_token = [], [], []
     for words in (tokens if tokens is not None else title_tokens(title)):
         priced = [k for k in words if k in context.token_median]
@@ -181,16 +181,17 @@ def listing_signals(listings: pd.DataFrame, context: ListingContext, seller_even
     merchants = listings["merchant_id"].astype(str) if "merchant_id" in listings else pd.Series([""] * n, index=listings.index)
     history = context.seller_history.reindex(merchants.to_numpy())
     for column in SELLER_COLUMNS:
-        out[column] = history[column].fillna(0).to_numpy() if column in history else 0.0
+        out[column] = history[column].fillna(0).to_numpy(dtype=float) if column in history else np.zeros(n)
         if column in listings:  # given directly (CSV, single check)
-            given = pd.to_numeric(listings[column], errors="coerce")
-            out[column] = given.where(given.notna(), out[column]).to_numpy()
+            given = pd.to_numeric(listings[column], errors="coerce").to_numpy(dtype=float)
+            out[column] = np.where(np.isnan(given), out[column], given)
     if seller_events is not None and len(seller_events) and "listing_id" in listings:
         # the seller's record on its *other* listings: this listing's own events are the label
         own = event_counts(seller_events, "listing_id").reindex(listings["listing_id"].to_numpy()).fillna(0).to_numpy()
-        out[SELLER_COLUMNS] = (out[SELLER_COLUMNS].to_numpy() - own).clip(min=0)
-    own_slang = (out["slang_terms"] > 0).astype(float)
-    slang_listings = history["seller_slang_listings"].fillna(0).to_numpy() - own_slang.to_numpy()
+        for i, column in enumerate(SELLER_COLUMNS):
+            out[column] = (out[column] - own[:, i]).clip(min=0)
+    own_slang = (np.array(out["slang_terms"]) > 0).astype(float)
+    slang_listings = history["seller_slang_listings"].fillna(0).to_numpy() - own_slang
     others = (history["seller_listings"].fillna(1).to_numpy() - 1).clip(min=0)
     out["seller_slang_share"] = np.where(others > 0, slang_listings.clip(min=0) / np.maximum(others, 1), np.nan)
     out["_brand"] = brand.to_numpy()
@@ -201,7 +202,7 @@ def listing_signals(listings: pd.DataFrame, context: ListingContext, seller_even
     out["_token_median"] = np.expm1(np.array(token_median))
     out["_price"] = price.to_numpy()
     out["_text"] = text
-    return out
+    return pd.DataFrame(out, index=listings.index)
 
 
 def without_lexicon(signals: pd.DataFrame) -> pd.DataFrame:

@@ -21,10 +21,10 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from trust.db.engine import frame_to_records, read_frame, upsert
+from trust.db.engine import frame_to_records, read_frame
 from trust.db.tables import Review, ReviewHistory
 
 SETTLE_DAYS = 3
@@ -138,12 +138,18 @@ def update_history(session: Session, business_date: dt.date) -> dict:
     rows = roll_forward(settled, daily_totals(reviews))
     for column in ("day", "first_day"):
         rows[column] = (EPOCH + pd.to_timedelta(rows[column], unit="D")).dt.date
-    written = upsert(session, ReviewHistory, frame_to_records(rows))
+    records = frame_to_records(rows)
+    for start in range(0, len(records), 5000):  # the open days were deleted above: plain inserts
+        session.execute(insert(ReviewHistory), records[start:start + 5000])
+    written = len(records)
     return {"open_from": open_from.isoformat(), "reviews": len(reviews), "rows": written}
 
 
 def prior_history(session: Session, window_start: dt.date, window_end: dt.date) -> dict[str, pd.DataFrame]:
     """Totals of each reviewer, product and merchant of the window's reviews from before the window, per level,
     indexed by key (the ``prior`` argument of ``behaviour_signals``)."""
+    earliest = session.scalar(select(func.min(ReviewHistory.day)))
+    if earliest is None or earliest >= window_start:  # no history from before the window
+        return {}
     rows = latest_before(session, window_start, _created_between(window_start, window_end))
     return {level: part[["key"] + TOTALS].set_index("key") for level, part in rows.groupby("level")}
