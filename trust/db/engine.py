@@ -119,8 +119,13 @@ def replace_partition(
     condition = [mapper_table.c.business_date == business_date]
     condition += [mapper_table.c[name] == value for name, value in partition_filters.items()]
     session.execute(delete(mapper_table).where(*condition))
+    return insert_rows(session, table, records)
+
+
+def insert_rows(session: Session, table: type[Base], records: Sequence[dict]) -> int:
+    """Plain inserts in chunks (the caller has deleted what they replace). Returns rows written."""
     for chunk in _chunks(records):
-        session.execute(insert(mapper_table), list(chunk))
+        session.execute(insert(table.__table__), list(chunk))
     return len(records)
 
 

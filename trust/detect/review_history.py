@@ -21,10 +21,10 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
-from trust.db.engine import frame_to_records, read_frame
+from trust.db.engine import frame_to_records, insert_rows, read_frame
 from trust.db.tables import Review, ReviewHistory
 
 SETTLE_DAYS = 3
@@ -50,7 +50,7 @@ def daily_totals(reviews: pd.DataFrame) -> pd.DataFrame:
                               "extreme": np.isin(rating, (1, 5)).astype(float), "positive": (rating >= 4).astype(float),
                               "rating_sum": np.nan_to_num(rating), "rating_sq": np.nan_to_num(rating) ** 2})
         parts.append(frame.groupby(["key", "day"], as_index=False, sort=True).sum().assign(level=level))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return pd.concat(parts, ignore_index=True)
 
 
 def roll_forward(settled: pd.DataFrame, daily: pd.DataFrame) -> pd.DataFrame:
@@ -76,7 +76,10 @@ def roll_forward(settled: pd.DataFrame, daily: pd.DataFrame) -> pd.DataFrame:
 
 def as_prior(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Each key's latest row, per level, indexed by key: the ``prior`` argument of ``behaviour_signals``."""
-    latest = rows.sort_values("day").drop_duplicates(["level", "key"], keep="last")
+    return _by_level(rows.sort_values("day").drop_duplicates(["level", "key"], keep="last"))
+
+
+def _by_level(latest: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {level: part[["key"] + TOTALS].set_index("key") for level, part in latest.groupby("level")}
 
 
@@ -138,10 +141,7 @@ def update_history(session: Session, business_date: dt.date) -> dict:
     rows = roll_forward(settled, daily_totals(reviews))
     for column in ("day", "first_day"):
         rows[column] = (EPOCH + pd.to_timedelta(rows[column], unit="D")).dt.date
-    records = frame_to_records(rows)
-    for start in range(0, len(records), 5000):  # the open days were deleted above: plain inserts
-        session.execute(insert(ReviewHistory), records[start:start + 5000])
-    written = len(records)
+    written = insert_rows(session, ReviewHistory, frame_to_records(rows))  # the open days were deleted above
     return {"open_from": open_from.isoformat(), "reviews": len(reviews), "rows": written}
 
 
@@ -151,5 +151,4 @@ def prior_history(session: Session, window_start: dt.date, window_end: dt.date) 
     earliest = session.scalar(select(func.min(ReviewHistory.day)))
     if earliest is None or earliest >= window_start:  # no history from before the window
         return {}
-    rows = latest_before(session, window_start, _created_between(window_start, window_end))
-    return {level: part[["key"] + TOTALS].set_index("key") for level, part in rows.groupby("level")}
+    return _by_level(latest_before(session, window_start, _created_between(window_start, window_end)))
