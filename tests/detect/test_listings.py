@@ -99,3 +99,33 @@ def test_the_trained_detector_learns_from_labels():
     y = np.r_[np.zeros(len(listings)), np.ones(len(bad))]
     model = ListingDetector(max_iter=50).fit(signals, y)
     assert model.mode_ == "trained" and model.predict_proba(signals)[:, 1][y == 1].min() > 0.5
+
+
+def test_a_listing_checked_alone_gets_exactly_the_verdict_it_gets_in_the_nightly_batch():
+    from trust.detect.listings import installed_model
+
+    model = installed_model()
+    frame = pd.concat([market(), pd.DataFrame([
+        {"listing_id": "X1", "merchant_id": "M1", "title": "高 仿 路易威登 单肩包 原单", "category": "箱包", "price": 380, "description": "", "brand": None},
+        {"listing_id": "X2", "merchant_id": "MX", "title": "美白精华 28天逆龄", "category": "美妆护肤", "price": 99, "description": "100%有效", "brand": None},
+        {"listing_id": "X3", "merchant_id": None, "title": None, "category": None, "price": "n/a", "description": None, "brand": "ＬＶ"},
+    ])], ignore_index=True)
+    events = pd.DataFrame({"listing_id": ["G3"], "merchant_id": ["M1"], "event": ["failed_check"]})
+    context = ListingContext.fit(frame, events)
+    batch = listing_signals(frame, context)  # more rows than the compiled trees take: scikit-learn's predictor
+    kinds, names, reasons = model.assess(pd.concat([batch] * 20, ignore_index=True), FLAG_AT, only_flagged=False)
+    for i in range(len(frame)):
+        alone = listing_signals(frame.iloc[[i]], context)
+        pd.testing.assert_frame_equal(alone, batch.iloc[[i]], check_dtype=False)
+        one_kinds, one_name, one_reasons = model.assess(alone, FLAG_AT, only_flagged=False)
+        np.testing.assert_allclose(one_kinds[0], kinds[i], rtol=0, atol=1e-12)
+        assert one_name[0] == names[i] and one_reasons[0] == reasons[i]
+
+
+def test_the_priced_word_a_listing_is_compared_with_does_not_depend_on_set_order():
+    context = ListingContext.fit(market())
+    context.token_median.update({"甲乙": 6.0, "丙丁": 6.0})
+    context.token_shops.update({"甲乙": 3, "丙丁": 5})
+    for words in ({"甲乙", "丙丁"}, {"丙丁", "甲乙"}):
+        signals = listing_signals(pd.DataFrame([{"title": "甲乙 丙丁", "price": 100.0}]), context, tokens=[words])
+        assert signals["_token"].item() == "丙丁" and signals["token_shops"].item() == 5  # the word more shops sell

@@ -79,6 +79,12 @@ def brands() -> pd.DataFrame:
 
 
 @functools.cache
+def brand_reference_prices() -> dict[str, float]:
+    """Canonical brand name → the reference price of its genuine goods."""
+    return {str(b): float(p) for b, p in zip(brands()["brand"], brands()["reference_price"])}
+
+
+@functools.cache
 def brand_aliases() -> dict[str, str]:
     """Alias (lower-case, compacted) → canonical brand name."""
     out: dict[str, str] = {}

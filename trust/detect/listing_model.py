@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from pathlib import Path
 
 import numpy as np
@@ -35,11 +36,12 @@ from trust.detect import lexicon
 from trust.detect.artifacts import load_artifact, save_artifact
 from trust.detect.base import reasons_json
 from trust.detect.review_signals import lsh_band_keys
+from trust.detect.trees import SMALL_BATCH, compile_trees
 from trust.text import normalize_text, segment
 
 CLASSES = ("ok", "counterfeit", "false_advertising")
 REGULATED = {"美妆护肤", "保健品", "食品", "母婴"}
-ACCESSORY = r"(?:适用于?|兼容|通用|专用|for)"
+ACCESSORY = re.compile(r"(?:适用于?|兼容|通用|专用|for)")
 MIN_TOKEN_SHOPS = 3
 CONTEXT_FILE = "listing_context.joblib"
 SELLER_EVENTS = {"failed_check": "seller_failed_checks", "counterfeit_complaint": "seller_counterfeit_complaints",
@@ -127,42 +129,76 @@ class ListingContext:
         return cls(median.to_dict(), mad.to_dict(), by_token["median"].to_dict(), by_token["shops"].astype(int).to_dict(),
                    bucket_shops, history, dt.datetime.now().isoformat(timespec="seconds"))
 
+    def seller_rows(self, merchants: list[str]) -> dict[str, np.ndarray]:
+        """Each merchant's seller history as arrays (SELLER_COLUMNS, seller_slang_listings, seller_listings); a
+        merchant the context has never seen has no events, no slang and one listing (the one being scored)."""
+        history = self.seller_history
+        rows = history.index.get_indexer(merchants) if len(history) else np.full(len(merchants), -1)
+        out = {}
+        for column, unseen in [*((c, 0.0) for c in SELLER_COLUMNS), ("seller_slang_listings", 0.0), ("seller_listings", 1.0)]:
+            values = history[column].to_numpy(dtype=float, na_value=np.nan) if column in history and len(history) else None
+            picked = values[rows.clip(min=0)] if values is not None else np.full(len(merchants), np.nan)
+            out[column] = np.where((rows >= 0) & ~np.isnan(picked), picked, unseen)
+        return out
+
+
+def _texts(listings: pd.DataFrame, column: str) -> list[str]:
+    """A text column as plain strings ("" where missing or not text)."""
+    if column not in listings:
+        return [""] * len(listings)
+    return [v if isinstance(v, str) else "" for v in listings[column].tolist()]
+
+
+def _numbers(listings: pd.DataFrame, column: str) -> np.ndarray:
+    """A numeric column as floats (NaN where missing or not a number)."""
+    if column not in listings:
+        return np.full(len(listings), np.nan)
+    return pd.to_numeric(listings[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
 
 def listing_signals(listings: pd.DataFrame, context: ListingContext, seller_events: pd.DataFrame | None = None,
                     tokens: list[set[str]] | None = None) -> pd.DataFrame:
-    """Numeric signals per listing (row for row), plus ``brand``/``terms`` columns the reasons quote. ``tokens``:
-    :func:`title_tokens` of the listings, if already computed."""
+    """Numeric signals per listing (row for row), plus ``_``-prefixed columns the reasons quote. ``tokens``:
+    :func:`title_tokens` of the listings, if already computed.
+
+    Built from plain lists and arrays (one dict lookup or regex per listing) and assembled into one frame at the end:
+    a one-row check at listing time pays no per-column pandas overhead, and a million rows cost the same loops."""
     n = len(listings)
-    title = listings["title"].fillna("") if "title" in listings else pd.Series([""] * n, index=listings.index)
-    description = listings["description"].fillna("") if "description" in listings else pd.Series([""] * n, index=listings.index)
-    text = compact_text(title + " " + description)
+    title, description, category = _texts(listings, "title"), _texts(listings, "description"), _texts(listings, "category")
+    text = compact_text([t + " " + d for t, d in zip(title, description)])
     titles_compact = compact_text(title)
-    price = pd.to_numeric(listings["price"], errors="coerce") if "price" in listings else pd.Series(np.nan, index=listings.index)
-    category = listings["category"].fillna("") if "category" in listings else pd.Series([""] * n, index=listings.index)
-    out: dict[str, object] = {}  # columns, assembled into one frame at the end (a one-row check stays cheap)
+    price = _numbers(listings, "price")
+    out: dict[str, object] = {}
     slang = [sorted(set(lexicon.counterfeit_pattern().findall(t))) for t in text]
     claims = [sorted(set(lexicon.claim_pattern().findall(t))) for t in text]
     efficacy = [sorted(set(lexicon.EFFICACY_IN_TIME.findall(t))) for t in text]
-    out["slang_terms"] = [float(len(s)) for s in slang]
-    out["claim_terms"] = [float(len(c)) for c in claims]
-    out["efficacy_in_time"] = [float(len(e)) for e in efficacy]
-    out["regulated_category"] = category.isin(REGULATED).astype(float).to_numpy()
-    brand_hit = pd.Series(titles_compact, index=listings.index).str.extract(f"({lexicon.brand_pattern().pattern})", expand=False)
-    explicit = pd.Series(compact_text(listings["brand"]) if "brand" in listings else [""] * n, index=listings.index)
-    aliases = lexicon.brand_aliases()
-    brand = explicit.map(aliases).fillna(brand_hit.map(aliases))
-    reference = lexicon.brands().set_index("brand")["reference_price"]
-    out["brand_known"] = brand.notna().astype(float).to_numpy()
-    out["brand_price_ratio"] = (price / brand.map(reference)).to_numpy(dtype=float)
-    out["accessory"] = pd.Series(titles_compact, index=listings.index).str.contains(ACCESSORY, regex=True).astype(float).to_numpy()
-    out["log_price"] = np.log1p(price.clip(lower=0)).to_numpy(dtype=float)
-    median, mad = category.map(context.category_median), category.map(context.category_mad)
-    out["category_price_z"] = (out["log_price"] - median.to_numpy(dtype=float)) / mad.to_numpy(dtype=float)
+    out["slang_terms"] = np.array([len(s) for s in slang], dtype=float)
+    out["claim_terms"] = np.array([len(c) for c in claims], dtype=float)
+    out["efficacy_in_time"] = np.array([len(e) for e in efficacy], dtype=float)
+    out["regulated_category"] = np.array([c in REGULATED for c in category], dtype=float)
+    aliases, reference, named = lexicon.brand_aliases(), lexicon.brand_reference_prices(), lexicon.brand_pattern()
+    explicit = compact_text(listings["brand"].tolist()) if "brand" in listings else [""] * n
+    brand = []
+    for given, compacted in zip(explicit, titles_compact):
+        found = aliases.get(given)
+        if found is None:
+            hit = named.search(compacted)
+            found = aliases.get(hit.group(0)) if hit else None
+        brand.append(found)
+    out["brand_known"] = np.array([b is not None for b in brand], dtype=float)
+    out["brand_price_ratio"] = price / np.array([reference.get(b, np.nan) if b is not None else np.nan for b in brand], dtype=float)
+    out["accessory"] = np.array([ACCESSORY.search(t) is not None for t in titles_compact], dtype=float)
+    with np.errstate(invalid="ignore"):
+        log_price = np.log1p(np.clip(price, 0, None))
+    out["log_price"] = log_price
+    median = np.array([context.category_median.get(c, np.nan) for c in category], dtype=float)
+    mad = np.array([context.category_mad.get(c, np.nan) for c in category], dtype=float)
+    out["category_price_z"] = (log_price - median) / mad
     token_median, token_shops, best_token = [], [], []
-    for words in (tokens if tokens is not None else title_tokens(title)):
+    for words in (tokens if tokens is not None else title_tokens(pd.Series(title, dtype=object))):
         priced = [k for k in words if k in context.token_median]
         if priced:
-            top = max(priced, key=lambda k: context.token_median[k])
+            top = max(priced, key=lambda k: (context.token_median[k], context.token_shops[k], k))  # ties: a fixed choice
             token_median.append(context.token_median[top])
             token_shops.append(context.token_shops[top])
             best_token.append(top)
@@ -170,7 +206,7 @@ def listing_signals(listings: pd.DataFrame, context: ListingContext, seller_even
             token_median.append(np.nan)
             token_shops.append(0)
             best_token.append(None)
-    out["token_price_gap"] = out["log_price"] - np.array(token_median)  # log(price / market price of its words)
+    out["token_price_gap"] = log_price - np.array(token_median, dtype=float)  # log(price / market price of its words)
     out["token_shops"] = np.array(token_shops, dtype=float)
     bands = lsh_band_keys(_copy_keys(titles_compact))
     copies = np.zeros(n)
@@ -178,30 +214,30 @@ def listing_signals(listings: pd.DataFrame, context: ListingContext, seller_even
         looked = [context.title_bucket_shops.get((band, b), 1) if b == b else 1 for b in bands[:, band]]
         copies = np.maximum(copies, np.array(looked, dtype=float) - 1)
     out["title_copied_shops"] = copies
-    merchants = listings["merchant_id"].astype(str) if "merchant_id" in listings else pd.Series([""] * n, index=listings.index)
-    history = context.seller_history.reindex(merchants.to_numpy())
+    merchants = [str(m) for m in listings["merchant_id"].tolist()] if "merchant_id" in listings else [""] * n
+    history = context.seller_rows(merchants)
     for column in SELLER_COLUMNS:
-        out[column] = history[column].fillna(0).to_numpy(dtype=float) if column in history else np.zeros(n)
+        out[column] = history[column]
         if column in listings:  # given directly (CSV, single check)
-            given = pd.to_numeric(listings[column], errors="coerce").to_numpy(dtype=float)
+            given = _numbers(listings, column)
             out[column] = np.where(np.isnan(given), out[column], given)
     if seller_events is not None and len(seller_events) and "listing_id" in listings:
         # the seller's record on its *other* listings: this listing's own events are the label
         own = event_counts(seller_events, "listing_id").reindex(listings["listing_id"].to_numpy()).fillna(0).to_numpy()
         for i, column in enumerate(SELLER_COLUMNS):
             out[column] = (out[column] - own[:, i]).clip(min=0)
-    own_slang = (np.array(out["slang_terms"]) > 0).astype(float)
-    slang_listings = history["seller_slang_listings"].fillna(0).to_numpy() - own_slang
-    others = (history["seller_listings"].fillna(1).to_numpy() - 1).clip(min=0)
+    own_slang = (out["slang_terms"] > 0).astype(float)
+    slang_listings = history["seller_slang_listings"] - own_slang
+    others = (history["seller_listings"] - 1).clip(min=0)
     out["seller_slang_share"] = np.where(others > 0, slang_listings.clip(min=0) / np.maximum(others, 1), np.nan)
-    out["_brand"] = brand.to_numpy()
+    out["_brand"] = pd.Series(brand, index=listings.index, dtype=object)  # object whatever the rows hold
     out["_terms"] = [s + c + e for s, c, e in zip(slang, claims, efficacy)]
     out["_slang"] = slang
     out["_claims"] = [c + e for c, e in zip(claims, efficacy)]
-    out["_token"] = best_token
-    out["_token_median"] = np.expm1(np.array(token_median))
-    out["_price"] = price.to_numpy()
-    out["_text"] = text
+    out["_token"] = pd.Series(best_token, index=listings.index, dtype=object)  # object whatever the rows hold
+    out["_token_median"] = np.expm1(np.array(token_median, dtype=float))
+    out["_price"] = price
+    out["_text"] = pd.Series(text, index=listings.index, dtype=object)  # object whatever the rows hold
     return pd.DataFrame(out, index=listings.index)
 
 
@@ -294,8 +330,23 @@ class ListingDetector(ClassifierMixin, BaseEstimator):
         self.model_.fit(frame, (codes > 0).astype(int))
         return self
 
-    def predict_kind_proba(self, signals: pd.DataFrame) -> np.ndarray:
-        """Per listing, probabilities of ok / counterfeit / false advertising (columns as ``classes_``)."""
+    def _text_proba(self, signals: pd.DataFrame) -> np.ndarray:
+        return self.text_model_.predict_proba(self.vectorizer_.transform(signals["_text"]))
+
+    def _evidence(self, signals: pd.DataFrame) -> np.ndarray:
+        """P(problem) from the evidence trees: compiled trees for a few rows (a check at listing time), scikit-learn's
+        predictor for batches."""
+        X = signals.reindex(columns=self.feature_names_in_).astype(float)
+        if len(X) <= SMALL_BATCH:
+            if "compiled_" not in self.__dict__:
+                self.compiled_ = compile_trees(self.model_)
+            if self.compiled_ is not None:
+                return self.compiled_.predict_proba(X.to_numpy())
+        return self.model_.predict_proba(X)[:, 1]
+
+    def predict_kind_proba(self, signals: pd.DataFrame, text_proba: np.ndarray | None = None) -> np.ndarray:
+        """Per listing, probabilities of ok / counterfeit / false advertising (columns as ``classes_``).
+        ``text_proba``: the wording model's probabilities, if already computed."""
         check_is_fitted(self, "mode_")
         if self.mode_ == "rules":
             fired = _fired(signals)
@@ -306,9 +357,8 @@ class ListingDetector(ClassifierMixin, BaseEstimator):
         # Two experts averaged: the evidence trees and the wording model. (Stacking the wording model into the trees
         # made them trust it as much as on the training catalogue: AUC 0.68 on the shifted-vocabulary set, against
         # 0.995 for the average.)
-        text_proba = self.text_model_.predict_proba(self.vectorizer_.transform(signals["_text"]))
-        evidence = self.model_.predict_proba(_numeric(signals).reindex(columns=self.feature_names_in_))[:, 1]
-        bad = (1 - self.text_weight) * evidence + self.text_weight * (1 - text_proba[:, 0])
+        text_proba = self._text_proba(signals) if text_proba is None else text_proba
+        bad = (1 - self.text_weight) * self._evidence(signals) + self.text_weight * (1 - text_proba[:, 0])
         if text_proba.shape[1] < 3:  # trained on 0/1 labels: the kind comes from the evidence
             share = _counterfeit_share(signals)
         else:
@@ -320,17 +370,25 @@ class ListingDetector(ClassifierMixin, BaseEstimator):
         return np.column_stack([kinds[:, 0], 1 - kinds[:, 0]])
 
     def kinds(self, signals: pd.DataFrame) -> np.ndarray:
-        kinds = self.predict_kind_proba(signals)
-        return np.where(kinds[:, 1] >= kinds[:, 2], "counterfeit_risk", "false_advertising")
+        return _kind_names(self.predict_kind_proba(signals))
 
-    def reasons(self, signals: pd.DataFrame, only: np.ndarray | None = None) -> list[str]:
+    def assess(self, signals: pd.DataFrame, flag_at: float, only_flagged: bool = True) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Everything a queue or a check shows, with the wording model run once: (kind probabilities, kind names where
+        P(problem) >= ``flag_at`` else None, reasons: for the flagged listings only unless ``only_flagged`` is False)."""
+        check_is_fitted(self, "mode_")
+        text_proba = self._text_proba(signals) if self.mode_ == "trained" and len(signals) else None
+        kinds = self.predict_kind_proba(signals, text_proba)
+        flagged = 1 - kinds[:, 0] >= flag_at
+        names = np.where(flagged, _kind_names(kinds), None)
+        return kinds, names, self.reasons(signals, only=flagged if only_flagged else None, text_proba=text_proba)
+
+    def reasons(self, signals: pd.DataFrame, only: np.ndarray | None = None, text_proba: np.ndarray | None = None) -> list[str]:
         fired = _fired(signals)
         rows = range(len(signals)) if only is None else np.flatnonzero(only)
         per_row: list[list[tuple[str, str]]] = [[] for _ in range(len(signals))]
         text_bad = None
         if self.mode_ == "trained" and len(signals):
-            proba = self.text_model_.predict_proba(self.vectorizer_.transform(signals["_text"]))
-            text_bad = 1 - proba[:, 0]
+            text_bad = 1 - (self._text_proba(signals) if text_proba is None else text_proba)[:, 0]
         for i in rows:
             row = signals.iloc[i]
             for code in RULE_ORDER:
@@ -339,6 +397,10 @@ class ListingDetector(ClassifierMixin, BaseEstimator):
             if text_bad is not None and text_bad[i] >= 0.5:
                 per_row[i].append(("text_like_known_cases", f"wording resembles listings confirmed bad ({text_bad[i]:.0%})"))
         return reasons_json(per_row)
+
+
+def _kind_names(kinds: np.ndarray) -> np.ndarray:
+    return np.where(kinds[:, 1] >= kinds[:, 2], "counterfeit_risk", "false_advertising")
 
 
 MONOTONE = {"slang_terms": 1, "claim_terms": 1, "efficacy_in_time": 1, "brand_price_ratio": -1, "category_price_z": -1,

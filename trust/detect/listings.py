@@ -80,12 +80,10 @@ def score_listings(listings: pd.DataFrame, context: ListingContext, events: pd.D
                    model: ListingDetector | None, tokens: list[set[str]] | None = None) -> pd.DataFrame:
     signals = listing_signals(listings, context, events, tokens)
     model = model or ListingDetector().fit(signals)
-    score = model.predict_proba(signals)[:, 1]
-    flagged = score >= FLAG_AT
+    kinds, names, reasons = model.assess(signals, FLAG_AT)
     return pd.DataFrame({
         "entity_id": listings["listing_id"].to_numpy(), "entity_type": ENTITY, "merchant_id": listings["merchant_id"].to_numpy(),
-        "score": np.round(score, 6), "label": np.where(flagged, model.kinds(signals), None),
-        "reasons": model.reasons(signals, only=flagged),
+        "score": np.round(1 - kinds[:, 0], 6), "label": names, "reasons": reasons,
     })
 
 
@@ -136,10 +134,11 @@ class ListingChecker:
         frame = pd.DataFrame([{"listing_id": "CHECK", "merchant_id": merchant or "", "title": title, "description": description,
                                "brand": brand, "category": category or "", "price": float(price)}])
         signals = listing_signals(frame, self.context)
-        kinds = self.model.predict_kind_proba(signals)[0]
+        all_kinds, _, reasons = self.model.assess(signals, FLAG_AT, only_flagged=False)
+        kinds = all_kinds[0]
         probability = float(1 - kinds[0])
         flags = [k for k, p in (("counterfeit_risk", kinds[1]), ("false_advertising", kinds[2])) if p >= FLAG_AT / 2 and probability >= FLAG_AT]
         return {"probability": round(probability, 4), "verdict": "review" if probability >= FLAG_AT else "pass", "flags": flags,
                 "kind_probabilities": {"counterfeit": round(float(kinds[1]), 4), "false_advertising": round(float(kinds[2]), 4)},
-                "reasons": json.loads(self.model.reasons(signals)[0]), "model": getattr(self.model, "mode_", "rules"),
+                "reasons": json.loads(reasons[0]), "model": getattr(self.model, "mode_", "rules"),
                 "context": self.context_source}

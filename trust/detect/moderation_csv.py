@@ -81,11 +81,12 @@ def score_listings_csv(input_path: Path, model_dir: Path, output_path: Path) -> 
     model = load_listing_model(model_dir) if (model_dir / "model.joblib").exists() else ListingDetector().fit(None)
     listings = read_listing_csv(input_path, need_label=False)
     signals = listing_signals(listings, _context(listings, model))
-    probability = model.predict_proba(signals)[:, 1]
+    kinds, flags, reasons = model.assess(signals, flag_at=0.5, only_flagged=False)
+    probability = 1 - kinds[:, 0]
     original = pd.read_csv(input_path, dtype=str, keep_default_na=False)
     original["problem_probability"] = np.round(probability, 6)
-    original["flag"] = np.where(probability >= 0.5, model.kinds(signals), "")
-    original["reasons"] = model.reasons(signals)
+    original["flag"] = [f or "" for f in flags]
+    original["reasons"] = reasons
     output_path.parent.mkdir(parents=True, exist_ok=True)
     original.to_csv(output_path, index=False)
     return {"scored": int(len(original)), "output": str(output_path), "flagged_at_0.5": int((probability >= 0.5).sum())}
