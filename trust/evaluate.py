@@ -242,6 +242,19 @@ def labeled_complaints(root: Path) -> pd.DataFrame:
     return complaints.dropna(subset=["label"]).reset_index(drop=True)
 
 
+COMPLAINT_SUPPLEMENT = 300  # grammar complaints per category added to the shipped complaint model's training data
+
+
+def grammar_complaints(per_category: int, seed: int) -> pd.DataFrame:
+    """``per_category`` complaints of every category in the generator's standard (training) wording, labelled."""
+    from trust.detect import COMPLAINT_CATEGORIES
+    from trust.synth.text import complaint_texts
+
+    labels = [c for c in COMPLAINT_CATEGORIES for _ in range(per_category)]
+    texts = complaint_texts(np.random.default_rng(seed), labels, vocabulary="standard")
+    return pd.DataFrame({"complaint_id": [f"GRAMMAR{i:06d}" for i in range(len(labels))], "text": texts, "label": labels})
+
+
 def train_shipped_moderation_models(workdir: Path, models_dir: Path, merchants: int = 600, days: int = 30, seed: int = 7) -> dict:
     """Train models/listings and models/complaints on a generated marketplace (standard vocabulary, seed 7) through the
     same CSV paths users have."""
@@ -250,7 +263,10 @@ def train_shipped_moderation_models(workdir: Path, models_dir: Path, merchants: 
     generate_marketplace(SynthConfig(merchants=merchants, days=days, seed=seed, out=workdir))
     listings_csv, complaints_csv = workdir / "labeled_listings.csv", workdir / "labeled_complaints.csv"
     listings_with_seller_history(workdir).to_csv(listings_csv, index=False)
-    labeled_complaints(workdir)[["complaint_id", "merchant_id", "listing_id", "text", "label"]].to_csv(complaints_csv, index=False)
+    complaints = labeled_complaints(workdir)[["complaint_id", "merchant_id", "listing_id", "text", "label"]]
+    # The marketplace's complaints are skewed (a handful of reseller recruitment); a balanced draw from the same
+    # grammar gives every category as many wordings to learn from.
+    pd.concat([complaints, grammar_complaints(COMPLAINT_SUPPLEMENT, seed)], ignore_index=True).to_csv(complaints_csv, index=False)
     return {"listings": train_listings(listings_csv, models_dir / "listings"),
             "complaints": train_complaints(complaints_csv, models_dir / "complaints")}
 

@@ -1,6 +1,7 @@
 """The synthetic marketplace: deterministic, complete, truth kept apart, misconduct planted."""
 
 import hashlib
+import re
 
 import numpy as np
 import pandas as pd
@@ -77,12 +78,30 @@ def test_shifted_vocabulary_uses_brands_and_slang_the_lexicon_does_not_have(tmp_
 
 
 def test_heldout_vocabulary_writes_complaints_in_wording_no_other_vocabulary_has():
+    from trust.synth import complaint_grammar as G
     from trust.synth import text as T
 
     rng = np.random.default_rng(1)
     categories = list(T.HELDOUT_COMPLAINTS) * 20
     texts = T.complaint_texts(rng, categories, vocabulary="heldout")
-    others = {s for pool in (T.COMPLAINTS, T.SHIFTED_COMPLAINTS) for sentences in pool.values() for s in sentences}
+    others = {s for pool in (G.STATEMENTS, T.SHIFTED_COMPLAINTS) for sentences in pool.values() for s in sentences}
     heldout = {s for sentences in T.HELDOUT_COMPLAINTS.values() for s in sentences}
     assert not heldout & others
     assert all(any(s in text or T.traditional(s) in text for s in T.HELDOUT_COMPLAINTS[c]) for c, text in zip(categories, texts))
+
+
+def test_training_complaints_are_composed_in_many_wordings_of_every_category():
+    from trust.detect import COMPLAINT_CATEGORIES
+    from trust.synth import complaint_grammar as G
+    from trust.synth import text as T
+
+    rng = np.random.default_rng(3)
+    categories = [c for c in COMPLAINT_CATEGORIES for _ in range(300)]
+    texts = T.complaint_texts(rng, categories, vocabulary="standard")
+    for category in COMPLAINT_CATEGORIES:
+        mine = [t for c, t in zip(categories, texts) if c == category]
+        assert len(set(mine)) >= 200  # not a handful of sentences repeated
+        # every complaint states its own category's problem (possibly after the problem an after-sales refusal was about)
+        own = [max(re.split(r"\{[a-z]+\}", s), key=len)[:4] for s in G.STATEMENTS[category]]
+        assert all(any(o in t or T.traditional(o) in t for o in own) for t in mine)
+    assert not any("{" in t or "}" in t for t in texts)  # every slot filled

@@ -11,6 +11,8 @@ import functools
 
 import numpy as np
 
+from trust.synth.complaint_grammar import compose
+
 PRODUCTS = {
     "美妆护肤": ["精华液", "面霜", "眼霜", "粉底液", "口红", "爽肤水", "防晒霜", "面膜"],
     "箱包": ["单肩包", "双肩包", "手提包", "钱包", "斜挎包", "托特包"],
@@ -86,22 +88,6 @@ FARM_TEMPLATES = [
 ]
 FARM_MUTATIONS = ["", "", "真的", "超级", "！！", "~", "亲们放心买", "赞", "👍"]
 DIVERSION = ["加V{n}领返现", "好评返现5元加微信{n}", "更多款式加QQ{n}", "私聊vx:{n}"]
-
-COMPLAINTS = {
-    "counterfeit": ["收到的是假货，和专柜的对比差很多", "找人鉴定了，不是正品", "这是高仿吧，logo都歪了", "商家卖假货，要求退一赔三",
-                    "明显是仿品，做工粗糙", "说是正品其实是山寨货"],
-    "quality_defect": ["质量太差了，用了两天就坏了", "衣服开线而且掉色", "用了之后过敏，脸上起红疹", "收到的时候就破损了",
-                       "有很重的异味，不敢给孩子用", "充电宝充不进电，质量有问题"],
-    "not_as_described": ["和描述不符，颜色完全不一样", "宣传说三天美白，根本没效果，虚假宣传", "实物和图片差别太大",
-                         "说是纯天然，成分表里一堆添加剂，夸大宣传"],
-    "not_delivered": ["下单十天了还没发货", "物流一直不更新，催了也没用", "显示签收但我没收到", "说好48小时发货，一周了还没发"],
-    "after_sales_refused": ["申请退款商家一直拒绝", "客服不理人，售后完全没人管", "要求退货商家不给退还把我拉黑了",
-                            "质量有问题售后推来推去"],
-    "reseller_recruitment": ["交了入门费说是代理，结果让我拉人头发展下线", "代理费交了三千多，货全囤在手里卖不出去",
-                             "上级让我继续交钱升级代理，说拉够人数才能回本"],
-    "other": ["发票一直没开", "赠品没有给", "优惠券用不了"],
-}
-
 
 SHIFTED_COMPLAINTS = {
     "counterfeit": ["拿去专柜验了说是仿的", "防伪码查不到，八成是冒牌货", "跟我在官网买的完全两样，假冒伪劣", "盗版货还敢标正品",
@@ -231,12 +217,15 @@ def farm_reviews(rng: np.random.Generator, n: int, ring_seed: int) -> list[str]:
 
 def complaint_texts(rng: np.random.Generator, categories: list[str], vocabulary: str = "standard") -> list[str]:
     out = []
-    pools = {"standard": COMPLAINTS, "shifted": SHIFTED_COMPLAINTS, "heldout": HELDOUT_COMPLAINTS}[vocabulary]
+    pools = {"standard": None, "shifted": SHIFTED_COMPLAINTS, "heldout": HELDOUT_COMPLAINTS}[vocabulary]
     for category in categories:
-        pool = pools[category]
-        text = pool[rng.integers(len(pool))]
-        if rng.random() < 0.4:
-            text += "，" + pool[rng.integers(len(pool))]
+        if vocabulary == "standard":  # the training wording: composed from a grammar, many ways to say each thing
+            text = compose(rng, category)
+        else:  # shifted and held-out wording: fixed sentences nobody trained on
+            pool = pools[category]
+            text = pool[rng.integers(len(pool))]
+            if rng.random() < 0.4:
+                text += "，" + pool[rng.integers(len(pool))]
         if rng.random() < 0.2:
             text += "，订单号" + str(rng.integers(10**9, 10**10))
         if rng.random() < 0.06:
