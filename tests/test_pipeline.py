@@ -202,7 +202,7 @@ def test_seller_history_reuses_the_complaint_stages_categories_and_classifies_on
     settings, _ = graded
     with session_scope(settings.db_url) as session:
         complaint_id, listing_id = session.execute(select(Complaint.complaint_id, Complaint.listing_id).where(
-            Complaint.text.like("%没开%"), Complaint.listing_id.is_not(None))).first()  # an "invoice missing" complaint
+            Complaint.text.like("%发票%"), Complaint.listing_id.is_not(None))).first()  # an invoice complaint (category other)
         session.execute(update(DetectorScore).where(DetectorScore.detector == "complaints", DetectorScore.business_date == last_day,
                                                     DetectorScore.entity_id == complaint_id).values(label="counterfeit"))
         events = seller_events(session, START, last_day + dt.timedelta(days=1))

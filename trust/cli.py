@@ -470,12 +470,13 @@ def eval_pyramids(
 @eval_app.command("yelpchi")
 def eval_yelpchi(
     data: Annotated[Path, typer.Option(help="Folder with metadata.txt and caregnn_nodes.csv")] = Path("../shared/datasets/yelpchi"),
+    ceiling: Annotated[bool, typer.Option(help="Also bound what behaviour signals can reach (in-sample fit on one-review accounts)")] = False,
 ) -> None:
     """YelpChi (real Yelp filtered reviews, behaviour only): ROC AUC and AP on the published 40/60 split."""
     from trust.detect.yelpchi import evaluate_yelpchi
     from trust.evaluate import print_json
 
-    print_json(evaluate_yelpchi(data))
+    print_json(evaluate_yelpchi(data, ceiling=ceiling))
 
 
 @eval_app.command("reviews")
