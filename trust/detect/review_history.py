@@ -10,9 +10,9 @@ before its day, and the history before a window is the latest row before the win
 Each night only the *open* days are rebuilt: the last ``SETTLE_DAYS`` days (late and corrected reviews still arrive
 for them) plus any days since the last run. Their rows are the settled row before them plus the open days' reviews,
 read by ``created_at`` from the warehouse, so a rerun gives the same rows and a review delivered twice is counted
-once. Reviews whose ``created_at`` is older than the open days when they arrive are not added to the history (the
-window's own reviews still are, since the window is read in full); a first run with an empty history reads all
-reviews once.
+once. A review delivered late (loaded in an open day's partition, created before the open days) reopens the settled
+days of just its reviewer, product and merchant from its own day, so it is counted too; a first run with an empty
+history reads all reviews once.
 """
 
 from __future__ import annotations
@@ -131,18 +131,47 @@ def update_history(session: Session, business_date: dt.date) -> dict:
         open_from = first_review.date()
     else:
         open_from = min(business_date, last) - dt.timedelta(days=SETTLE_DAYS - 1)
+    late = _late_reviews(session, open_from, business_date)
     opened = _created_between(open_from, business_date)
-    reviews = read_frame(session, select(Review.reviewer_id, _key_column("product").label("product_id"), Review.merchant_id,
-                                         Review.rating, Review.created_at).where(opened))
+    reviews = _read_reviews(session, opened)
     settled = latest_before(session, open_from, opened)
     session.execute(delete(ReviewHistory).where(ReviewHistory.day >= open_from, ReviewHistory.day <= business_date))
-    if reviews.empty:
-        return {"open_from": open_from.isoformat(), "reviews": 0, "rows": 0}
-    rows = roll_forward(settled, daily_totals(reviews))
+    written = _write(session, roll_forward(settled, daily_totals(reviews))) if len(reviews) else 0
+    return {"open_from": open_from.isoformat(), "reviews": len(reviews), "rows": written, **late}
+
+
+def _read_reviews(session: Session, condition) -> pd.DataFrame:
+    return read_frame(session, select(Review.reviewer_id, _key_column("product").label("product_id"), Review.merchant_id,
+                                      Review.rating, Review.created_at).where(condition))
+
+
+def _write(session: Session, rows: pd.DataFrame) -> int:
     for column in ("day", "first_day"):
         rows[column] = (EPOCH + pd.to_timedelta(rows[column], unit="D")).dt.date
-    written = insert_rows(session, ReviewHistory, frame_to_records(rows))  # the open days were deleted above
-    return {"open_from": open_from.isoformat(), "reviews": len(reviews), "rows": written}
+    return insert_rows(session, ReviewHistory, frame_to_records(rows))
+
+
+def _late_reviews(session: Session, open_from: dt.date, business_date: dt.date) -> dict:
+    """Reviews loaded in the open days' partitions but created before them (delivered late): rebuild the settled rows
+    of just their reviewers, products and merchants, from the day of the earliest such review to the day before the
+    open days, so the open days then continue from corrected totals. A rerun rebuilds the same keys the same way."""
+    late = and_(Review.business_date >= open_from, Review.business_date <= business_date,
+                Review.created_at < dt.datetime.combine(open_from, dt.time()))
+    earliest = session.scalar(select(func.min(Review.created_at)).where(late))
+    if earliest is None:
+        return {"late_reviews": 0}
+    start, end = earliest.date(), open_from - dt.timedelta(days=1)
+    settled = latest_before(session, start, late)
+    written = 0
+    for level in LEVELS:
+        keys = select(_key_column(level)).where(late).distinct().scalar_subquery()
+        session.execute(delete(ReviewHistory).where(ReviewHistory.level == level, ReviewHistory.key.in_(keys),
+                                                    ReviewHistory.day >= start, ReviewHistory.day <= end))
+        reviews = _read_reviews(session, and_(_key_column(level).in_(keys), _created_between(start, end)))
+        daily = daily_totals(reviews)
+        written += _write(session, roll_forward(settled[settled["level"] == level], daily[daily["level"] == level]))
+    return {"late_reviews": int(session.scalar(select(func.count()).select_from(Review).where(late))), "late_from": start.isoformat(),
+            "late_rows": written}
 
 
 def prior_history(session: Session, window_start: dt.date, window_end: dt.date) -> dict[str, pd.DataFrame]:
