@@ -11,7 +11,7 @@ A listing's signals (``listing_signals``):
 - the same title copied across shops (MinHash LSH, as for reviews);
 - the seller's history: failed test buys, counterfeit complaints and takedowns on its *other* listings, and the share of
   its listings using slang;
-- a character n-gram text model (TF-IDF + logistic regression), stacked out-of-fold into the trees.
+- a character n-gram text model (TF-IDF + logistic regression), averaged with the evidence trees.
 
 The context (category prices, token price index, title buckets, seller history) comes from a batch of listings: the
 night's whole catalogue, a scored CSV, or, for a single check at listing time, the context the last nightly run saved.
