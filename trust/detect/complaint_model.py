@@ -61,33 +61,38 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"unknown complaint categories {unknown}; known: {', '.join(COMPLAINT_CATEGORIES)}")
         self.mode_ = "trained"
         self.vectorizer_ = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
-        self.model_ = LogisticRegression(C=self.c, max_iter=3000).fit(self._design(texts, fit=True), np.asarray(y))
+        self.model_ = LogisticRegression(C=self.c, max_iter=3000).fit(self._design(texts, keyword_weights(texts)[0], fit=True), np.asarray(y))
         self.classes_ = self.model_.classes_
         return self
 
-    def _design(self, texts: list[str], fit: bool = False):
+    def _design(self, texts: list[str], weights: np.ndarray, fit: bool = False):
         words = self.vectorizer_.fit_transform(texts) if fit else self.vectorizer_.transform(texts)
-        weights, _, _ = keyword_weights(texts)
         return hstack([words, csr_matrix(np.log1p(weights) * self.keyword_scale)]).tocsr()
+
+    def _proba(self, texts: list[str], weights: np.ndarray) -> np.ndarray:
+        """Probabilities for normalised texts and their keyword weights (computed once by the caller)."""
+        if self.mode_ == "keywords":
+            weights = weights.copy()
+            other = list(COMPLAINT_CATEGORIES).index("other")
+            weights[weights.sum(axis=1) == 0, other] = 1.0
+            return weights / weights.sum(axis=1, keepdims=True)
+        return self.model_.predict_proba(self._design(texts, weights))
 
     def predict_proba(self, texts) -> np.ndarray:
         check_is_fitted(self, "mode_")
         texts = normalised(texts)
-        if self.mode_ == "keywords":
-            weights, _, _ = keyword_weights(texts)
-            other = list(COMPLAINT_CATEGORIES).index("other")
-            weights[weights.sum(axis=1) == 0, other] = 1.0
-            return weights / weights.sum(axis=1, keepdims=True)
-        return self.model_.predict_proba(self._design(texts))
+        return self._proba(texts, keyword_weights(texts)[0])
 
     def predict(self, texts) -> np.ndarray:
         return self.classes_[self.predict_proba(texts).argmax(axis=1)]
 
     def explain(self, texts) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """(category, severity 1..3, reasons JSON) per complaint."""
-        proba = self.predict_proba(texts)
+        """(category, severity 1..3, reasons JSON) per complaint; each text normalised and scanned for keywords once."""
+        check_is_fitted(self, "mode_")
+        texts = normalised(texts)
+        weights, found, strongest = keyword_weights(texts)
+        proba = self._proba(texts, weights)
         category = self.classes_[proba.argmax(axis=1)]
-        _, found, strongest = keyword_weights(normalised(texts))
         severity = np.maximum(strongest, [SEVERITY_FLOOR.get(c, 1) for c in category]).clip(1, 3)
         reasons = []
         for i, cat in enumerate(category):
