@@ -216,13 +216,15 @@ def farm_reviews(rng: np.random.Generator, n: int, ring_seed: int) -> list[str]:
 
 
 def complaint_texts(rng: np.random.Generator, categories: list[str], vocabulary: str = "standard") -> list[str]:
+    """Complaint texts: the standard (training) wording is composed from a grammar, many ways to say each thing; the
+    shifted and held-out wording are fixed sentences nobody trained on."""
     out = []
-    pools = {"standard": None, "shifted": SHIFTED_COMPLAINTS, "heldout": HELDOUT_COMPLAINTS}[vocabulary]
+    sentences = None if vocabulary == "standard" else {"shifted": SHIFTED_COMPLAINTS, "heldout": HELDOUT_COMPLAINTS}[vocabulary]
     for category in categories:
-        if vocabulary == "standard":  # the training wording: composed from a grammar, many ways to say each thing
+        if sentences is None:
             text = compose(rng, category)
-        else:  # shifted and held-out wording: fixed sentences nobody trained on
-            pool = pools[category]
+        else:
+            pool = sentences[category]
             text = pool[rng.integers(len(pool))]
             if rng.random() < 0.4:
                 text += "，" + pool[rng.integers(len(pool))]
