@@ -73,21 +73,24 @@ def test_shifted_vocabulary_uses_brands_and_slang_the_lexicon_does_not_have(tmp_
     assert {b for b, *_ in T.SHIFTED_BRANDS} & set(listings["brand"].dropna())
     new_slang = [t for t in T.SHIFTED_COUNTERFEIT_TAGS if not lexicon.counterfeit_pattern().search(t)]
     assert len(new_slang) >= 8  # coinages the lexicon cannot know, besides spelling variants it should catch
-    with pytest.raises(ValueError, match="vocabulary must be standard, shifted or heldout, not 'weird'"):
+    with pytest.raises(ValueError, match="vocabulary must be standard, shifted, heldout, heldout2, not 'weird'"):
         generate_marketplace(SynthConfig(merchants=150, days=1, out=tmp_path / "x", vocabulary="weird"))
 
 
-def test_heldout_vocabulary_writes_complaints_in_wording_no_other_vocabulary_has():
+@pytest.mark.parametrize("vocabulary, pool_name", [("heldout", "HELDOUT_COMPLAINTS"), ("heldout2", "HELDOUT2_COMPLAINTS")])
+def test_heldout_vocabularies_write_complaints_in_wording_no_other_vocabulary_has(vocabulary, pool_name):
     from trust.synth import complaint_grammar as G
     from trust.synth import text as T
 
+    pool = getattr(T, pool_name)
     rng = np.random.default_rng(1)
-    categories = list(T.HELDOUT_COMPLAINTS) * 20
-    texts = T.complaint_texts(rng, categories, vocabulary="heldout")
-    others = {s for pool in (G.STATEMENTS, T.SHIFTED_COMPLAINTS) for sentences in pool.values() for s in sentences}
-    heldout = {s for sentences in T.HELDOUT_COMPLAINTS.values() for s in sentences}
+    categories = list(pool) * 20
+    texts = T.complaint_texts(rng, categories, vocabulary=vocabulary)
+    others = {s for other in (G.STATEMENTS, T.SHIFTED_COMPLAINTS, T.HELDOUT_COMPLAINTS, T.HELDOUT2_COMPLAINTS) if other is not pool
+              for sentences in other.values() for s in sentences}
+    heldout = {s for sentences in pool.values() for s in sentences}
     assert not heldout & others
-    assert all(any(s in text or T.traditional(s) in text for s in T.HELDOUT_COMPLAINTS[c]) for c, text in zip(categories, texts))
+    assert all(any(s in text or T.traditional(s) in text for s in pool[c]) for c, text in zip(categories, texts))
 
 
 def test_training_complaints_are_composed_in_many_wordings_of_every_category():

@@ -31,6 +31,7 @@ PROFILE_SHARES = {
     "false_ads": 0.05,
     "complaint_heavy": 0.07,
 }
+SHIFTED_VOCABULARIES = ("shifted", "heldout", "heldout2")  # listings in shifted wording; complaints per name
 BAD_PROFILES = {"review_farm", "counterfeit", "false_ads", "complaint_heavy", "pyramid"}
 SHOP_TYPE_RATE = {"brand_store": 14.0, "influencer": 10.0, "individual": 4.0, "reseller": 2.0}
 RATINGS = {  # P(rating = 5, 4, 3, 2, 1)
@@ -72,6 +73,7 @@ class SynthConfig:
     order_rate_scale: float = 1.0
     vocabulary: str = "standard"  # standard | shifted: slang, claims, brands and complaint wording absent from data/
     # | heldout: shifted listings with complaint wording written after the lexicon was frozen (see synth/text.py)
+    # | heldout2: shifted listings with a second held-out complaint wording, written before the grammar grew again
 
 
 @dataclass
@@ -143,10 +145,10 @@ def generate_marketplace(config: SynthConfig, on_day=None) -> SynthSummary:
     rng = np.random.default_rng(config.seed)
     writer = _Writer(config)
     brands = pd.read_csv(Path(__file__).resolve().parents[2] / "data" / "brands.csv")
-    if config.vocabulary in ("shifted", "heldout"):  # brands the lexicon has never seen
+    if config.vocabulary in SHIFTED_VOCABULARIES:  # brands the lexicon has never seen
         brands = pd.DataFrame(T.SHIFTED_BRANDS, columns=["brand", "name_zh", "category", "reference_price"]).assign(aliases="")
     elif config.vocabulary != "standard":
-        raise ValueError(f"vocabulary must be standard, shifted or heldout, not {config.vocabulary!r}")
+        raise ValueError(f"vocabulary must be standard, {', '.join(SHIFTED_VOCABULARIES)}, not {config.vocabulary!r}")
     m = _merchants(rng, config)
     listings = _listings(rng, m, brands, config)
     networks = _networks(rng, m, config)
@@ -278,7 +280,7 @@ def _listings(rng: np.random.Generator, m: pd.DataFrame, brands: pd.DataFrame, c
                        rng.integers(3, 10, len(m)))
     rows = []
     counter = 1
-    shifted = config.vocabulary in ("shifted", "heldout")
+    shifted = config.vocabulary in SHIFTED_VOCABULARIES
     for merchant, count in zip(m.itertuples(index=False), counts):
         category = merchant.category
         cat_brands = brands[brands["category"] == category]
