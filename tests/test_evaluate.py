@@ -23,3 +23,21 @@ def test_grades_over_consecutive_nights_separate_planted_misconduct_and_do_not_f
     assert result["spearman_score_vs_misconduct"] >= 0.6
     assert result["honest_small_shops_below_C"] == 0
     assert result["tier_flap_rate_per_night"] <= result["tier_flap_rate_without_hysteresis"]
+
+
+def test_moderation_evaluation_reports_listing_complaint_and_planner_figures_on_unseen_wording(tmp_path):
+    from pathlib import Path
+
+    from trust.evaluate import evaluate_moderation
+
+    models = Path(__file__).resolve().parents[1] / "models"
+    result = evaluate_moderation(tmp_path, models, merchants=200, days=10, seed=41, vocabulary="heldout2", budget=20)
+    assert result["listing_model"]["auc"] >= 0.95 and result["listing_model"]["auc"] > result["listing_rules"]["auc"]
+    assert set(result["listing_model"]["top_5pct"]) == {"budget", "precision", "recall"}
+    assert result["planner"]["ratio"] >= 3  # planned test buys against random ones at the same budget
+    complaints = result["complaint_model"]
+    assert complaints["each_sentence_once"]["sentences"] == 140  # 20 held-out sentences a category, each scored once
+    # the shipped model, never trained on this wording: 0.80 each sentence once; far above keywords alone
+    assert complaints["each_sentence_once"]["macro_f1"] >= 0.75 > result["complaint_keywords"]["each_sentence_once"]["macro_f1"]
+    assert set(complaints["f1_per_category"]) <= {"counterfeit", "quality_defect", "not_as_described", "not_delivered",
+                                                  "after_sales_refused", "reseller_recruitment", "other"}

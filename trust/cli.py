@@ -647,24 +647,31 @@ def train_moderation(
     limits = ("Trained on generated data (trust synth, seed 7, 600 merchants x 30 days, standard vocabulary). The "
               "shifted-vocabulary evaluation set was written by the same team as the lexicons, so its scores are "
               "optimistic for the words the lexicon shares with it.")
-    heldout = evaluate_moderation(workdir / "heldout", models, vocabulary="heldout")
-    print_json({k: heldout[k] for k in ("dataset", "complaint_model", "complaint_keywords")})
+    complaint_keys = ("dataset", "complaint_model", "complaint_keywords")
+    heldout = {}
+    for vocabulary in ("heldout", "heldout2"):
+        result = evaluate_moderation(workdir / vocabulary, models, vocabulary=vocabulary)
+        heldout[vocabulary] = {k: result[k] for k in complaint_keys}
+        print_json(heldout[vocabulary])
     complaint_limits = limits + (" In particular the complaint keyword lexicon was extended with general after-sales "
                                  "vocabulary after the shifted complaint wording had been written, so the shifted "
-                                 "macro-F1 is not evidence of generalisation. The clean test is the heldout wording "
-                                 "(written after the lexicon was frozen, never trained on): see held_out_wording. "
+                                 "macro-F1 is not evidence of generalisation. Two held-out wordings were written after "
+                                 "the lexicon was frozen and never trained on. The first (held_out_wording) became a "
+                                 "development set: it was evaluated while the grammar grew (0.765, then 0.805, then during "
+                                 "development of the word features, synonyms and asides). The second "
+                                 "(held_out_wording_2, 20 sentences a category) was committed before that work and "
+                                 "evaluated once after it: it is the clean figure. Both were written by the same team as "
+                                 "the grammar, so even it is optimistic about real complaints. "
                                  "The model learns from complaints composed by a grammar (trust/synth/complaint_grammar.py: "
-                                 "about 40 statements per category with slots, shared openers and closers) plus a balanced "
-                                 "draw of 300 per category; the held-out wording was evaluated twice while the grammar "
-                                 "grew (first 0.765 with about 20 statements a category, then this figure), with design "
-                                 "choices made on a leave-statements-out split of the grammar, not on the held-out set. "
-                                 "Counterfeit, not-as-described and other remain the weakest categories. Generated "
-                                 "wording is no substitute for real complaints: train it on analysts' labelled complaints "
-                                 "(trust complaints train) before relying on its categories.")
+                                 "37-65 statements per category with slots, shared openers, closers and asides, everyday "
+                                 "synonyms swapped) plus a balanced draw of 300 per category; design choices were made on "
+                                 "a leave-statements-out split of the grammar and on the first held-out wording. "
+                                 "Generated wording is no substitute for real complaints: train it on analysts' labelled "
+                                 "complaints (trust complaints train) before relying on its categories.")
     annotate_card(models / "listings", metrics={"held_out_shifted_vocabulary": {k: evaluation[k] for k in ("dataset", "listing_model", "listing_rules", "planner")}},
                   limitations=limits)
-    annotate_card(models / "complaints", metrics={"held_out_shifted_vocabulary": {k: evaluation[k] for k in ("dataset", "complaint_model", "complaint_keywords")},
-                                                  "held_out_wording": {k: heldout[k] for k in ("dataset", "complaint_model", "complaint_keywords")}},
+    annotate_card(models / "complaints", metrics={"held_out_shifted_vocabulary": {k: evaluation[k] for k in complaint_keys},
+                                                  "held_out_wording": heldout["heldout"], "held_out_wording_2": heldout["heldout2"]},
                   limitations=complaint_limits)
 
 

@@ -45,3 +45,17 @@ def test_the_trained_model_learns_categories_from_labels():
 def test_unknown_categories_are_refused():
     with pytest.raises(ValueError, match="unknown complaint categories"):
         ComplaintClassifier().fit(["a", "b"], ["counterfeit", "spam"])
+
+
+def test_the_trained_model_reads_words_as_well_as_characters_and_survives_saving(tmp_path):
+    from trust.detect.complaint_model import load_complaint_model, save_complaint_model
+
+    texts = [t for t, _ in CASES] * 3
+    labels = [c for _, c in CASES] * 3
+    model = ComplaintClassifier().fit(texts, labels)
+    assert {"拉人头", "入门费"} <= set(model.word_vectorizer_.vocabulary_)  # project-dictionary words kept whole
+    save_complaint_model(model, tmp_path, {"purpose": "test"})
+    loaded = load_complaint_model(tmp_path)
+    assert (loaded.predict_proba(texts) == model.predict_proba(texts)).all()
+    without = ComplaintClassifier(use_words=False).fit(texts, labels)
+    assert without.word_vectorizer_ is None and (without.predict(texts) == labels).all()

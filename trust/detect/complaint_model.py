@@ -1,8 +1,9 @@
 """Complaint classification (after-sales 售后 complaints): category and severity, trained with a keyword fallback.
 
-``ComplaintClassifier``: a logistic regression over character n-grams of the normalised text plus the summed severity
-of each category's keywords (``data/lexicon/complaint_keywords.tsv``), so the lexicon's domain words carry over to
-wording the training set never had. Without labels, the keyword classifier alone. Severity (1 low .. 3 high) is the
+``ComplaintClassifier``: a logistic regression over character n-grams of the normalised text, its jieba words (with the
+project dictionary) and the summed severity of each category's keywords (``data/lexicon/complaint_keywords.tsv``), so
+the lexicon's domain words carry over to wording the training set never had. Characters catch spellings and fragments
+a segmenter splits; words weigh a word as one thing rather than as its characters. Without labels, the keyword classifier alone. Severity (1 low .. 3 high) is the
 strongest keyword found, at least the category's floor (counterfeit and reseller recruitment are never low).
 """
 
@@ -20,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from trust.detect import COMPLAINT_CATEGORIES, lexicon
 from trust.detect.artifacts import load_artifact, save_artifact
-from trust.text import normalize_text
+from trust.text import normalize_text, segment
 
 SEVERITY_FLOOR = {"counterfeit": 3, "reseller_recruitment": 3, "quality_defect": 2, "not_as_described": 2,
                   "after_sales_refused": 2, "not_delivered": 1, "other": 1}
@@ -46,10 +47,16 @@ def keyword_weights(texts: list[str]) -> tuple[np.ndarray, list[dict[str, list[s
     return weights, found, strongest
 
 
+def words(text: str) -> list[str]:
+    """jieba words of a normalised text (the word analyzer; a module function so fitted models pickle)."""
+    return segment(text)
+
+
 class ComplaintClassifier(ClassifierMixin, BaseEstimator):
-    def __init__(self, c: float = 5.0, keyword_scale: float = 0.5):
+    def __init__(self, c: float = 5.0, keyword_scale: float = 0.5, use_words: bool = True):
         self.c = c
         self.keyword_scale = keyword_scale
+        self.use_words = use_words
 
     def fit(self, texts, y=None):
         texts = normalised(texts)
@@ -61,13 +68,15 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"unknown complaint categories {unknown}; known: {', '.join(COMPLAINT_CATEGORIES)}")
         self.mode_ = "trained"
         self.vectorizer_ = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
+        self.word_vectorizer_ = TfidfVectorizer(analyzer=words, sublinear_tf=True) if self.use_words else None
         self.model_ = LogisticRegression(C=self.c, max_iter=3000).fit(self._design(texts, keyword_weights(texts)[0], fit=True), np.asarray(y))
         self.classes_ = self.model_.classes_
         return self
 
     def _design(self, texts: list[str], weights: np.ndarray, fit: bool = False):
-        words = self.vectorizer_.fit_transform(texts) if fit else self.vectorizer_.transform(texts)
-        return hstack([words, csr_matrix(np.log1p(weights) * self.keyword_scale)]).tocsr()
+        vectorizers = [self.vectorizer_, getattr(self, "word_vectorizer_", None)]  # models saved before words: none
+        parts = [v.fit_transform(texts) if fit else v.transform(texts) for v in vectorizers if v is not None]
+        return hstack([*parts, csr_matrix(np.log1p(weights) * self.keyword_scale)]).tocsr()
 
     def _proba(self, texts: list[str], weights: np.ndarray) -> np.ndarray:
         """Probabilities for normalised texts and their keyword weights (computed once by the caller)."""
@@ -104,8 +113,11 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
 
 
 def save_complaint_model(model: ComplaintClassifier, directory: Path, card: dict) -> Path:
-    return save_artifact(model, directory, "ComplaintClassifier", ["char 1-2 grams (TF-IDF)", "keyword severity per category"],
-                         {"classes": [str(c) for c in model.classes_], **card})
+    features = ["char 1-2 grams (TF-IDF)"]
+    if getattr(model, "word_vectorizer_", None) is not None:
+        features.append("jieba words with the project dictionary (TF-IDF)")
+    features.append("keyword severity per category")
+    return save_artifact(model, directory, "ComplaintClassifier", features, {"classes": [str(c) for c in model.classes_], **card})
 
 
 def load_complaint_model(directory: Path) -> ComplaintClassifier:

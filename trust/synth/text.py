@@ -205,6 +205,9 @@ HELDOUT2_COMPLAINTS = {
     ],
 }
 
+# The fixed complaint sentences of each evaluation vocabulary (the standard vocabulary composes from the grammar).
+COMPLAINT_SENTENCES = {"shifted": SHIFTED_COMPLAINTS, "heldout": HELDOUT_COMPLAINTS, "heldout2": HELDOUT2_COMPLAINTS}
+
 
 @functools.cache
 def _to_traditional():
@@ -290,8 +293,7 @@ def complaint_texts(rng: np.random.Generator, categories: list[str], vocabulary:
     """Complaint texts: the standard (training) wording is composed from a grammar, many ways to say each thing; the
     shifted and held-out wording are fixed sentences nobody trained on."""
     out = []
-    sentences = None if vocabulary == "standard" else {"shifted": SHIFTED_COMPLAINTS, "heldout": HELDOUT_COMPLAINTS,
-                                                  "heldout2": HELDOUT2_COMPLAINTS}[vocabulary]
+    sentences = None if vocabulary == "standard" else COMPLAINT_SENTENCES[vocabulary]
     for category in categories:
         if sentences is None:
             text = compose(rng, category)
