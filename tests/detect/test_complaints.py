@@ -59,3 +59,17 @@ def test_the_trained_model_reads_words_as_well_as_characters_and_survives_saving
     assert (loaded.predict_proba(texts) == model.predict_proba(texts)).all()
     without = ComplaintClassifier(use_words=False).fit(texts, labels)
     assert without.word_vectorizer_ is None and (without.predict(texts) == labels).all()
+
+
+def test_complaints_are_classified_in_chunks_with_the_same_result_as_all_at_once(monkeypatch):
+    import trust.detect.complaint_model as complaint_model
+
+    texts = [t for t, _ in CASES] * 3
+    labels = [c for _, c in CASES] * 3
+    model = ComplaintClassifier().fit(texts, labels)
+    whole, proba = model.explain(texts), model.predict_proba(texts)
+    monkeypatch.setattr(complaint_model, "CHUNK", 4)  # 21 complaints in 6 chunks
+    chunked = model.explain(texts)
+    assert (chunked[0] == whole[0]).all() and (chunked[1] == whole[1]).all() and chunked[2] == whole[2]
+    assert (model.predict_proba(texts) == proba).all()
+    assert model.explain([])[2] == [] and model.predict_proba([]).shape == (0, len(model.classes_))

@@ -47,6 +47,13 @@ def keyword_weights(texts: list[str]) -> tuple[np.ndarray, list[dict[str, list[s
     return weights, found, strongest
 
 
+CHUNK = 50_000  # complaints classified together
+
+
+def _chunks(texts: list[str]) -> list[list[str]]:
+    return [texts[i:i + CHUNK] for i in range(0, len(texts), CHUNK)]
+
+
 def words(text: str) -> list[str]:
     """jieba words of a normalised text (the word analyzer; a module function so fitted models pickle)."""
     return segment(text)
@@ -89,8 +96,8 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, texts) -> np.ndarray:
         check_is_fitted(self, "mode_")
-        texts = normalised(texts)
-        return self._proba(texts, keyword_weights(texts)[0])
+        parts = [self._proba(chunk, keyword_weights(chunk)[0]) for chunk in _chunks(normalised(texts))]
+        return np.vstack(parts) if parts else np.zeros((0, len(self.classes_)))
 
     def predict(self, texts) -> np.ndarray:
         return self.classes_[self.predict_proba(texts).argmax(axis=1)]
@@ -98,7 +105,17 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
     def explain(self, texts) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """(category, severity 1..3, reasons JSON) per complaint; each text normalised and scanned for keywords once."""
         check_is_fitted(self, "mode_")
-        texts = normalised(texts)
+        categories, severities, reasons = [], [], []
+        for chunk in _chunks(normalised(texts)):  # bounded memory: the n-gram matrices of one chunk at a time
+            category, severity, reason = self._explain(chunk)
+            categories.append(category)
+            severities.append(severity)
+            reasons += reason
+        if not categories:
+            return np.array([], dtype=object), np.array([], dtype=float), []
+        return np.concatenate(categories), np.concatenate(severities), reasons
+
+    def _explain(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
         weights, found, strongest = keyword_weights(texts)
         proba = self._proba(texts, weights)
         category = self.classes_[proba.argmax(axis=1)]
