@@ -73,3 +73,19 @@ def test_complaints_are_classified_in_chunks_with_the_same_result_as_all_at_once
     assert (chunked[0] == whole[0]).all() and (chunked[1] == whole[1]).all() and chunked[2] == whole[2]
     assert (model.predict_proba(texts) == proba).all()
     assert model.explain([])[2] == [] and model.predict_proba([]).shape == (0, len(model.classes_))
+
+
+def test_keyword_scan_finds_every_keyword_once_including_overlapping_and_prefix_keywords():
+    from trust.detect import COMPLAINT_CATEGORIES, lexicon
+    from trust.detect.complaint_model import keyword_weights
+
+    texts = ["假冒伪劣，假冒的，假冒", "拉人头交代理费", "物流信息没有，物流也不动", "fake! never arrived", "", "好评"]
+    weights, found, strongest = keyword_weights(texts)
+    keywords = lexicon.complaint_keywords()
+    for i, text in enumerate(texts):  # the plain definition: each keyword in the text counts once, in lexicon order
+        present = keywords[[k in text for k in keywords["keyword"]]]
+        expected = [present.loc[present["category"] == c, "severity"].sum() for c in COMPLAINT_CATEGORIES]
+        assert weights[i].tolist() == expected
+        assert found[i] == {c: g["keyword"].tolist() for c, g in present.groupby("category", sort=False)}
+        assert strongest[i] == (present["severity"].max() if len(present) else 0)
+    assert found[0]["counterfeit"] == ["假冒", "假冒伪劣"] and found[1]["reseller_recruitment"][:2] == ["拉人头", "代理费"]

@@ -9,7 +9,9 @@ strongest keyword found, at least the category's floor (counterfeit and reseller
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -31,19 +33,35 @@ def normalised(texts) -> list[str]:
     return [(normalize_text(t) or "").lower() if isinstance(t, str) else "" for t in texts]
 
 
+@functools.cache
+def _keyword_matcher(entries: tuple[tuple[str, str, int], ...]) -> tuple[re.Pattern, dict[str, list[int]]]:
+    """One pattern that finds, at every position, the longest keyword starting there; every other keyword starting
+    there is a prefix of it, so ``prefixes`` maps each keyword to the entries (in lexicon order) it implies."""
+    words = sorted({keyword for _, keyword, _ in entries}, key=len, reverse=True)
+    first = "".join(sorted({re.escape(w[0]) for w in words}))  # most positions fail on one character class test
+    pattern = re.compile(f"(?=[{first}])(?=(" + "|".join(re.escape(w) for w in words) + "))")
+    prefixes = {w: [i for i, (_, keyword, _) in enumerate(entries) if w.startswith(keyword)] for w in words}
+    return pattern, prefixes
+
+
 def keyword_weights(texts: list[str]) -> tuple[np.ndarray, list[dict[str, list[str]]], np.ndarray]:
-    """(per category summed keyword severity, keywords found per text and category, strongest keyword severity)."""
-    keywords = lexicon.complaint_keywords()
+    """(per category summed keyword severity, keywords found per text and category, strongest keyword severity).
+    A keyword counts once per text however often it occurs; overlapping keywords all count."""
+    entries = tuple(lexicon.complaint_keywords().itertuples(index=False, name=None))
+    pattern, prefixes = _keyword_matcher(entries)
     index = {c: i for i, c in enumerate(COMPLAINT_CATEGORIES)}
     weights = np.zeros((len(texts), len(COMPLAINT_CATEGORIES)))
     found: list[dict[str, list[str]]] = [{} for _ in texts]
     strongest = np.zeros(len(texts))
-    for row in keywords.itertuples(index=False):
-        for i, text in enumerate(texts):
-            if row.keyword in text:
-                weights[i, index[row.category]] += row.severity
-                found[i].setdefault(row.category, []).append(row.keyword)
-                strongest[i] = max(strongest[i], row.severity)
+    for i, text in enumerate(texts):
+        hits: set[int] = set()
+        for match in pattern.finditer(text):
+            hits.update(prefixes[match.group(1)])
+        for j in sorted(hits):
+            category, keyword, severity = entries[j]
+            weights[i, index[category]] += severity
+            found[i].setdefault(category, []).append(keyword)
+            strongest[i] = max(strongest[i], severity)
     return weights, found, strongest
 
 
