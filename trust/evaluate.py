@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from trust.synth.generator import SynthConfig, generate_marketplace
+from trust.settings import SHIPPED_DATA
 from trust.synth.text import COMPLAINT_SENTENCES
 
 
@@ -314,7 +315,7 @@ def evaluate_moderation(workdir: Path, models_dir: Path, merchants: int = 600, d
     return result
 
 
-REAL_COMPLAINT_LABELS = Path(__file__).resolve().parents[1] / "data" / "eval" / "online_shopping_complaints.tsv"
+REAL_COMPLAINT_LABELS = SHIPPED_DATA / "eval" / "online_shopping_complaints.tsv"
 
 
 def read_real_complaints(data: Path, labels: Path = REAL_COMPLAINT_LABELS) -> pd.DataFrame:
