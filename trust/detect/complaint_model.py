@@ -3,8 +3,9 @@
 ``ComplaintClassifier``: a logistic regression over character n-grams of the normalised text, its jieba words (with the
 project dictionary) and the summed severity of each category's keywords (``data/lexicon/complaint_keywords.tsv``), so
 the lexicon's domain words carry over to wording the training set never had. Characters catch spellings and fragments
-a segmenter splits; words weigh a word as one thing rather than as its characters. Without labels, the keyword classifier alone. Severity (1 low .. 3 high) is the
-strongest keyword found, at least the category's floor (counterfeit and reseller recruitment are never low).
+a segmenter splits; words weigh a word as one thing rather than as its characters. Without labels, the keyword
+classifier alone. Severity (1 low .. 3 high) is the strongest keyword found, at least the category's floor
+(counterfeit and reseller recruitment are never low).
 """
 
 from __future__ import annotations
