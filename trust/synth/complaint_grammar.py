@@ -119,7 +119,7 @@ ASIDES = [("发货挺快，", {"not_delivered"}), ("快递两天就到了，", {
           ("收到货第一时间拆开，", {"not_delivered"}), ("平时挺信任这家店的，", set()), ("物流没问题，", {"not_delivered"}),
           ("客服态度还行，", {"after_sales_refused"})]
 # Everyday words buyers use interchangeably: each occurrence in a composed complaint is swapped for a random member of
-# its group half of the time, so the model does not learn one spelling of "the seller" or "received".
+# its group half of the time, so the model does not learn one word for "the seller" or "refund".
 # (No word of a group is part of a longer word the statements use: 收到 is not swapped because of 拿到手, 朋友 because
 # of 朋友圈.)
 SYNONYMS = [["商家", "卖家", "店家", "老板"], ["东西", "宝贝"], ["根本", "完全", "压根"], ["一直", "始终", "老是"],
