@@ -81,7 +81,7 @@ def synth(
     vocabulary: Annotated[str, typer.Option(help="standard; shifted: slang, claims, brands and complaint wording "
                                                  "absent from the shipped lexicons (for evaluation); heldout: shifted "
                                                  "listings, complaint wording written after the lexicon was frozen; heldout2: a "
-                                                 "second such wording")] = "standard",
+                                                 "second such wording; heldout3: a third")] = "standard",
 ) -> None:
     """Generate a synthetic marketplace with planted, labelled misconduct."""
     from rich.progress import Progress
@@ -707,7 +707,7 @@ def eval_moderation(
     merchants: Annotated[int, typer.Option(help="Merchants in the generated marketplace")] = 600,
     days: Annotated[int, typer.Option(help="Days of data")] = 30,
     seed: Annotated[int, typer.Option(help="Held-out seed (the shipped models were trained on seed 7)")] = 303,
-    vocabulary: Annotated[str, typer.Option(help="shifted (default), heldout, heldout2 or standard")] = "shifted",
+    vocabulary: Annotated[str, typer.Option(help="shifted (default), heldout, heldout2, heldout3 or standard")] = "shifted",
     budget: Annotated[int, typer.Option(help="Test buys for the planner comparison")] = 50,
     models: Annotated[Path, typer.Option(help="Models folder")] = Path("models"),
     workdir: Annotated[Path, typer.Option(help="Scratch folder")] = Path("var/eval-moderation"),

@@ -75,11 +75,12 @@ def test_shifted_vocabulary_uses_brands_and_slang_the_lexicon_does_not_have(tmp_
     assert {b for b, *_ in T.SHIFTED_BRANDS} & set(listings["brand"].dropna())
     new_slang = [t for t in T.SHIFTED_COUNTERFEIT_TAGS if not lexicon.counterfeit_pattern().search(t)]
     assert len(new_slang) >= 8  # coinages the lexicon cannot know, besides spelling variants it should catch
-    with pytest.raises(ValueError, match="vocabulary must be standard, shifted, heldout, heldout2, not 'weird'"):
+    with pytest.raises(ValueError, match="vocabulary must be standard, shifted, heldout, heldout2, heldout3, not 'weird'"):
         generate_marketplace(SynthConfig(merchants=150, days=1, out=tmp_path / "x", vocabulary="weird"))
 
 
-@pytest.mark.parametrize("vocabulary, pool_name", [("heldout", "HELDOUT_COMPLAINTS"), ("heldout2", "HELDOUT2_COMPLAINTS")])
+@pytest.mark.parametrize("vocabulary, pool_name", [("heldout", "HELDOUT_COMPLAINTS"), ("heldout2", "HELDOUT2_COMPLAINTS"),
+                                                   ("heldout3", "HELDOUT3_COMPLAINTS")])
 def test_heldout_vocabularies_write_complaints_in_wording_no_other_vocabulary_has(vocabulary, pool_name):
     from trust.synth import complaint_grammar as G
     from trust.synth import text as T
@@ -88,7 +89,8 @@ def test_heldout_vocabularies_write_complaints_in_wording_no_other_vocabulary_ha
     rng = np.random.default_rng(1)
     categories = list(pool) * 20
     texts = T.complaint_texts(rng, categories, vocabulary=vocabulary)
-    others = {s for other in (G.STATEMENTS, T.SHIFTED_COMPLAINTS, T.HELDOUT_COMPLAINTS, T.HELDOUT2_COMPLAINTS) if other is not pool
+    others = {s for other in (G.STATEMENTS, T.SHIFTED_COMPLAINTS, T.HELDOUT_COMPLAINTS, T.HELDOUT2_COMPLAINTS,
+                             T.HELDOUT3_COMPLAINTS) if other is not pool
               for sentences in other.values() for s in sentences}
     heldout = {s for sentences in pool.values() for s in sentences}
     assert not heldout & others

@@ -31,7 +31,7 @@ PROFILE_SHARES = {
     "false_ads": 0.05,
     "complaint_heavy": 0.07,
 }
-SHIFTED_VOCABULARIES = ("shifted", "heldout", "heldout2")  # listings in shifted wording; complaints per name
+SHIFTED_VOCABULARIES = ("shifted", "heldout", "heldout2", "heldout3")  # listings in shifted wording; complaints per name
 BAD_PROFILES = {"review_farm", "counterfeit", "false_ads", "complaint_heavy", "pyramid"}
 SHOP_TYPE_RATE = {"brand_store": 14.0, "influencer": 10.0, "individual": 4.0, "reseller": 2.0}
 RATINGS = {  # P(rating = 5, 4, 3, 2, 1)
@@ -74,6 +74,7 @@ class SynthConfig:
     vocabulary: str = "standard"  # standard | shifted: slang, claims, brands and complaint wording absent from data/
     # | heldout: shifted listings with complaint wording written after the lexicon was frozen (see synth/text.py)
     # | heldout2: shifted listings with a second held-out complaint wording, written before the grammar grew again
+    # | heldout3: shifted listings with a third held-out complaint wording (2026-12-01), written before that session's work
 
 
 @dataclass
