@@ -41,3 +41,15 @@ def test_moderation_evaluation_reports_listing_complaint_and_planner_figures_on_
     assert complaints["each_sentence_once"]["macro_f1"] >= 0.75 > result["complaint_keywords"]["each_sentence_once"]["macro_f1"]
     assert set(complaints["f1_per_category"]) <= {"counterfeit", "quality_defect", "not_as_described", "not_delivered",
                                                   "after_sales_refused", "reseller_recruitment", "other"}
+
+
+def test_the_shipped_complaint_model_learns_the_development_wordings_but_never_the_third_held_out_one():
+    from trust.evaluate import DEVELOPMENT_REPEATS, development_complaints
+    from trust.synth.text import HELDOUT2_COMPLAINTS, HELDOUT3_COMPLAINTS, HELDOUT_COMPLAINTS
+
+    frame = development_complaints()
+    counts = frame.groupby(["text", "label"]).size()
+    for pool in (HELDOUT_COMPLAINTS, HELDOUT2_COMPLAINTS):
+        assert all(counts[(s, c)] == DEVELOPMENT_REPEATS for c, sentences in pool.items() for s in sentences)
+    test = {s for sentences in HELDOUT3_COMPLAINTS.values() for s in sentences}
+    assert not test & set(frame["text"]) and frame["complaint_id"].is_unique

@@ -257,9 +257,26 @@ def grammar_complaints(per_category: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame({"complaint_id": [f"GRAMMAR{i:06d}" for i in range(len(labels))], "text": texts, "label": labels})
 
 
-def train_shipped_moderation_models(workdir: Path, models_dir: Path, merchants: int = 600, days: int = 30, seed: int = 7) -> dict:
+# The first two held-out complaint wordings became development sets (looked at while the model was designed); the
+# shipped model then learns from them too, each sentence three times, as freely written wording beside the grammar's.
+# The third (heldout3) stays out: it is the test.
+DEVELOPMENT_WORDINGS = ("heldout", "heldout2")
+DEVELOPMENT_REPEATS = 3
+
+
+def development_complaints() -> pd.DataFrame:
+    rows = [(text, category) for name in DEVELOPMENT_WORDINGS for category, sentences in COMPLAINT_SENTENCES[name].items()
+            for text in sentences] * DEVELOPMENT_REPEATS
+    return pd.DataFrame({"complaint_id": [f"WRITTEN{i:05d}" for i in range(len(rows))], "text": [t for t, _ in rows],
+                         "label": [c for _, c in rows]})
+
+
+def train_shipped_moderation_models(workdir: Path, models_dir: Path, merchants: int = 600, days: int = 30, seed: int = 7,
+                                    real_reviews: Path | None = None) -> dict:
     """Train models/listings and models/complaints on a generated marketplace (standard vocabulary, seed 7) through the
-    same CSV paths users have."""
+    same CSV paths users have. With ``real_reviews`` (the online_shopping_10_cats folder or CSV) the complaint model also
+    learns from the 400 hand-labelled training reviews (data/train) and reads word vectors learnt from every review of
+    that file except the evaluation rows (data/eval)."""
     from trust.detect.moderation_csv import train_complaints, train_listings
 
     generate_marketplace(SynthConfig(merchants=merchants, days=days, seed=seed, out=workdir))
@@ -268,9 +285,17 @@ def train_shipped_moderation_models(workdir: Path, models_dir: Path, merchants: 
     complaints = labeled_complaints(workdir)[["complaint_id", "merchant_id", "listing_id", "text", "label"]]
     # The marketplace's complaints are skewed (a handful of reseller recruitment); a balanced draw from the same
     # grammar gives every category as many wordings to learn from.
-    pd.concat([complaints, grammar_complaints(COMPLAINT_SUPPLEMENT, seed)], ignore_index=True).to_csv(complaints_csv, index=False)
+    parts = [complaints, grammar_complaints(COMPLAINT_SUPPLEMENT, seed), development_complaints()]
+    corpus = None
+    if real_reviews is not None:
+        labelled = read_real_complaints(real_reviews, REAL_COMPLAINT_TRAINING)
+        labelled = labelled[labelled["category"] != "none"]
+        parts.append(pd.DataFrame({"complaint_id": "REVIEW" + labelled["row"].astype(str), "text": labelled["text"], "label": labelled["category"]}))
+        corpus = real_review_corpus(real_reviews)
+    pd.concat(parts, ignore_index=True).to_csv(complaints_csv, index=False)
+    source = f"{real_reviews}: every review except the {REAL_COMPLAINT_LABELS.name} evaluation rows" if corpus else None
     return {"listings": train_listings(listings_csv, models_dir / "listings"),
-            "complaints": train_complaints(complaints_csv, models_dir / "complaints")}
+            "complaints": train_complaints(complaints_csv, models_dir / "complaints", corpus, source)}
 
 
 def evaluate_moderation(workdir: Path, models_dir: Path, merchants: int = 600, days: int = 30, seed: int = 303,
@@ -316,6 +341,22 @@ def evaluate_moderation(workdir: Path, models_dir: Path, merchants: int = 600, d
 
 
 REAL_COMPLAINT_LABELS = SHIPPED_DATA / "eval" / "online_shopping_complaints.tsv"
+REAL_COMPLAINT_TRAINING = SHIPPED_DATA / "train" / "online_shopping_complaints.tsv"
+
+
+def _reviews_csv(data: Path) -> Path:
+    path = data if data.suffix == ".csv" else data / "online_shopping_10_cats.csv"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: pass --data with the online_shopping_10_cats folder or CSV")
+    return path
+
+
+def real_review_corpus(data: Path, held_out: Path = REAL_COMPLAINT_LABELS) -> list[str]:
+    """Every review text of online_shopping_10_cats except the rows labelled for evaluation (unlabelled text for word
+    vectors: the evaluation reviews must not shape the features they are scored with)."""
+    reviews = pd.read_csv(_reviews_csv(data), dtype=str, keep_default_na=False)
+    rows = set(pd.read_csv(held_out, sep="\t", comment="#")["row"])
+    return [t for i, t in enumerate(reviews["review"]) if i not in rows and t.strip()]
 
 
 def read_real_complaints(data: Path, labels: Path = REAL_COMPLAINT_LABELS) -> pd.DataFrame:
@@ -324,9 +365,7 @@ def read_real_complaints(data: Path, labels: Path = REAL_COMPLAINT_LABELS) -> pd
     labelled (another version of the file) is an error naming the file, row and hashes."""
     import hashlib
 
-    path = data if data.suffix == ".csv" else data / "online_shopping_10_cats.csv"
-    if not path.exists():
-        raise FileNotFoundError(f"{path} not found: pass --data with the online_shopping_10_cats folder or CSV")
+    path = _reviews_csv(data)
     reviews = pd.read_csv(path, dtype=str, keep_default_na=False)
     labelled = pd.read_csv(labels, sep="\t", comment="#", dtype={"row": int, "product": str, "text_sha1": str, "category": str})
     texts = []

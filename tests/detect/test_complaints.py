@@ -89,3 +89,55 @@ def test_keyword_scan_finds_every_keyword_once_including_overlapping_and_prefix_
         assert found[i] == {c: g["keyword"].tolist() for c, g in present.groupby("category", sort=False)}
         assert strongest[i] == (present["severity"].max() if len(present) else 0)
     assert found[0]["counterfeit"] == ["假冒", "假冒伪劣"] and found[1]["reseller_recruitment"][:2] == ["拉人头", "代理费"]
+
+
+def _unlabelled_reviews():
+    """Word vectors from reviews nobody labelled: spoiled fruit in one kind of sentence, lost parcels in another."""
+    from trust.detect.complaint_model import normalised, words
+    from trust.word_vectors import WordVectors
+
+    texts = [f"{f}{s}了太恶心" for f in ("苹果", "橙子", "香蕉", "葡萄", "芒果") for s in ("发霉", "长毛", "腐烂")]
+    texts += [f"{p}{s}了好着急" for p in ("快递", "物流", "包裹", "订单") for s in ("丢件", "延误", "滞留")]
+    return WordVectors(dim=4, window=2, min_count=1).fit([words(t) for t in normalised(texts * 3)])
+
+
+LABELLED = (["苹果发霉了", "橙子发霉了"] * 3, ["quality_defect"] * 6)
+LATE = (["快递丢件了", "物流丢件了"] * 3, ["not_delivered"] * 6)
+
+
+def test_with_word_vectors_a_word_no_labelled_complaint_used_is_read_through_its_neighbours():
+    texts, labels = LABELLED[0] + LATE[0], LABELLED[1] + LATE[1]
+    vectors = _unlabelled_reviews()
+    plain = ComplaintClassifier().fit(texts, labels)
+    read = ComplaintClassifier(word_vectors=vectors).fit(texts, labels)
+    swapped = ComplaintClassifier(word_vectors=vectors, augment=3, random_state=1).fit(texts, labels)
+    unseen = ["香蕉长毛了"]  # neither word is in any labelled complaint
+    quality = list(read.classes_).index("quality_defect")
+    assert read.predict(unseen)[0] == "quality_defect" and swapped.predict(unseen)[0] == "quality_defect"
+    assert read.predict_proba(unseen)[0, quality] > plain.predict_proba(unseen)[0, quality] + 0.1
+    assert swapped.predict_proba(unseen)[0, quality] > read.predict_proba(unseen)[0, quality]
+
+
+def test_neighbour_swapped_copies_only_swap_words_for_their_neighbours_and_repeat_with_the_seed():
+    from trust.detect.complaint_model import normalised, words
+
+    vectors = _unlabelled_reviews()
+    model = ComplaintClassifier(word_vectors=vectors, augment=4, augment_rate=0.5, random_state=3)
+    tokens = [words(t) for t in normalised(LABELLED[0][:2])]
+    copies = model._neighbour_swaps(tokens)
+    assert len(copies) == 8 and copies == model._neighbour_swaps(tokens)
+    for original, copy in zip(tokens * 4, copies):
+        for word, new in zip(original, copy):
+            assert new == word or new in {n for n, _ in vectors.neighbours(word)}
+    assert any(copy != original for original, copy in zip(tokens * 4, copies))
+
+
+def test_a_model_saved_before_word_vectors_still_loads_and_classifies():
+    texts, labels = LABELLED[0] + LATE[0], LABELLED[1] + LATE[1]
+    model = ComplaintClassifier().fit(texts, labels)
+    state = model.__getstate__()
+    for key in ("word_vectors", "vector_scale", "augment", "augment_rate", "random_state"):
+        del state[key]
+    old = ComplaintClassifier.__new__(ComplaintClassifier)
+    old.__setstate__(state)
+    assert old.word_vectors is None and old.predict(["苹果发霉了"]).tolist() == ["quality_defect"]

@@ -83,3 +83,26 @@ def test_train_and_score_complaints(tmp_path):
     assert result.exit_code == 0, result.output
     scored = pd.read_csv(out)
     assert scored["category"].tolist() == ["counterfeit", "not_delivered"] and scored["severity"].tolist() == [3, 2]
+
+
+def test_complaints_train_learns_word_vectors_from_an_unlabelled_corpus(tmp_path):
+    rows = [(t, c) for c, ts in {"quality_defect": ["苹果发霉了", "橙子发霉了"], "not_delivered": ["快递丢件了", "物流丢件了"]}.items()
+            for t in ts for _ in range(4)]
+    path = write(tmp_path / "c.csv", pd.DataFrame(rows, columns=["text", "label"]))
+    reviews = [f"{f}{s}了太恶心，{f}{s}了不新鲜" for f in ("苹果", "橙子", "香蕉", "葡萄", "芒果", "西瓜", "桃子", "梨子", "柚子", "李子")
+               for s in ("发霉", "长毛", "腐烂", "烂掉", "变质", "坏掉")]
+    reviews += [f"{p}{s}了好着急，{p}{s}了没人管" for p in ("快递", "物流", "包裹", "订单", "货物", "单号", "件", "运单", "邮件", "箱子")
+                for s in ("丢件", "延误", "滞留", "停滞", "卡住", "没动")]
+    reviews = [f"{r}，买了{i % 70}次" for i, r in enumerate(reviews)]  # word vectors need more than 64 distinct words
+    corpus = write(tmp_path / "reviews.csv", pd.DataFrame({"review": reviews * 10}))
+    missing = runner.invoke(app, ["complaints", "train", "--input", str(path), "--model", str(tmp_path / "m"), "--corpus", str(corpus)])
+    assert missing.exit_code != 0 and "missing required column(s) text" in str(missing.exception)
+    result = runner.invoke(app, ["complaints", "train", "--input", str(path), "--model", str(tmp_path / "m"), "--corpus", str(corpus),
+                                 "--corpus-column", "review"])
+    assert result.exit_code == 0, result.output
+    card = json.loads((tmp_path / "m" / "model_card.json").read_text(encoding="utf-8"))
+    assert card["training_data"]["word_vectors"]["documents"] == len(reviews) * 10
+    assert any("mean word vector" in f and "neighbour-swapped" in f for f in card["features"])
+    new = write(tmp_path / "new.csv", pd.DataFrame({"text": ["香蕉长毛了"]}))
+    runner.invoke(app, ["complaints", "score", "--input", str(new), "--model", str(tmp_path / "m"), "--output", str(tmp_path / "o.csv")])
+    assert pd.read_csv(tmp_path / "o.csv")["category"].tolist() == ["quality_defect"]

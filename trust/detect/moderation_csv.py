@@ -100,7 +100,26 @@ def read_complaint_csv(path: Path, need_label: bool) -> pd.DataFrame:
     return frame
 
 
-def train_complaints(input_path: Path, model_dir: Path) -> dict:
+AUGMENT_COPIES = 3  # neighbour-swapped copies of each labelled complaint when word vectors are given
+
+
+def complaint_word_vectors(corpus: list[str]):
+    """Word vectors from unlabelled complaint or review texts (normalised and segmented as the classifier does)."""
+    from trust.detect.complaint_model import normalised, words
+    from trust.word_vectors import WordVectors
+
+    return WordVectors().fit(words(t) for t in normalised(corpus))
+
+
+def read_corpus(path: Path, column: str = "text") -> list[str]:
+    """The texts of one column of a CSV of unlabelled text (a clear error naming the file when it is missing)."""
+    frame = read_checked_csv(path, (column,), ())
+    return [t for t in frame[column].tolist() if t.strip()]
+
+
+def train_complaints(input_path: Path, model_dir: Path, corpus: list[str] | None = None, corpus_source: str | None = None) -> dict:
+    """Train and save the complaint classifier on a labelled CSV. With ``corpus`` (unlabelled texts: past complaints,
+    reviews) it also learns word vectors from them and trains on neighbour-swapped copies of each complaint."""
     from sklearn.metrics import f1_score
     from sklearn.model_selection import train_test_split
 
@@ -109,12 +128,16 @@ def train_complaints(input_path: Path, model_dir: Path) -> dict:
     frame = read_complaint_csv(input_path, need_label=True)
     texts, y = frame["text"].tolist(), frame["label"].to_numpy()
     metrics: dict = {"rows": len(y), "per_category": pd.Series(y).value_counts().to_dict()}
+    settings: dict = {}
+    if corpus:
+        settings = {"word_vectors": complaint_word_vectors(corpus), "augment": AUGMENT_COPIES}
+        metrics["word_vectors"] = {"source": corpus_source or "unlabelled texts", **settings["word_vectors"].describe()}
     counts = pd.Series(y).value_counts()
     if len(counts) >= 2 and counts.min() >= 4:
         train, test = train_test_split(np.arange(len(y)), stratify=y, test_size=0.25, random_state=0)
-        held = ComplaintClassifier().fit([texts[i] for i in train], y[train])
+        held = ComplaintClassifier(**settings).fit([texts[i] for i in train], y[train])
         metrics.update(holdout="stratified 25%", macro_f1=round(float(f1_score(y[test], held.predict([texts[i] for i in test]), average="macro")), 4))
-    model = ComplaintClassifier().fit(texts, y)
+    model = ComplaintClassifier(**settings).fit(texts, y)
     save_complaint_model(model, model_dir, {"purpose": "Category and severity of an after-sales complaint.",
                                             "training_data": {"file": str(input_path), **metrics}, "metrics": metrics})
     return {"model": str(model_dir), "mode": model.mode_, **metrics}
