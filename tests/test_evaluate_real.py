@@ -57,6 +57,7 @@ def test_on_real_complaints_the_model_beats_keywords_and_reads_counterfeits_and_
     result = evaluate_real_complaints(SHOPPING, MODELS)
     assert result["complaints"] == 105 and result["not_complaints"] == 95
     model, keywords = result["complaint_model"], result["complaint_keywords"]
-    # measured: accuracy 0.60 (keywords 0.41), macro-F1 0.52; counterfeit and quality defect recall 0.82 / 0.75
-    assert model["accuracy"] >= 0.55 > keywords["accuracy"]
+    # measured: accuracy 0.75 (keywords 0.41), macro-F1 0.59; counterfeit and quality defect recall 0.82 / 0.95
+    # (before word vectors and the labelled training reviews: 0.60, 0.52, 0.82 / 0.75)
+    assert model["accuracy"] >= 0.7 > 0.5 > keywords["accuracy"]
     assert model["per_category"]["counterfeit"]["recall"] >= 0.7 and model["per_category"]["quality_defect"]["recall"] >= 0.7

@@ -679,7 +679,7 @@ def train_moderation(
     complaint_limits = limits + (" In particular the complaint keyword lexicon was extended with general after-sales "
                                  "vocabulary after the shifted complaint wording had been written, so the shifted "
                                  "macro-F1 is not evidence of generalisation. Three held-out wordings were written after "
-                                 "the lexicon was frozen. The first two (held_out_wording, held_out_wording_2) became "
+                                 "the lexicon was frozen. The first two (development_wording_1 and _2) became "
                                  "development sets while the model was designed and are now part of its training data "
                                  "(each sentence three times): their figures are training figures. The third "
                                  "(held_out_wording_3, 20 sentences a category, written and committed before that work) "

@@ -91,6 +91,10 @@ class WordVectors:
                 out[row] = vector / norm if norm > 0 else vector
         return out
 
+    def __repr__(self) -> str:
+        learnt = f"; {len(self.vocabulary_)} words from {self.documents_} texts" if hasattr(self, "vectors_") else ""
+        return f"WordVectors(dim={self.dim}, window={self.window}, min_count={self.min_count}{learnt})"
+
     def describe(self) -> dict:
         return {"words": len(self.vocabulary_), "dim": int(self.vectors_.shape[1]), "window": self.window,
                 "min_count": self.min_count, "documents": int(self.documents_)}
