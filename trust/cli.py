@@ -683,7 +683,7 @@ def train_moderation(
                                  "development sets while the model was designed and are now part of its training data "
                                  "(each sentence three times): their figures are training figures. The third "
                                  "(held_out_wording_3, 20 sentences a category, written and committed before that work) "
-                                 "was never trained on nor looked at before its one evaluation: it is the clean figure. "
+                                 "was never trained on and not looked at while the model was designed: it is the clean figure. "
                                  "All three were written by the same team as the grammar, so even it is optimistic about "
                                  "real complaints. The model learns from complaints composed by a grammar "
                                  "(trust/synth/complaint_grammar.py: 37-65 statements per category with slots, shared "
