@@ -141,3 +141,9 @@ def test_a_model_saved_before_word_vectors_still_loads_and_classifies():
     old = ComplaintClassifier.__new__(ComplaintClassifier)
     old.__setstate__(state)
     assert old.word_vectors is None and old.predict(["苹果发霉了"]).tolist() == ["quality_defect"]
+    older = ComplaintClassifier(use_words=False).fit(texts, labels).__getstate__()  # before words: no use_words either
+    for key in ("use_words", "word_vectors", "vector_scale", "augment", "augment_rate", "random_state", "word_vectorizer_"):
+        del older[key]
+    oldest = ComplaintClassifier.__new__(ComplaintClassifier)
+    oldest.__setstate__(older)
+    assert oldest.predict(["苹果发霉了"]).tolist() == ["quality_defect"]

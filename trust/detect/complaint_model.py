@@ -95,8 +95,9 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         self.augment_rate = augment_rate
         self.random_state = random_state
 
-    def __setstate__(self, state):  # models saved before word vectors load with those switched off
-        for key, value in (("word_vectors", None), ("vector_scale", 1.0), ("augment", 0), ("augment_rate", 0.3), ("random_state", 0)):
+    def __setstate__(self, state):  # models saved before words or word vectors load with those switched off
+        for key, value in (("use_words", False), ("word_vectors", None), ("vector_scale", 1.0), ("augment", 0), ("augment_rate", 0.3),
+                           ("random_state", 0)):
             state.setdefault(key, value)
         super().__setstate__(state)
 
@@ -135,8 +136,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
                 swapped = []
                 for word in document:
                     if word not in near:
-                        near[word] = [n for n, _ in self.word_vectors.neighbours(word)] if len(word) >= 2 else []
-                        near[word] = [n for n in near[word] if len(n) >= 2]
+                        near[word] = [n for n, _ in self.word_vectors.neighbours(word) if len(n) >= 2] if len(word) >= 2 else []
                     options = near[word]
                     swapped.append(options[rng.integers(len(options))] if options and rng.random() < self.augment_rate else word)
                 copies.append(swapped)
