@@ -275,7 +275,7 @@ def train_shipped_moderation_models(workdir: Path, models_dir: Path, merchants: 
                                     real_reviews: Path | None = None) -> dict:
     """Train models/listings and models/complaints on a generated marketplace (standard vocabulary, seed 7) through the
     same CSV paths users have. With ``real_reviews`` (the online_shopping_10_cats folder or CSV) the complaint model also
-    learns from the 400 hand-labelled training reviews (data/train) and reads word vectors learnt from every review of
+    learns from the hand-labelled training reviews of data/train and reads word vectors learnt from every review of
     that file except the evaluation rows (data/eval)."""
     from trust.detect.moderation_csv import train_complaints, train_listings
 

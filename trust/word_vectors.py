@@ -54,7 +54,8 @@ class WordVectors:
         positive = pmi > 0
         ppmi = coo_matrix((pmi[positive], (pairs.row[positive], pairs.col[positive])), shape=(size, size)).tocsr()
         svd = TruncatedSVD(self.dim, random_state=self.random_state)
-        vectors = svd.fit_transform(ppmi) / np.sqrt(svd.singular_values_)  # singular values weighted by ^0.5
+        # singular values weighted by ^0.5 (a corpus of lower rank than dim has zero ones: no division by zero)
+        vectors = svd.fit_transform(ppmi) / np.sqrt(np.maximum(svd.singular_values_, 1e-12))
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
         self.vectors_ = vectors.astype(np.float32)
         self.documents_ = len(documents)
