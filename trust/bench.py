@@ -1,6 +1,7 @@
 """``trust bench``: generate a marketplace at a given scale and time each pipeline stage.
 
-Figures: wall seconds, rows per second and peak resident memory (RSS, sampled every 20 ms) per stage.
+Figures: wall seconds, rows per second and peak resident memory (RSS of the process and its children, sampled every
+20 ms) per stage.
 The nightly run is the stages after backfill: ingest of the last day, detectors, metrics, score, grades,
 quality gate, publish and summary, over an evaluation window that holds every generated review.
 """
@@ -23,27 +24,41 @@ REVIEWS_PER_MERCHANT_DAY = 3.9  # measured on the generator's defaults; used onl
 
 
 class _PeakMemory:
-    def __init__(self, interval: float = 0.02):
-        self.process = psutil.Process()
+    def __init__(self, interval: float = 0.02, pid: int | None = None):
+        self.process = psutil.Process(pid)
         self.interval = interval
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def _rss(self) -> int:
+        """This process and its children (worker processes of a parallel stage count too); 0 once it has ended."""
+        try:
+            total = self.process.memory_info().rss
+            children = self.process.children(recursive=True)
+        except psutil.Error:  # a watched child process that has finished
+            return 0
+        for child in children:
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:  # ended between the listing and the reading
+                pass
+        return total
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self.process.memory_info().rss)
+            self.peak = max(self.peak, self._rss())
             time.sleep(self.interval)
 
     def __enter__(self):
-        self.peak = self.process.memory_info().rss
+        self.peak = self._rss()
         self._thread.start()
         return self
 
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, self.process.memory_info().rss)
+        self.peak = max(self.peak, self._rss())
 
 
 @contextmanager
@@ -432,6 +447,96 @@ def run_moderation_bench(console: Console, listings: int = 1_000_000, complaints
     figures.update(single_checks=checks, check_p50_ms=round(float(np.percentile(latencies_ms, 50)), 2),
                    check_p99_ms=round(float(np.percentile(latencies_ms, 99)), 2))
     table = Table(title=f"trust bench-moderation: {listings:,} listings, {complaints:,} complaints, {checks:,} single checks")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in figures.items():
+        table.add_row(key, f"{value:,}")
+    console.print(table)
+    return figures
+
+
+def _real_review_texts(datasets: Path) -> tuple[list[str], list[int]]:
+    """Real review texts with real labels of some task (Chinese sentiment, Vietnamese spam): the labels only give the
+    training something to learn, the figures are throughput."""
+    import pandas as pd
+
+    texts: list[str] = []
+    labels: list[int] = []
+    shopping = datasets / "online_shopping_10_cats" / "online_shopping_10_cats.csv"
+    if shopping.exists():
+        frame = pd.read_csv(shopping, usecols=["label", "review"], dtype={"review": str}).dropna()
+        texts += frame["review"].tolist()
+        labels += frame["label"].astype(int).tolist()
+    vispam = datasets / "vispam" / "train.csv"
+    if vispam.exists():
+        frame = pd.read_csv(vispam, dtype={"Comment": str}).dropna(subset=["Comment"])
+        texts += frame["Comment"].tolist()
+        labels += frame["Label"].astype(int).tolist()
+    if not texts:
+        raise FileNotFoundError(f"no real reviews under {datasets} (online_shopping_10_cats/ or vispam/)")
+    return texts, labels
+
+
+def _score_texts(workdir: Path) -> None:
+    """In a fresh process: load the model and the texts, time the text model's signals of all of them."""
+    import joblib
+    import pandas as pd
+
+    model = joblib.load(workdir / "model.joblib")
+    texts = pd.read_parquet(workdir / "texts.parquet")["text"].tolist()
+    started = time.perf_counter()
+    model.text_signals(texts)
+    (workdir / "score_seconds.txt").write_text(str(time.perf_counter() - started))
+
+
+def run_review_text_bench(console: Console, train: int, score: int, datasets: Path, workdir: Path) -> dict:
+    """The review detector's text model at scale: training the whole detector on ``train`` labelled text-only reviews
+    (text model out of fold, then the trees), and the text model's signals of ``score`` reviews (what the nightly job
+    computes once per new review), in a fresh process that loads the saved model (score seconds exclude the loading).
+    Real reviews repeated with a number appended, so every text is distinct."""
+    import joblib
+    import numpy as np
+    import pandas as pd
+
+    from trust.detect.review_model import FakeReviewDetector
+    from trust.detect.review_signals import review_signals
+
+    texts, labels = _real_review_texts(datasets)
+    rng = np.random.default_rng(0)
+
+    def sample(n: int) -> tuple[list[str], np.ndarray]:
+        picks = rng.integers(0, len(texts), n)
+        suffix = rng.integers(1, 10_000, n)
+        return [f"{texts[i]} {s}" if s % 2 else texts[i] for i, s in zip(picks, suffix)], np.asarray(labels)[picks]
+
+    figures: dict = {"corpus_texts": len(texts)}
+    train_texts, train_labels = sample(train)
+    frame = pd.DataFrame({"review_id": [f"T{i}" for i in range(train)], "text": train_texts})
+    with _PeakMemory() as memory:
+        started = time.perf_counter()
+        signals, _ = review_signals(frame)
+        model = FakeReviewDetector().fit(signals, train_labels)
+        seconds = time.perf_counter() - started
+    figures.update(train_reviews=train, train_seconds=round(seconds, 1), train_peak_rss_mb=round(memory.peak / 2**20))
+    score_texts, _ = sample(score)
+    workdir.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, workdir / "model.joblib")
+    pd.DataFrame({"text": score_texts}).to_parquet(workdir / "texts.parquet")
+    # Scored in a new process that loads the saved model, as the nightly job does: its memory is its own (and its
+    # workers'), not what training left behind in this one.
+    import multiprocessing
+
+    child = multiprocessing.get_context("spawn").Process(target=_score_texts, args=(workdir,))
+    started = time.perf_counter()
+    child.start()
+    with _PeakMemory(pid=child.pid) as memory:
+        child.join()
+    if child.exitcode != 0:
+        raise RuntimeError(f"scoring process failed with exit code {child.exitcode}")
+    seconds = float((workdir / "score_seconds.txt").read_text())
+    figures.update(score_reviews=score, score_seconds=round(seconds, 1), reviews_per_second=round(score / seconds),
+                   score_process_seconds=round(time.perf_counter() - started, 1), score_peak_rss_mb=round(memory.peak / 2**20))
+    table = Table(title=f"trust bench-review-text: train on {train:,}, text model signals of {score:,} real reviews")
     table.add_column("figure")
     table.add_column("value", justify="right")
     for key, value in figures.items():

@@ -423,6 +423,19 @@ def bench_moderation(
     run_moderation_bench(console, listings, complaints, checks, workdir)
 
 
+@app.command("bench-review-text")
+def bench_review_text(
+    train: Annotated[int, typer.Option(help="Labelled reviews to train the review detector on (text only)")] = 100_000,
+    score: Annotated[int, typer.Option(help="Reviews whose text model signals are computed")] = 1_000_000,
+    datasets: Annotated[Path, typer.Option(help="Folder with online_shopping_10_cats/ and vispam/")] = Path("../shared/datasets"),
+    workdir: Annotated[Path, typer.Option(help="Scratch folder for the model and texts")] = Path("var/bench-review-text"),
+) -> None:
+    """The review text model at scale: training seconds on N labelled reviews, reviews/s scored, peak memory."""
+    from trust.bench import run_review_text_bench
+
+    run_review_text_bench(console, train, score, datasets, workdir)
+
+
 @app.command("bench-text")
 def bench_text(
     corpus: Annotated[Path, typer.Option(help="CSV of real reviews with a `review` column")] = Path("../shared/datasets/online_shopping_10_cats/online_shopping_10_cats.csv"),
@@ -478,6 +491,23 @@ def eval_yelpchi(
     from trust.evaluate import print_json
 
     print_json(evaluate_yelpchi(data, ceiling=ceiling))
+
+
+@eval_app.command("vispam")
+def eval_vispam(
+    data: Annotated[Path, typer.Option(help="Folder with ViSpamReviews train.csv, dev.csv, test.csv")] = Path("../shared/datasets/vispam"),
+    splits: Annotated[str, typer.Option(help="Comma-separated splits to score (model choices: dev only)")] = "dev,test",
+    workdir: Annotated[Path, typer.Option(help="Scratch folder for the CSVs, the model and the scored files")] = Path("var/eval-vispam"),
+) -> None:
+    """ViSpamReviews (real Vietnamese reviews, spam or not): `trust reviews train` on train, `score` on dev and test."""
+    from trust.detect.vispam import evaluate_vispam
+    from trust.evaluate import print_json
+
+    chosen = tuple(s.strip() for s in splits.split(",") if s.strip())
+    unknown = [s for s in chosen if s not in ("dev", "test")]
+    if unknown:
+        raise typer.BadParameter(f"unknown split(s) {', '.join(unknown)}: choose from dev, test")
+    print_json(evaluate_vispam(data, workdir, chosen))
 
 
 @eval_app.command("complaints")

@@ -94,6 +94,14 @@ def segment(text: str, fast: bool = True) -> list[str]:
     return [token for token in tokens if token.strip()]
 
 
+def segment_words(text: str) -> list[str]:
+    """Words of ``text`` (already normalised) without whitespace, punctuation or emoji tokens, in one pass: for hot
+    loops over millions of texts."""
+    tokenizer = _rjieba()
+    tokens = tokenizer.cut(text, True) if tokenizer is not None else _jieba().lcut(text)
+    return [token for token in tokens if token[0].isalnum() or token[0] == "_"]
+
+
 def domain_words() -> list[str]:
     """The words of the project's domain dictionary."""
     return [word for word, _ in _domain_words()]

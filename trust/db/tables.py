@@ -234,6 +234,26 @@ class ReviewTextFeature(Base):
     text_band_4: Mapped[float | None] = mapped_column(Float(precision=53))
 
 
+class ReviewTextScore(Base):
+    """The review text model's signals of one review's text (``trust.detect.review_text.TEXT_MODEL_COLUMNS``), per
+    text model (``model_version``: its fingerprint): each text is read once per model, recomputed only when the text
+    changes (``text_hash``)."""
+
+    __tablename__ = "review_text_scores"
+    review_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model_version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    text_hash: Mapped[int] = mapped_column(BigInteger)
+    text_model_score: Mapped[float] = mapped_column(Float)
+    text_upper_share: Mapped[float] = mapped_column(Float)
+    text_symbol_share: Mapped[float] = mapped_column(Float)
+    text_punct_share: Mapped[float] = mapped_column(Float)
+    text_repeat_run: Mapped[float] = mapped_column(Float)
+    text_longest_latin: Mapped[float] = mapped_column(Float)
+    text_lines: Mapped[float] = mapped_column(Float)
+    text_link: Mapped[float] = mapped_column(Float)
+    text_unknown_words: Mapped[float] = mapped_column(Float)
+
+
 class SpotCheckPlan(Base):
     """The test buys (品质抽检) chosen for a business date: by expected confirmed problems, or at random to explore."""
 

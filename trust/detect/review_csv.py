@@ -23,7 +23,8 @@ class ReviewFileError(ValueError):
 
 
 def read_checked_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -> pd.DataFrame:
-    """A CSV read as text, with its required columns present and at least one row; otherwise a clear error."""
+    """A CSV read as text, with its required columns present and at least one row; otherwise a clear error. Column
+    names are matched without regard to case or surrounding spaces (``Rating`` is ``rating``)."""
     if not path.exists():
         raise ReviewFileError(f"{path}: no such file")
     try:
@@ -32,6 +33,9 @@ def read_checked_csv(path: Path, required: tuple[str, ...], optional: tuple[str,
         raise ReviewFileError(f"{path}: not UTF-8 text ({error})") from error
     except pd.errors.ParserError as error:
         raise ReviewFileError(f"{path}: not a readable CSV ({error})") from error
+    known = {c.lower(): c for c in required + optional}
+    frame = frame.rename(columns={c: known[c.strip().lower()] for c in frame.columns
+                                  if c.strip().lower() in known and known[c.strip().lower()] not in frame.columns})
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise ReviewFileError(f"{path}: missing required column(s) {', '.join(missing)}; found {', '.join(frame.columns) or 'no columns'}"

@@ -2,7 +2,11 @@
 reason codes in words. Without labels (or with one class only) it falls back to transparent rules.
 
 Input ``X`` is the frame of :func:`trust.detect.review_signals.review_signals` (numeric signals plus reviewer and
-product ids). Missing signals are NaN, which the trees read as "unknown". Suspicion spreads through known labels: a
+product ids and the text). Missing signals are NaN, which the trees read as "unknown". When the training reviews have
+text, a text model learnt from their labels (:class:`trust.detect.review_text.ReviewTextModel`: word and character
+n-grams, a linear model) gives each review the probability that its wording is a fake's; its out-of-fold score and
+the text's shape signals are stacked with the behaviour, graph and hand-made text signals in the trees, and the
+words that pushed a flagged review's score are named in its reasons. Suspicion spreads through known labels: a
 review's account (and product) gets the smoothed share of its *other* reviews known to be fake — from the training
 labels (out-of-fold while training, so a review never sees its own label) and from any labels passed to
 ``predict_proba(known=...)`` (analysts' confirmed verdicts).
@@ -24,6 +28,7 @@ from sklearn.utils.validation import check_is_fitted
 from trust.detect.artifacts import load_artifact, save_artifact
 from trust.detect.base import combine, reasons_json
 from trust.detect.review_signals import ID_COLUMNS
+from trust.detect.review_text import TEXT_MODEL_COLUMNS, ReviewTextModel
 
 PROPAGATION_KEYS = ("reviewer_id", "product_id")
 
@@ -75,7 +80,12 @@ RULES = [
          lambda x: (_f(x, "reviewer_reviews") == 1) & _f(x, "rating").isin([1.0, 5.0]),
          lambda x: [f"the account's only review, {r:.0f} stars" for r in x["rating"]], 0.1),
     Rule("no_order", ("no_order",), lambda x: _f(x, "no_order") >= 1, lambda x: "no matching order", 0.25),
+    # Its words are the text model's (FakeReviewDetector.reasons); the rule only exists where a text model was learnt.
+    Rule("fake_wording", ("text_model_score",), lambda x: _f(x, "text_model_score") >= 0.5,
+         lambda x: [f"wording typical of the reviews labelled fake in training ({p:.0%} of reviews worded so were fake)"
+                    for p in x["text_model_score"]], 0.0),
 ]
+WORDING_RULE = "fake_wording"
 
 
 def _fired(X: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -94,14 +104,34 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, max_iter: int = 400, learning_rate: float = 0.05, max_leaf_nodes: int = 31, min_samples_leaf: int = 40,
-                 l2_regularization: float = 1.0, propagation_strength: float = 2.0, random_state: int = 0):
+                 l2_regularization: float = 1.0, propagation_strength: float = 2.0, text_model: bool = True,
+                 random_state: int = 0):
         self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.max_leaf_nodes = max_leaf_nodes
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
         self.propagation_strength = propagation_strength
+        self.text_model = text_model
         self.random_state = random_state
+
+    def __setstate__(self, state):
+        # Models saved before the text model existed load as they were: no text model, same scores.
+        state.setdefault("text_model", False)
+        super().__setstate__(state)
+
+    # -- the learnt text model -------------------------------------------------------------------------------------
+    def _text_signals(self, X: pd.DataFrame) -> pd.DataFrame:
+        """:data:`TEXT_MODEL_COLUMNS` per review: read from ``X`` where already there (the nightly job stores them per
+        review and model), computed from ``X["text"]`` otherwise; empty without a text model."""
+        model = getattr(self, "text_model_", None)
+        if model is None:
+            return pd.DataFrame(index=X.index)
+        if set(TEXT_MODEL_COLUMNS) <= set(X.columns):
+            return X[TEXT_MODEL_COLUMNS]
+        if "text" not in X:
+            return pd.DataFrame(np.nan, index=X.index, columns=TEXT_MODEL_COLUMNS)
+        return model.signals(X["text"].to_numpy()).set_axis(X.index)
 
     # -- suspicion spread ------------------------------------------------------------------------------------------
     def _spread(self, X: pd.DataFrame, labels: pd.Series, stats: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -124,15 +154,16 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
             out[f"{name}_known_fake_share"] = _smoothed(sums, counts, self.prior_, self.propagation_strength)
         return out
 
-    def _model_frame(self, X: pd.DataFrame, spread: pd.DataFrame) -> pd.DataFrame:
-        frame = pd.concat([X.drop(columns=[c for c in ID_COLUMNS if c in X]), spread], axis=1)
-        return frame.reindex(columns=self.feature_names_in_).astype(float)
+    def _model_frame(self, X: pd.DataFrame, spread: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
+        own = X.drop(columns=[c for c in ID_COLUMNS + TEXT_MODEL_COLUMNS if c in X])
+        return pd.concat([own, spread, text], axis=1).reindex(columns=self.feature_names_in_).astype(float)
 
     # -- estimator API ---------------------------------------------------------------------------------------------
     def fit(self, X: pd.DataFrame, y=None):
         y = None if y is None else np.asarray(y, dtype=float)
         self.classes_ = np.array([0, 1])
         self.prior_ = float(np.nanmean(y)) if y is not None and len(y) else 0.0
+        self.__dict__.pop("text_model_", None)  # a refit without text must not keep an earlier fit's text model
         self.stats_: dict[str, pd.DataFrame] = {}
         if y is None or len(np.unique(y[~np.isnan(y)])) < 2:
             self.mode_ = "rules"
@@ -148,10 +179,16 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
             masked.iloc[hide] = np.nan
             spread_parts.append(self._spread(X, masked, {}).iloc[hide])
         spread = pd.concat(spread_parts).reindex(X.index)
-        candidates = pd.concat([X.drop(columns=[c for c in ID_COLUMNS if c in X]), spread], axis=1)
+        text = pd.DataFrame(index=X.index)
+        if self.text_model and "text" in X and X["text"].fillna("").str.strip().ne("").sum() >= 2:
+            texts = X["text"].fillna("").to_numpy()
+            self.text_model_ = ReviewTextModel(random_state=self.random_state)
+            # Out of fold: the trees learn how far to trust the wording from scores of texts the text model never saw.
+            text = self.text_model_.cross_fit(texts, y.astype(int)).set_axis(X.index)
+        candidates = pd.concat([X.drop(columns=[c for c in ID_COLUMNS + TEXT_MODEL_COLUMNS if c in X]), spread, text], axis=1)
         # A signal the training data never has is left out (the trees cannot bin an all-missing column).
         self.feature_names_in_ = np.array([c for c in candidates.columns if candidates[c].notna().any()])
-        frame = self._model_frame(X, spread)
+        frame = self._model_frame(X, spread, text)
         self.model_ = HistGradientBoostingClassifier(
             max_iter=self.max_iter, learning_rate=self.learning_rate, max_leaf_nodes=self.max_leaf_nodes,
             min_samples_leaf=min(self.min_samples_leaf, max(5, len(y) // 20)),  # small labelled files still split
@@ -164,20 +201,37 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
         return self
 
     def signals_with_spread(self, X: pd.DataFrame, known: pd.Series | None = None) -> pd.DataFrame:
-        """``X`` plus the spread-suspicion columns, as the model and the reasons see them."""
+        """``X`` plus the spread-suspicion columns and the text model's signals, as the model and the reasons see them."""
+        spread, text = self._added(X, known)
+        return pd.concat([X.drop(columns=[c for c in TEXT_MODEL_COLUMNS if c in X]), spread, text], axis=1)
+
+    def _added(self, X: pd.DataFrame, known: pd.Series | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(spread suspicion, text model signals) of ``X``."""
         check_is_fitted(self, "mode_")
         labels = known.reindex(X.index).astype(float) if known is not None else pd.Series(np.nan, index=X.index)
-        return pd.concat([X, self._spread(X, labels, self.stats_)], axis=1)
+        return self._spread(X, labels, self.stats_), self._text_signals(X)
+
+    def text_signals(self, texts) -> pd.DataFrame:
+        """The text model's signals of raw texts (:data:`TEXT_MODEL_COLUMNS`; no columns without a text model): what
+        the nightly job stores per review, so each text is read once per model."""
+        model = getattr(self, "text_model_", None)
+        return model.signals(texts) if model is not None else pd.DataFrame(index=range(len(texts)))
+
+    @property
+    def text_model_version(self) -> str | None:
+        model = getattr(self, "text_model_", None)
+        return None if model is None else model.fingerprint_
 
     def predict_proba(self, X: pd.DataFrame, known: pd.Series | None = None) -> np.ndarray:
-        full = self.signals_with_spread(X, known)
+        if not len(X):
+            return np.zeros((0, 2))
         if self.mode_ == "rules":
-            score = combine(_fired(full), {rule.code: rule.weight for rule in RULES}) if len(full) else np.zeros(0)
+            full = self.signals_with_spread(X, known)
+            score = combine(_fired(full), {rule.code: rule.weight for rule in RULES})
             if "rating" in full:  # bought reviews praise
                 score = np.where(full["rating"].to_numpy(dtype=float) >= 4, score, score * 0.5)
         else:
-            spread = full[[c for c in full.columns if c not in X.columns]]
-            score = self.model_.predict_proba(self._model_frame(X, spread))[:, 1] if len(X) else np.zeros(0)
+            score = self.model_.predict_proba(self._model_frame(X, *self._added(X, known)))[:, 1]
         return np.column_stack([1 - score, score])
 
     def predict(self, X: pd.DataFrame, threshold: float = 0.5) -> np.ndarray:
@@ -197,6 +251,10 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
                 continue
             rows = np.flatnonzero(mask)
             words = rule.words(full.iloc[rows])
+            if rule.code == WORDING_RULE and "text" in full:
+                named = self.text_model_.phrases(full["text"].iloc[rows].to_numpy())
+                words = [f"wording typical of the reviews labelled fake in training: {', '.join(p)}" if p else w
+                         for p, w in zip(named, words)]
             for position, row in enumerate(rows):
                 per_row[row].append((rule.code, words if isinstance(words, str) else words[position]))
         return reasons_json(per_row)

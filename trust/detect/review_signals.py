@@ -336,16 +336,19 @@ def graph_signals(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return out, rings
 
 
-ID_COLUMNS = ["reviewer_id", "product_id", "ring"]  # carried with the signals, not model inputs
+ID_COLUMNS = ["reviewer_id", "product_id", "ring", "text"]  # carried with the signals, not model inputs (the text is
+# read by the estimator's own text model, ``trust.detect.review_text``)
 
 
 def review_signals(reviews: pd.DataFrame, with_rings: bool = True, text: pd.DataFrame | None = None,
                    prior: dict[str, pd.DataFrame] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(signals, rings): every signal the columns allow, row for row with ``reviews``, with the reviewer and product
-    ids the estimator needs to spread suspicion; and the lockstep rings found. ``text`` is :func:`text_features` of
+    ids the estimator needs to spread suspicion and the text its text model reads; and the lockstep rings found. ``text`` is :func:`text_features` of
     the reviews when already stored (row for row), so their text is not segmented again; ``prior`` the history from
     before the reviews (see :func:`behaviour_signals`)."""
     frame = canonical(reviews)
     graph, rings = graph_signals(frame) if with_rings else (pd.DataFrame(index=frame.index), pd.DataFrame())
     ids = pd.DataFrame({c: frame[c].astype(str) for c in ("reviewer_id", "product_id") if c in frame}, index=frame.index)
+    if "text" in frame:
+        ids["text"] = frame["text"].where(frame["text"].notna(), "")
     return pd.concat([behaviour_signals(frame, prior), text_signals(frame, text), graph, ids], axis=1), rings

@@ -2,7 +2,8 @@
 
 Reads the window's reviews (with their orders and the listing reviewed), computes the signals of
 ``trust.detect.review_signals``, scores them with the trained model shipped in ``models/reviews`` (or, where no model
-is installed, the unsupervised rules) and spreads suspicion from the analysts' verdicts in ``moderation_labels``.
+is installed, the unsupervised rules; the model's text model reads each review's text once and its signals are stored
+in ``review_text_scores``) and spreads suspicion from the analysts' verdicts in ``moderation_labels``.
 Writes a probability and reasons per review and the lockstep rings found. Each reviewer's, product's and merchant's
 lifetime history is kept incrementally (``trust.detect.review_history``) and joins the window's own reviews, so an
 old account is not mistaken for a new one.
@@ -19,16 +20,17 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from trust.db.engine import frame_to_records, read_frame, upsert
-from trust.db.tables import ModerationLabel, Order, Review, ReviewRing, ReviewTextFeature
+from trust.db.tables import ModerationLabel, Order, Review, ReviewRing, ReviewTextFeature, ReviewTextScore
 from trust.detect.base import empty_result
 from trust.detect.review_history import prior_history, update_history
 from trust.detect.review_model import FakeReviewDetector, load_model
 from trust.detect.review_signals import BAND_COLUMNS, TEXT_FEATURES, review_signals, text_features
+from trust.detect.review_text import TEXT_MODEL_COLUMNS
 from trust.settings import PROJECT_ROOT
 
 NAME = "reviews"
 ENTITY = "review"
-VERSION = "reviews-0.3"
+VERSION = "reviews-0.4"
 TEXT_FEATURES_VERSION = "text-1"  # bump when text_features changes: stored rows are then recomputed
 FLAG_AT = 0.5
 MODEL_DIR = PROJECT_ROOT / "models" / "reviews"
@@ -98,11 +100,41 @@ def stored_text_features(session: Session, reviews: pd.DataFrame, window_start: 
     return features, int(fresh.sum())
 
 
+def stored_text_scores(session: Session, reviews: pd.DataFrame, model: FakeReviewDetector | None, window_start: dt.date,
+                       window_end: dt.date) -> tuple[pd.DataFrame | None, int]:
+    """The text model's signals of the window's reviews, row for row: read where stored for this text model, computed
+    (and stored) only for reviews it has not read or whose text changed. (None, 0) without a text model."""
+    version = model.text_model_version if model is not None else None
+    if version is None:
+        return None, 0
+    stored = read_frame(session, select(ReviewTextScore.review_id, ReviewTextScore.text_hash,
+                                        *[getattr(ReviewTextScore, c) for c in TEXT_MODEL_COLUMNS])
+                        .join(Review, Review.review_id == ReviewTextScore.review_id)
+                        .where(ReviewTextScore.model_version == version,
+                               Review.created_at >= dt.datetime.combine(window_start, dt.time()),
+                               Review.created_at < dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time())))
+    hashes = _text_hash(reviews["text"])
+    stored = stored.set_index("review_id").reindex(reviews["review_id"].to_numpy())
+    fresh = stored["text_hash"].to_numpy(dtype=float) != hashes  # NaN (never read) is also "fresh"
+    scores = stored[TEXT_MODEL_COLUMNS].reset_index(drop=True).astype(float)
+    if fresh.any():
+        texts = reviews["text"].fillna("").to_numpy()[fresh]
+        computed = model.text_signals(texts)
+        scores.loc[np.flatnonzero(fresh), TEXT_MODEL_COLUMNS] = computed[TEXT_MODEL_COLUMNS].to_numpy()
+        rows = computed.assign(review_id=reviews["review_id"].to_numpy()[fresh], text_hash=hashes[fresh], model_version=version)
+        upsert(session, ReviewTextScore, frame_to_records(rows))
+    return scores, int(fresh.sum())
+
+
 def score_reviews(reviews: pd.DataFrame, known: pd.Series | None = None, model: FakeReviewDetector | None = None,
-                  text: pd.DataFrame | None = None, prior: dict[str, pd.DataFrame] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  text: pd.DataFrame | None = None, prior: dict[str, pd.DataFrame] | None = None,
+                  text_scores: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(scores in the detector result shape, rings) for a frame of canonical reviews (``text``: their stored text
-    features, row for row, if any; ``prior``: the reviewers', products' and merchants' history before the frame)."""
+    features, row for row, if any; ``prior``: the reviewers', products' and merchants' history before the frame;
+    ``text_scores``: the text model's stored signals, row for row, if any)."""
     signals, rings = review_signals(reviews, text=text, prior=prior)
+    if text_scores is not None:
+        signals = pd.concat([signals, text_scores.set_axis(signals.index)], axis=1)
     model = model or FakeReviewDetector().fit(signals)
     score = model.predict_proba(signals, known=known)[:, 1]
     flagged = score >= FLAG_AT
@@ -123,7 +155,10 @@ def run(session: Session, business_date: dt.date, window_start: dt.date, window_
     text, featurised = stored_text_features(session, reviews, window_start, window_end)
     log.info("review text: %d of %d reviews segmented and featurised now, the rest read back", featurised, len(reviews))
     prior = prior_history(session, window_start, window_end)
-    scores, rings = score_reviews(reviews, analyst_verdicts(session, reviews["review_id"]), installed_model(), text, prior)
+    model = installed_model()
+    text_scores, read = stored_text_scores(session, reviews, model, window_start, window_end)
+    log.info("review text model: %d of %d reviews read now, the rest read back", read, len(reviews))
+    scores, rings = score_reviews(reviews, analyst_verdicts(session, reviews["review_id"]), model, text, prior, text_scores)
     if rings.empty:
         rings = pd.DataFrame(columns=["ring_id", "accounts", "merchants", "first_day", "last_day", "reviews", "evidence"])
     return scores, {ReviewRing: rings.assign(business_date=business_date, model_version=VERSION)}

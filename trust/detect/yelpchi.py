@@ -77,8 +77,7 @@ def evaluate_yelpchi(directory: Path, ceiling: bool = False) -> dict:
         result[name] = {"share_of_test": round(float(mask.mean()), 4), "fake_rate": round(float(y[test][mask].mean()), 4),
                         "auc": round(float(roc_auc_score(y[test][mask], score[mask])), 4)}
     # Which signals carry it: the AUC lost when a signal is shuffled on the test part.
-    full = model.signals_with_spread(X.iloc[test])
-    frame = model._model_frame(X.iloc[test], full[[c for c in full.columns if c not in X.columns]])
+    frame = model._model_frame(X.iloc[test], *model._added(X.iloc[test], None))
     importance = permutation_importance(model.model_, frame, y[test], scoring="roc_auc", n_repeats=2, random_state=0)
     ranked = sorted(zip(frame.columns, importance.importances_mean), key=lambda kv: -kv[1])[:8]
     result["auc_lost_without"] = {name: round(float(value), 4) for name, value in ranked}

@@ -1,0 +1,166 @@
+"""The review detector's text model: learns the wording of the labels it is given, in any language, and says which
+words pushed a flag."""
+
+import datetime as dt
+import json
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from trust.detect.review_csv import score_csv, train_from_csv
+from trust.detect.review_model import FakeReviewDetector
+from trust.detect.review_signals import review_signals
+from trust.detect.review_text import TEXT_MODEL_COLUMNS, ReviewTextModel, display, words
+
+# Everyday review words per language; a fake additionally carries the planted phrase, a genuine review never does.
+VOCABULARY = {
+    "zh": (["质量", "不错", "物流", "很快", "包装", "完好", "颜色", "好看", "尺码", "合适", "客服", "态度", "价格", "实惠",
+            "面料", "舒服", "做工", "一般", "有点", "色差", "发货", "慢", "味道", "正常", "电池", "耐用"], "加微信领红包"),
+    "en": (["quality", "is", "good", "shipping", "was", "fast", "the", "color", "looks", "nice", "size", "fits", "seller",
+            "answered", "price", "fair", "fabric", "feels", "soft", "battery", "lasts", "long", "box", "arrived", "dented"],
+           "claim your free gift card"),
+    "vi": (["chất", "lượng", "tốt", "giao", "hàng", "nhanh", "đóng", "gói", "cẩn", "thận", "màu", "đẹp", "vải", "mềm",
+            "giá", "rẻ", "shop", "tư", "vấn", "nhiệt", "tình", "pin", "dùng", "lâu", "size", "vừa"], "nhận xu miễn phí"),
+}
+
+
+def planted(language: str, n: int, seed: int) -> pd.DataFrame:
+    """``n`` reviews of random everyday words; a third are fakes, 90% of which carry the language's planted phrase."""
+    vocabulary, phrase = VOCABULARY[language]
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        fake = i % 3 == 0
+        text = " ".join(rng.choice(vocabulary, size=rng.integers(5, 10)))
+        if language == "zh":
+            text = text.replace(" ", "")
+        if fake and rng.random() < 0.9:
+            text = f"{text} {phrase}" if rng.random() < 0.5 else f"{phrase} {text}"
+        rows.append((text, int(fake)))
+    return pd.DataFrame(rows, columns=["text", "label"])
+
+
+@pytest.mark.parametrize("language", ["zh", "en", "vi"])
+def test_a_text_only_csv_trains_and_scores_and_the_planted_wording_is_learnt_and_named(language, tmp_path):
+    train, test = planted(language, 360, seed=1), planted(language, 240, seed=2)
+    train.to_csv(tmp_path / "train.csv", index=False)
+    test.drop(columns="label").to_csv(tmp_path / "test.csv", index=False)
+
+    trained = train_from_csv(tmp_path / "train.csv", tmp_path / "model")
+    assert trained["columns_used"] == ["review_id", "text"]
+    score_csv(tmp_path / "test.csv", tmp_path / "model", tmp_path / "scored.csv")
+
+    scored = pd.read_csv(tmp_path / "scored.csv", keep_default_na=False)
+    assert roc_auc_score(test["label"], scored["fake_probability"]) >= 0.9
+    phrase = VOCABULARY[language][1]
+    carries = scored["text"].str.contains(phrase, regex=False)
+    flagged = scored[carries & (scored["fake_probability"] >= 0.5)]
+    assert len(flagged) >= 0.8 * carries.sum()
+    reasons = [json.loads(r) for r in flagged["reasons"]]
+    wording = [r["text"] for rs in reasons for r in rs if r["code"] == "fake_wording"]
+    assert len(wording) == len(flagged)  # every flag says which words pushed it
+    named = [w for w in wording if ": " in w and any(word in phrase for word in w.split(": ", 1)[1].split(", "))]
+    assert len(named) >= 0.9 * len(wording), wording[:5]
+
+
+def test_traditional_script_is_read_as_the_simplified_wording_it_was_trained_on():
+    train = planted("zh", 360, seed=3)
+    model = ReviewTextModel().fit(train["text"], train["label"])
+    simplified, traditional = "质量不错加微信领红包", "質量不錯加微信領紅包"
+    assert model.predict_proba([traditional])[0, 1] == pytest.approx(model.predict_proba([simplified])[0, 1])
+    assert model.predict_proba([simplified])[0, 1] > model.predict_proba(["质量不错物流很快"])[0, 1]
+
+
+def test_words_are_jieba_words_in_chinese_and_unicode_words_elsewhere():
+    assert words("giao hàng nhanh 好评返现 iphone15") == ["giao", "hàng", "nhanh", "好评返现", "iphone15"]
+    assert display("好评 返现") == "好评返现" and display("free gift") == "free gift"
+
+
+def test_the_text_models_score_is_out_of_fold_in_training_and_stacked_with_behaviour():
+    train = planted("en", 300, seed=4)
+    frame = train.assign(review_id=[f"R{i}" for i in range(len(train))], rating=5)
+    signals, _ = review_signals(frame.drop(columns="label"))
+    model = FakeReviewDetector().fit(signals, train["label"])
+    assert model.text_model_version is not None and len(model.text_model_version) == 16
+    assert "text_model_score" in model.feature_names_in_ and "rating" in model.feature_names_in_
+    # Stored text signals (the nightly job's) give exactly the scores of reading the text again.
+    stored = model.text_signals(frame["text"].to_numpy())
+    with_stored = pd.concat([signals, stored.set_axis(signals.index)], axis=1)
+    np.testing.assert_allclose(model.predict_proba(with_stored), model.predict_proba(signals))
+    assert list(stored.columns) == TEXT_MODEL_COLUMNS
+
+
+def test_without_text_the_detector_is_the_behaviour_model_it_was():
+    frame = planted("en", 300, seed=5).assign(review_id=lambda f: [f"R{i}" for i in range(len(f))], rating=5)
+    signals, _ = review_signals(frame.drop(columns=["label", "text"]))
+    model = FakeReviewDetector().fit(signals, frame["label"])
+    assert model.text_model_version is None
+    assert not any(c in model.feature_names_in_ for c in TEXT_MODEL_COLUMNS)
+
+
+def test_a_model_saved_before_the_text_model_still_loads_and_scores_as_before(tmp_path):
+    frame = planted("zh", 300, seed=6).assign(review_id=lambda f: [f"R{i}" for i in range(len(f))], rating=5)
+    signals, _ = review_signals(frame.drop(columns="label"))
+    old = FakeReviewDetector(text_model=False).fit(signals.drop(columns="text"), frame["label"])
+    del old.__dict__["text_model"]  # what a model pickled by the previous version holds: no such parameter
+    before = old.predict_proba(signals.drop(columns="text"))
+    joblib.dump(old, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib")
+    assert loaded.get_params()["text_model"] is False
+    np.testing.assert_array_equal(loaded.predict_proba(signals), before)  # text present now, still not read
+    assert loaded.text_model_version is None
+
+
+def test_the_nightly_stage_reads_each_text_once_per_text_model(settings):
+    from tests.conftest import START
+    from trust import pipeline
+    from trust.db.engine import session_scope
+    from trust.detect.reviews import load_reviews, stored_text_scores
+
+    pipeline.run_ingest(settings, START)
+    end = START + dt.timedelta(days=0)
+    with session_scope(settings.db_url) as session:
+        reviews = load_reviews(session, START, end)
+    labels = reviews["text"].fillna("").str.contains("好评|返现|五星").astype(int).to_numpy().copy()
+    labels[:2] = [0, 1]
+    signals, _ = review_signals(reviews)
+    model = FakeReviewDetector().fit(signals, labels)
+    with session_scope(settings.db_url) as session:
+        first, read = stored_text_scores(session, reviews, model, START, end)
+    assert read == len(reviews) > 0
+    with session_scope(settings.db_url) as session:
+        again, read = stored_text_scores(session, reviews, model, START, end)
+    assert read == 0
+    pd.testing.assert_frame_equal(first, again)
+    with session_scope(settings.db_url) as session:
+        none, read = stored_text_scores(session, reviews, FakeReviewDetector().fit(signals), START, end)
+    assert none is None and read == 0  # the unsupervised rules have no text model
+
+
+def test_word_counts_built_for_all_texts_at_once_equal_the_vectorizers_text_by_text():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from trust.detect.review_text import _given, grams
+
+    train = planted("vi", 200, seed=7)
+    model = ReviewTextModel().fit(train["text"], train["label"])
+    texts = list(planted("vi", 50, seed=8)["text"]) + ["", "hàng 好评返现 tốt", "加微信领红包 加微信"]
+    _, tokens = model._read(texts)
+    fast, unknown = model._word_counts(tokens)
+    counts = CountVectorizer(analyzer=_given, vocabulary=model.word_vectorizer_.vocabulary_).transform(
+        [grams(t, model.word_ngrams) for t in tokens])
+    np.testing.assert_array_equal(fast.toarray(), counts.toarray())
+    assert unknown[len(texts) - 3] == 0.0 and unknown[len(texts) - 1] > 0  # '' has no words; Chinese is unseen here
+
+
+def test_character_ngrams_are_counted_within_each_text():
+    from trust.detect.review_text import char_ngram_counts
+
+    counts = char_ngram_counts(["abc", "", "aa", "好评"], 1, 3, bits=12)
+    assert counts.sum(axis=1).A.ravel().tolist() == [6, 0, 3, 3]  # abc: a b c ab bc abc; aa: a a aa
+    assert counts[2].max() == 2  # 'a' twice in "aa"
+    again = char_ngram_counts(["abc"], 1, 3, bits=12)
+    np.testing.assert_array_equal(again.toarray(), counts[0].toarray())  # a text's n-grams do not depend on its neighbours
