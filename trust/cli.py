@@ -551,6 +551,17 @@ def reviews_train(
     print_json(train_from_csv(input, model))
 
 
+@reviews_app.command("export-labels")
+def reviews_export_labels(
+    output: Annotated[Path, typer.Option("--output", help="CSV to write (the input of `trust reviews train`)")],
+) -> None:
+    """The warehouse's reviews with the analysts' verdicts as labels (unlabelled rows kept as context)."""
+    from trust.detect.review_csv import export_review_labels
+    from trust.evaluate import print_json
+
+    print_json(export_review_labels(_settings(), output))
+
+
 @reviews_app.command("train-synth")
 def reviews_train_synth(
     model: Annotated[Path, typer.Option("--model", help="Folder to write the model and its card to")] = Path("models/reviews"),
@@ -562,7 +573,7 @@ def reviews_train_synth(
     """Rebuild the shipped review model from a generated marketplace's ground truth, then evaluate it on a held-out seed."""
     import shutil
 
-    from trust.evaluate import evaluate_reviews, print_json, train_shipped_review_model
+    from trust.evaluate import REVIEW_LIMITATIONS, REVIEW_REAL_DATA, evaluate_reviews, print_json, train_shipped_review_model
 
     shutil.rmtree(workdir, ignore_errors=True)
     trained = train_shipped_review_model(workdir / "train", model, merchants=merchants, days=days, seed=seed)
@@ -574,10 +585,8 @@ def reviews_train_synth(
     annotate_card(model, training_data={"generator": "trust synth", "seed": seed, "merchants": merchants, "days": days,
                                         "rows": trained["rows"], "fake": trained["fake"]},
                   metrics={"holdout_same_seed": {k: trained.get(k) for k in ("auc", "ap")}, "held_out_seed_later_days": evaluation,
-                           "yelpchi": "see `trust eval yelpchi` (the protocol trains its own model on YelpChi's train split)"},
-                  limitations="Trained on generated data, whose planted farms are easier than real ones (held-out AUC "
-                              "near 1.0); on real YelpChi behaviour alone the same features reach AUC 0.845. Text "
-                              "signals use a hand-made lexicon; no real labelled Chinese fake reviews were available.")
+                           **REVIEW_REAL_DATA},
+                  limitations=REVIEW_LIMITATIONS)
 
 
 @reviews_app.command("score")

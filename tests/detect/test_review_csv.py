@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from trust.cli import app
-from trust.detect.review_csv import ReviewFileError, read_review_csv
+from trust.detect.review_csv import ReviewFileError, export_review_labels, read_review_csv, train_from_csv
 
 runner = CliRunner()
 
@@ -34,7 +34,7 @@ def test_a_file_without_text_is_rejected_with_a_clear_message(tmp_path):
 
 def test_a_bad_value_names_the_row_column_and_value(tmp_path):
     path = write(tmp_path / "bad.csv", pd.DataFrame({"text": ["a", "b"], "label": ["1", "maybe"]}))
-    with pytest.raises(ReviewFileError, match=r"row 3, column label: 'maybe' is not 0 or 1"):
+    with pytest.raises(ReviewFileError, match=r"row 3, column label: 'maybe' is not 0, 1 or empty \(context only\)"):
         read_review_csv(path, need_label=True)
     path = write(tmp_path / "bad2.csv", pd.DataFrame({"text": ["a", "b"], "rating": ["5", "六"]}))
     with pytest.raises(ReviewFileError, match=r"row 3, column rating: '六' is not a number"):
@@ -67,3 +67,30 @@ def test_score_with_the_shipped_model_on_a_file_with_every_column(tmp_path):
                                  "--output", str(out)])
     assert result.exit_code == 0, result.output
     assert pd.read_csv(out)["fake_probability"].between(0, 1).all()
+
+
+def test_rows_without_a_label_are_context_for_the_signals_not_training_examples(tmp_path):
+    frame = text_only().assign(reviewer_id=lambda f: [f"U{i % 40}" for i in range(len(f))])
+    frame["label"] = frame["label"].astype(str)
+    frame.loc[frame.index % 4 == 3, "label"] = ""
+    result = train_from_csv(write(tmp_path / "mixed.csv", frame), tmp_path / "model")
+    assert result["rows"] == int((frame["label"] != "").sum()) and result["context_rows"] == int((frame["label"] == "").sum())
+    with pytest.raises(ReviewFileError, match="no labelled rows"):
+        read_review_csv(write(tmp_path / "none.csv", frame.assign(label="")), need_label=True)
+
+
+def test_analysts_verdicts_in_the_warehouse_become_a_training_file(settings, tmp_path):
+    import datetime as dt
+
+    from tests.conftest import START
+    from trust import pipeline
+
+    for day in range(3):
+        pipeline.run_ingest(settings, START + dt.timedelta(days=day))
+    exported = export_review_labels(settings, tmp_path / "labels.csv")
+    assert exported["labelled"] == exported["fake"] + exported["genuine"] > 0
+    frame = pd.read_csv(tmp_path / "labels.csv", dtype=str, keep_default_na=False)
+    assert len(frame) == exported["reviews"] > exported["labelled"]  # every review, the unlabelled ones as context
+    assert set(frame["label"]) <= {"0", "1", ""}
+    trained = train_from_csv(tmp_path / "labels.csv", tmp_path / "model")
+    assert trained["rows"] == exported["labelled"] and trained["mode"] == "trained"

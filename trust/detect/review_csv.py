@@ -1,9 +1,11 @@
 """``trust reviews train`` / ``trust reviews score``: the review detector on any CSV of reviews.
 
-Required: ``text`` (and ``label``, 1 = fake, 0 = genuine, to train). Optional, each enabling its signals:
+Required: ``text`` (and ``label``, 1 = fake, 0 = genuine, to train; an empty label marks a row that is context only:
+its behaviour shapes the signals of the labelled rows, it is not trained on). Optional, each enabling its signals:
 ``review_id, reviewer_id, product_id, merchant_id, rating, created_at, reviewer_registered_at, has_order,
-order_created_at``. A missing optional column skips its signals; a bad value is an error naming file, row, column and
-value.
+order_created_at``. Column names are matched without regard to case. A missing optional column skips its signals; a
+bad value is an error naming file, row, column and value. ``trust reviews export-labels`` writes the warehouse's
+reviews in this form with the analysts' verdicts as labels.
 """
 
 from __future__ import annotations
@@ -56,8 +58,10 @@ def read_review_csv(path: Path, need_label: bool) -> pd.DataFrame:
     frame = read_checked_csv(path, REQUIRED + (("label",) if need_label else ()), OPTIONAL)
     out = frame[[c for c in frame.columns if c in REQUIRED + OPTIONAL + ("label",)]].copy()
     if need_label:
-        reject_first(path, out, ~out["label"].str.strip().isin(["0", "1"]), "label", "is not 0 or 1")
-        out["label"] = out["label"].str.strip().astype(int)
+        reject_first(path, out, ~out["label"].str.strip().isin(["0", "1", ""]), "label", "is not 0, 1 or empty (context only)")
+        out["label"] = pd.to_numeric(out["label"].str.strip().replace("", None)).astype(float)
+        if out["label"].isna().all():
+            raise ReviewFileError(f"{path}: no labelled rows (label 1 = fake, 0 = genuine; empty = context only)")
     if "rating" in out:
         rating = pd.to_numeric(out["rating"].replace("", None), errors="coerce")
         reject_first(path, out, out["rating"].ne("") & (rating.isna() | (rating < 0) | (rating > 5)), "rating", "is not a number from 0 to 5")
@@ -88,9 +92,11 @@ def train_from_csv(input_path: Path, model_dir: Path) -> dict:
     from trust.detect.review_signals import review_signals
 
     reviews = read_review_csv(input_path, need_label=True)
-    y = reviews["label"].to_numpy()
-    signals, _ = review_signals(reviews.drop(columns="label"))
-    metrics: dict = {"rows": int(len(y)), "fake": int(y.sum())}
+    labelled = reviews["label"].notna().to_numpy()
+    all_signals, _ = review_signals(reviews.drop(columns="label"))  # context rows shape the labelled rows' signals
+    signals = all_signals[labelled]
+    y = reviews["label"].to_numpy()[labelled].astype(int)
+    metrics: dict = {"rows": int(len(y)), "fake": int(y.sum()), "context_rows": int((~labelled).sum())}
     if min(y.sum(), len(y) - y.sum()) >= 10:
         train, test = train_test_split(np.arange(len(y)), stratify=y, test_size=0.25, random_state=0)
         held = FakeReviewDetector().fit(signals.iloc[train], y[train])
@@ -100,7 +106,8 @@ def train_from_csv(input_path: Path, model_dir: Path) -> dict:
     model = FakeReviewDetector().fit(signals, y)
     columns = sorted(c for c in reviews.columns if c != "label")
     save_model(model, model_dir, {"purpose": "Probability that a review is fake (bought or templated), with reasons.",
-                                  "training_data": {"file": str(input_path), "columns": columns, **{k: metrics[k] for k in ("rows", "fake")}},
+                                  "training_data": {"file": str(input_path), "columns": columns,
+                                                    **{k: metrics[k] for k in ("rows", "fake", "context_rows")}},
                                   "metrics": metrics})
     return {"model": str(model_dir), "mode": model.mode_, "columns_used": columns, **metrics}
 
@@ -120,3 +127,27 @@ def score_csv(input_path: Path, model_dir: Path, output_path: Path) -> dict:
     output_path.parent.mkdir(parents=True, exist_ok=True)
     original.to_csv(output_path, index=False)
     return {"scored": int(len(original)), "output": str(output_path), "flagged_at_0.5": int((probability >= 0.5).sum())}
+
+
+def export_review_labels(settings, output_path: Path) -> dict:
+    """The warehouse's reviews as a training CSV for ``trust reviews train``: every review in the detector's columns,
+    ``label`` from the analysts' latest verdict (fake_review -> 1, genuine -> 0) and empty where there is none (those
+    rows are context: their accounts', products' and shops' behaviour shapes the labelled rows' signals)."""
+    import datetime as dt
+
+    from trust.db.engine import session_scope
+    from trust.detect.reviews import analyst_verdicts, load_reviews
+
+    with session_scope(settings.db_url) as session:
+        reviews = load_reviews(session, dt.date(1970, 1, 1), dt.date(2100, 1, 1))
+        verdicts = analyst_verdicts(session, reviews["review_id"])
+    if verdicts.notna().sum() == 0:
+        raise ValueError("no analysts' verdicts on reviews in the warehouse yet (moderation_labels with entity_type "
+                         "review: fake_review or genuine); they become the training labels")
+    columns = ["review_id", "reviewer_id", "product_id", "merchant_id", "rating", "created_at", "reviewer_registered_at",
+               "has_order", "order_created_at", "text"]
+    out = reviews[columns].assign(label=verdicts.map({1.0: "1", 0.0: "0"}).fillna(""))
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(output_path, index=False)
+    return {"output": str(output_path), "reviews": int(len(out)), "labelled": int(verdicts.notna().sum()),
+            "fake": int((verdicts == 1).sum()), "genuine": int((verdicts == 0).sum())}
