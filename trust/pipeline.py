@@ -189,6 +189,30 @@ def last_published(session: Session, before: dt.date | None = None) -> PublishLo
     return session.execute(statement.order_by(PublishLog.business_date.desc(), PublishLog.id.desc()).limit(1)).scalar_one_or_none()
 
 
+def volume_check(session: Session, ingest: pd.DataFrame, entity: str, business_date: dt.date,
+                 limits: dict) -> tuple[str, bool, float | None, float | None, str]:
+    """(check name, passed, observed share, limit, detail): the entity's rows loaded today against the median of its
+    recent business dates. An empty or collapsed delivery fails it unless the landing folder carried ``_NOTHING_TODAY``."""
+    name, share_limit = f"volume_{entity}", float(limits.get("min_volume_share", 0.2))
+    part = ingest[ingest["entity"] == entity] if not ingest.empty else ingest
+    today = int(part["rows_loaded"].sum()) if not part.empty else 0
+    if not part.empty and (part["status"] == "nothing_today").any():
+        return name, True, None, share_limit, f"{today} {entity} rows; the supplier marked the day as having nothing new"
+    days = int(limits.get("volume_history_days", 7))
+    history = read_frame(session, select(IngestLog.business_date, func.sum(IngestLog.rows_loaded).label("rows"))
+                         .where(IngestLog.entity == entity, IngestLog.business_date < business_date)
+                         .group_by(IngestLog.business_date).order_by(IngestLog.business_date.desc()).limit(days))
+    if len(history) < 3:
+        return name, True, None, share_limit, f"{today} {entity} rows; fewer than 3 earlier days to compare with"
+    typical = float(history["rows"].median())
+    if typical < float(limits.get("volume_min_typical", 20)):
+        return name, True, None, share_limit, f"{today} {entity} rows; a typical day has too few ({typical:g}) to judge"
+    share = today / typical
+    return (name, share >= share_limit, round(share, 4), share_limit,
+            f"{today} {entity} rows against a typical {typical:g} over the last {len(history)} days ({share:.0%}, "
+            f"limit {share_limit:.0%}; an empty delivery needs {entity}/{business_date}/_NOTHING_TODAY)")
+
+
 def run_quality_gate(settings: Settings, business_date: dt.date) -> dict:
     """Check the day's inputs and the plausibility of the new grades; record every verdict."""
     thresholds = load_thresholds(settings.thresholds_path)
@@ -207,6 +231,8 @@ def run_quality_gate(settings: Settings, business_date: dt.date) -> dict:
         rejected = ingest[ingest["status"] == "file_rejected"] if not ingest.empty else ingest
         check("no_rejected_files", rejected.empty, float(len(rejected)), 0.0,
               "no landing file was rejected" if rejected.empty else "rejected: " + ", ".join(rejected["source_file"]))
+        for entity in ENTITY_ORDER:
+            check(*volume_check(session, ingest, entity, business_date, limits))
         max_rate = limits.get("max_quarantine_rate", 0.05)
         for entity in ENTITY_ORDER:
             part = ingest[ingest["entity"] == entity] if not ingest.empty else ingest

@@ -136,6 +136,8 @@ class IngestLog(Base):
     rows_in: Mapped[int] = mapped_column(Integer)
     rows_loaded: Mapped[int] = mapped_column(Integer)
     rows_quarantined: Mapped[int] = mapped_column(Integer)
+    # File-level decisions about its columns: optional columns absent (loaded empty), columns not in the contract.
+    notes: Mapped[str | None] = mapped_column(Text)
 
 
 class QuarantineRow(Base):

@@ -2,8 +2,11 @@
 
 Layout: ``<landing>/<entity>/<YYYY-MM-DD>/*.csv|*.jsonl|*.parquet``. Every row of every file is either
 upserted into its table or written to ``quarantine`` with file, row, column, value and reason; per file,
-rows in = rows loaded + rows quarantined is checked and logged in ``ingest_log``. An entity with no file for
-the day fails the whole ingest before anything is written.
+rows in = rows loaded + rows quarantined is checked and logged in ``ingest_log``, with the records counted without
+the parser that split them. Every entry of a landing folder is accounted for: a directory, symbolic link, hidden or
+unreadable file is a rejected entry with its reason (which holds the day at the quality gate); an empty file named
+``_NOTHING_TODAY`` records that the supplier has nothing for the entity that day. An entity with no entry for the day
+fails the whole ingest before anything is written.
 """
 
 from __future__ import annotations
@@ -63,11 +66,28 @@ class IngestResult:
         return out
 
 
+NOTHING_TODAY = "_NOTHING_TODAY"  # an empty file of this name: the supplier says the entity has nothing that day
+
+
 def landing_files(landing_dir: Path, entity: str, business_date: dt.date) -> list[Path]:
+    """Every entry of the entity's folder for the date, files or not: each one ends up in ``ingest_log``."""
     folder = landing_dir / entity / business_date.isoformat()
     if not folder.is_dir():
         return []
-    return sorted(path for path in folder.iterdir() if path.is_file() and not path.name.startswith("."))
+    return sorted(folder.iterdir())
+
+
+def _not_a_landing_file(path: Path) -> str | None:
+    """Why an entry of a landing folder is not read as a landing file (None: it is one)."""
+    if path.is_symlink():
+        return "a symbolic link: landing files must be regular files in the folder (copy the file in)"
+    if path.is_dir():
+        return "a directory, not a file: nothing inside it is read (move its files up into the date folder)"
+    if not path.is_file():
+        return "not a regular file"
+    if path.name.startswith("."):
+        return "a hidden file: not read (remove it or rename it)"
+    return None
 
 
 def ingest_partition(settings: Settings, business_date: dt.date) -> IngestResult:
@@ -108,7 +128,19 @@ def _ingest_entity(
     loaded_here: dict[str, str] = {}
     results = []
     for path in files:
-        name = str(path.relative_to(settings.landing_dir)) if path.is_relative_to(settings.landing_dir) else str(path)
+        name = storable(str(path.relative_to(settings.landing_dir)) if path.is_relative_to(settings.landing_dir) else str(path))
+        if path.name == NOTHING_TODAY and path.is_file() and not path.is_symlink():
+            session.add(IngestLog(business_date=business_date, entity=entity, source_file=name, status="nothing_today",
+                                  rows_in=0, rows_loaded=0, rows_quarantined=0,
+                                  notes="the supplier marked this entity as having nothing new today"))
+            results.append(FileResult(entity, name, "nothing_today", 0, 0, 0))
+            continue
+        refused = _not_a_landing_file(path)
+        if refused is None and storable(path.name) != path.name:
+            refused = "a file name that is not UTF-8 text: rename it"
+        if refused is not None:
+            results.append(_reject_file(session, entity, business_date, name, refused))
+            continue
         try:
             raw = read_landing_file(path)
             missing_columns = [c for c in contract.required_columns if c not in raw.frame.columns]
@@ -158,10 +190,17 @@ def _load_file(session, contract, table, business_date, settings, name, raw, kno
     rows_quarantined = len(quarantine)
     if raw.rows_in != rows_loaded + rows_quarantined:
         raise AssertionError(f"{name}: {raw.rows_in} rows in but {rows_loaded} loaded + {rows_quarantined} quarantined")
+    seen = raw.records_seen if raw.records_seen is not None else raw.rows_in
+    if seen != rows_loaded + rows_quarantined:  # counted without the field parser: a record the reader lost shows here
+        raise AssertionError(f"{name}: the file holds {seen} records but {rows_loaded} were loaded and {rows_quarantined} "
+                             "quarantined; a record was lost while reading it")
+    notes = column_notes(contract, frame.columns, missing_columns)
+    if notes:
+        log.warning("%s: %s", name, notes)
     session.add(IngestLog(business_date=business_date, entity=contract.entity, source_file=name, status="loaded",
-                          rows_in=raw.rows_in, rows_loaded=rows_loaded, rows_quarantined=rows_quarantined))
+                          rows_in=raw.rows_in, rows_loaded=rows_loaded, rows_quarantined=rows_quarantined, notes=notes))
     key = contract.key
-    for value in good[key]:
+    for value in good[key] if key in good else ():  # a file with no records may have no columns at all
         loaded_here[value] = name
     problems = [f"{name}: row {q['row_number']}, column {q['column_name']}, value {q['value']!r}: {q['reason']}" for q in quarantine[:5]]
     for line in problems:
@@ -171,10 +210,34 @@ def _load_file(session, contract, table, business_date, settings, name, raw, kno
     return FileResult(contract.entity, name, "loaded", raw.rows_in, rows_loaded, rows_quarantined, problems)
 
 
+def column_notes(contract, columns, missing_required: list[str]) -> str | None:
+    """What a file's header decided, in words: optional columns it lacks (their values load empty for every row) and
+    columns the contract does not know (not loaded; kept in the raw record of any quarantined row). None when the
+    header is the contract's; a file lacking a required column is quarantined whole instead (said there)."""
+    if missing_required:
+        return None
+    present = set(columns) - {"_row"}
+    absent = [f.name for f in contract.fields if not f.required and f.name not in present]
+    unknown = sorted(present - set(contract.columns))
+    parts = []
+    if absent:
+        parts.append(f"optional column(s) {', '.join(absent)} absent from the file: loaded empty for every row")
+    if unknown:
+        parts.append(f"column(s) {', '.join(unknown)} not in the {contract.entity} contract: not loaded")
+    return "; ".join(parts) or None
+
+
+def storable(text: str | None) -> str | None:
+    """Text any warehouse can hold: a NUL character or a lone surrogate written as an escape, not an error."""
+    if text is None:
+        return None
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _quarantine_records(entity, business_date, name, frame, bad, unparsed) -> list[dict]:
     records = [
         dict(business_date=business_date, entity=entity, source_file=name, row_number=row, column_name=None,
-             value=None, reason=reason, raw_record=raw_text[:10_000])
+             value=None, reason=reason, raw_record=storable(raw_text[:10_000]))
         for row, reason, raw_text in unparsed
     ]
     if bad.empty:
@@ -187,8 +250,8 @@ def _quarantine_records(entity, business_date, name, frame, bad, unparsed) -> li
         value = first["value"]
         records.append(
             dict(business_date=business_date, entity=entity, source_file=name, row_number=int(row),
-                 column_name=first["column"], value=None if value is None or value != value else str(value)[:MAX_VALUE_CHARS],
-                 reason=reason, raw_record=json.dumps(raw, ensure_ascii=False)[:10_000])
+                 column_name=first["column"], value=None if value is None or value != value else storable(str(value)[:MAX_VALUE_CHARS]),
+                 reason=reason, raw_record=storable(json.dumps(raw, ensure_ascii=False, default=repr)[:10_000]))
         )
     records.sort(key=lambda r: r["row_number"])
     return records

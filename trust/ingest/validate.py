@@ -11,11 +11,13 @@ import numpy as np
 import pandas as pd
 
 from trust.ingest.contracts import Contract, Field
+from trust.ingest.readers import NotAValue
 from trust.text import is_decodable, normalize_text
 
 _TRUE = {"true", "1", "yes", "y", "t", "是", "真"}
 _FALSE = {"false", "0", "no", "n", "f", "否", "假"}
-_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+_OFFSET = re.compile(r"[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.I)
+_FULL_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}(?:$|[T ])")  # 2026-10 or 20261001 is not a day: never guessed
 
 
 @dataclass
@@ -44,9 +46,21 @@ def validate(
 
     for spec in contract.fields:
         cells = raw[spec.name] if spec.name in raw.columns else pd.Series(None, index=raw.index, dtype=object)
-        stripped = cells.map(lambda v: v.strip() if isinstance(v, str) else v)
+        stripped = _texts(cells, lambda v: v.strip() if isinstance(v, str) else v)
         missing = stripped.isna() | (stripped == "")
         present = ~missing
+        not_value = present & cells.map(lambda v: isinstance(v, NotAValue))
+        if not_value.any():  # a JSON object or list, a Parquet list, binary that is not text: never flattened to text
+            problems.append(pd.DataFrame({"_row": rows[not_value.to_numpy()], "column": spec.name,
+                                          "value": _texts(cells[not_value], repr), "reason": _texts(cells[not_value], lambda v: v.reason)}))
+            present = present & ~not_value
+        if present.any():  # no warehouse stores U+0000, and dropping it would change the value behind our back
+            has_nul = present & cells.map(lambda v: isinstance(v, str) and "\x00" in v)
+            if has_nul.any():
+                problems.append(pd.DataFrame({"_row": rows[has_nul.to_numpy()], "column": spec.name, "value": cells[has_nul],
+                                              "reason": "contains a NUL character (U+0000)"}))
+                present = present & ~has_nul
+        stripped = stripped.where(present | missing, None)  # what was set aside above is never converted
 
         def flag(mask: pd.Series, reason: str | pd.Series, spec: Field = spec, cells: pd.Series = cells) -> None:
             mask = mask.fillna(False).astype(bool)
@@ -107,6 +121,12 @@ def validate(
     return Validated(good=good, bad=bad)
 
 
+def _texts(cells: pd.Series, function) -> pd.Series:
+    """``function`` of each cell as an object column: pandas' default string dtype (Arrow) cannot hold a lone
+    surrogate, and a value carrying one must reach the undecodable-text check, not crash the file."""
+    return pd.Series([function(v) for v in cells], index=cells.index, dtype=object)
+
+
 def _convert(spec: Field, cells: pd.Series, present: pd.Series, flag, tz: ZoneInfo) -> pd.Series:
     kind = spec.kind
     if kind == "id":
@@ -118,17 +138,17 @@ def _convert(spec: Field, cells: pd.Series, present: pd.Series, flag, tz: ZoneIn
     if kind == "text":
         undecodable = present & cells.map(lambda v: isinstance(v, str) and not is_decodable(v))
         flag(undecodable, "undecodable text (invalid UTF-8 bytes)")
-        value = cells.map(normalize_text, na_action="ignore").astype(object)
+        value = _texts(cells, lambda v: normalize_text(v) if isinstance(v, str) else v)
         if spec.max_length:
             flag(present & (value.map(lambda v: len(v) if isinstance(v, str) else 0) > spec.max_length),
                  f"longer than {spec.max_length} characters")
         return value
     if kind == "enum":
-        value = cells.map(lambda v: v.lower() if isinstance(v, str) else v).astype(object)
+        value = _texts(cells, lambda v: v.lower() if isinstance(v, str) else v)
         flag(present & ~value.isin(spec.choices), f"is not one of: {', '.join(spec.choices)}")
         return value
     if kind == "bool":
-        lowered = cells.map(lambda v: v.lower() if isinstance(v, str) else v)
+        lowered = _texts(cells, lambda v: v.lower() if isinstance(v, str) else v)
         value = lowered.map(lambda v: True if v in _TRUE else (False if v in _FALSE else None))
         flag(present & value.isna(), "is not a yes/no value (true/false, 1/0, yes/no)")
         return value.astype(object)
@@ -157,7 +177,8 @@ def _parse_timestamps(cells: pd.Series, present: pd.Series, tz: ZoneInfo) -> pd.
     """ISO 8601 text → naive local time in ``tz``; a value with an offset is converted, one without is local."""
     out = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us]")
     text = cells.where(present)
-    has_offset = text.map(lambda v: isinstance(v, str) and bool(_OFFSET.search(v)))
+    present = present & text.map(lambda v: isinstance(v, str) and bool(_FULL_DATE.match(v)))
+    has_offset = present & text.map(lambda v: isinstance(v, str) and bool(_OFFSET.search(v)))
     naive = present & ~has_offset
     if naive.any():
         parsed = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
