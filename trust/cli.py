@@ -126,9 +126,14 @@ def ingest(date: DateOption, to: Annotated[Optional[str], typer.Option(help="Las
 @app.command()
 def run(date: DateOption, skip_ingest: Annotated[bool, typer.Option(help="Use what is already loaded")] = False) -> None:
     """Run every nightly stage for one business date without Airflow."""
+    from trust.db.locks import DateBusy
     from trust.pipeline import run_all
 
-    summary = run_all(_settings(), _date(date), ingest=not skip_ingest)
+    try:
+        summary = run_all(_settings(), _date(date), ingest=not skip_ingest)
+    except DateBusy as busy:
+        typer.echo(f"trust run: {busy}", err=True)
+        raise typer.Exit(3) from None
     print_summary(summary)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from trust import __version__
 from trust.db.engine import frame_to_records, read_frame, read_table, replace_partition, session_scope
+from trust.db.locks import date_lock
 from trust.db.migrate import upgrade_database
 from trust.db.tables import (
     CreditScore, CreditScorePoint, DetectorScore, GateHold, Grade, GradeDocument, GradeNotice, GradeOverride, IngestLog, MerchantMetric,
@@ -349,11 +350,16 @@ def _json_default(value):
 
 
 def run_all(settings: Settings, business_date: dt.date, ingest: bool = True) -> dict:
-    """Every stage in DAG order, without Airflow (for the CLI, benchmarks and tests)."""
+    """Every stage in DAG order, without Airflow (for the CLI, benchmarks and tests). One run of a date at a time:
+    a second one raises :class:`trust.db.locks.DateBusy` naming the first."""
+    prepare_warehouse(settings)
+    with date_lock(settings.db_url, business_date, "run"):
+        return _run_all(settings, business_date, ingest)
+
+
+def _run_all(settings: Settings, business_date: dt.date, ingest: bool) -> dict:
     if ingest:
         run_ingest(settings, business_date)
-    else:
-        prepare_warehouse(settings)
     for name in DETECTORS:
         run_detector(settings, business_date, name)
     run_merchant_metrics(settings, business_date)
@@ -392,4 +398,9 @@ def run_stage(stage: str, business_date: str, *args) -> dict:
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; known: {', '.join(STAGES)}")
     date = parse_business_date(business_date)
-    return STAGES[stage](Settings.from_env(), date, *args)
+    settings = Settings.from_env()
+    if stage == "ingest":
+        prepare_warehouse(settings)  # the first stage of a night creates or migrates the warehouse (and its lock table)
+    # Two runs of one stage for one date never overlap (a manual trigger beside the scheduled run, a backfill).
+    with date_lock(settings.db_url, date, ":".join([stage, *map(str, args)])):
+        return STAGES[stage](settings, date, *args)

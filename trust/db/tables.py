@@ -428,6 +428,18 @@ class QualityCheck(Base):
     detail: Mapped[str] = mapped_column(Text)
 
 
+class RunLock(Base):
+    """Who is processing a business date (or one stage of it) right now, where the database has no advisory locks
+    (SQLite); a row whose process is gone is taken over. PostgreSQL uses ``pg_try_advisory_lock`` instead."""
+
+    __tablename__ = "run_locks"
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    acquired_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 class PublishLog(Base):
     """Every publish decision. The published grades are those of the latest 'published' row."""
 

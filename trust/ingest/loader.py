@@ -101,8 +101,8 @@ def ingest_partition(settings: Settings, business_date: dt.date) -> IngestResult
             "An entity with nothing new that day still needs a file with just its header."
         )
     results: list[FileResult] = []
-    for entity in ENTITY_ORDER:
-        with session_scope(settings.db_url) as session:
+    with session_scope(settings.db_url) as session:  # one transaction: a failure leaves none of the day half-loaded
+        for entity in ENTITY_ORDER:
             results.extend(_ingest_entity(session, settings, entity, business_date, found[entity]))
     outcome = IngestResult(business_date, results)
     for entity, total in outcome.totals().items():
