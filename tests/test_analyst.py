@@ -119,3 +119,15 @@ def test_a_backtest_reports_who_would_move_and_publishes_nothing(two_nights, las
     with session_scope(two_nights.db_url) as session:
         after = read_frame(session, select(Grade.business_date, Grade.merchant_id, Grade.tier))
     pd.testing.assert_frame_equal(before, after)
+
+
+def test_an_appeal_with_a_recompute_date_beyond_the_data_is_refused_before_anything_is_written(two_nights, last_day):
+    from trust.db.tables import Appeal
+
+    with session_scope(two_nights.db_url) as session:
+        order_id, merchant_id = session.execute(select(Order.order_id, Order.merchant_id).limit(1)).first()
+    appeal = file_appeal(two_nights, merchant_id, "order", order_id, "the buyer withdrew it")
+    with pytest.raises(ValueError, match="is after the latest business date with data"):
+        decide_appeal(two_nights, appeal, True, "analyst_li", "ok", recompute_date=last_day + dt.timedelta(days=400))
+    with session_scope(two_nights.db_url) as session:
+        assert session.get(Appeal, appeal).status == "filed"  # the appeal was not decided half-way

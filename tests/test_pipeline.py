@@ -80,8 +80,10 @@ def test_running_the_same_business_date_again_gives_identical_outputs(graded, la
     for name in before:
         pd.testing.assert_frame_equal(before[name], after[name], obj=name)
     with session_scope(settings.db_url) as session:
-        rows = read_table(session, PublishLog, PublishLog.business_date == last_day)
-    assert len(rows) == 1  # the pipeline's own publish decision is replaced, not repeated
+        rows = read_table(session, PublishLog, PublishLog.business_date == last_day).sort_values("id")
+        assert pipeline.last_published(session).business_date == last_day
+    # Every decision is kept: the rerun took the date off the air while it recomputed, then its gate published it again.
+    assert list(rows["status"]) == ["published", "withdrawn", "published"]
 
 
 def test_a_rejected_file_holds_the_grades_and_says_why(tmp_path, marketplace, last_day):
@@ -224,3 +226,35 @@ def test_the_review_stage_keeps_every_account_s_lifetime_history(graded, last_da
     latest = history.sort_values("day").drop_duplicates("key", keep="last")
     assert latest["reviews"].sum() == written > 0  # every review counted once, in its account's running totals
     assert (latest["active_days"] <= latest["reviews"]).all() and (latest["max_per_day"] <= latest["reviews"]).all()
+
+
+def test_a_rerun_takes_its_date_off_the_air_until_its_own_gate_passes_or_it_is_released(tmp_path, marketplace, last_day):
+    from trust.lookup import current_publication, latest_decision
+
+    settings = make_settings(tmp_path / "var", marketplace / "landing")
+    backfill(settings, last_day)
+    assert pipeline.run_all(settings, last_day)["publish"]["status"] == "published"
+    with pytest.raises(ValueError, match=f"{last_day} is not held, so there is nothing to release: it is published"):
+        pipeline.release_held(settings, last_day, actor="analyst_li", reason="no reason to")
+
+    pipeline.run_grades(settings, last_day)  # a rerun that dies after its grades stage
+    with session_scope(settings.db_url) as session:
+        assert latest_decision(session, last_day).status == "withdrawn"
+        assert current_publication(session) is None  # nothing ungated is servable
+    pipeline.run_quality_gate(settings, last_day)
+    assert pipeline.run_publish(settings, last_day)["status"] == "published"
+
+    with session_scope(settings.db_url) as session:  # a rerun held by its gate stays off the air ...
+        session.add(PublishLog(business_date=last_day, grade_version="v", status="held", reason="test: held", actor="test",
+                               decided_at=dt.datetime(2026, 12, 1)))
+        assert current_publication(session) is None
+    pipeline.release_held(settings, last_day, actor="analyst_li", reason="checked")  # ... until released
+    with session_scope(settings.db_url) as session:
+        assert current_publication(session).actor == "analyst_li"
+    pipeline.run_grades(settings, last_day)  # and a later rerun supersedes the release too
+    with session_scope(settings.db_url) as session:
+        assert current_publication(session) is None
+        decisions = session.execute(select(PublishLog.status).where(PublishLog.business_date == last_day)
+                                    .order_by(PublishLog.id)).scalars().all()
+    assert decisions == ["published", "withdrawn", "published", "held", "published", "withdrawn"]  # every decision kept
+    dispose_engines()

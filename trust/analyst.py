@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trust.db.engine import session_scope
-from trust.db.tables import Appeal, AuditEntry, Complaint, GateHold, GradeOverride, Merchant, Order, SpotCheck
+from trust.db.tables import Appeal, AuditEntry, Complaint, GateHold, GradeOverride, IngestLog, Merchant, Order, SpotCheck
 from trust.settings import Settings
 from trust.thresholds import TIER_ORDER
 
@@ -101,6 +101,13 @@ def decide_appeal(settings: Settings, appeal_id: int, uphold: bool, actor: str, 
     actor, note = _need(actor, "an actor"), _need(note, "a decision note")
     now = _now(settings)
     with session_scope(settings.db_url) as session:
+        if recompute_date is not None:  # checked before anything is written
+            if not uphold:
+                raise ValueError("a recompute date goes with an upheld appeal; a rejected one changes no grade")
+            latest = session.execute(select(func.max(IngestLog.business_date))).scalar()
+            if latest is None or recompute_date > latest:
+                raise ValueError(f"recompute date {recompute_date} is after the latest business date with data "
+                                 f"({latest or 'none loaded yet'}): grades can only be recomputed for a date that was loaded")
         row = session.get(Appeal, appeal_id)
         if row is None:
             raise ValueError(f"no appeal with id {appeal_id}")

@@ -9,7 +9,7 @@ import json
 import functools
 
 import pandas as pd
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from trust.db.tables import Grade, GradeDocument, PublishLog
@@ -17,16 +17,35 @@ from trust.metrics import METRIC_DESCRIPTIONS
 from trust.thresholds import Thresholds
 
 
+# publish_log is append-only; a business date's state is its latest decision: published (by the quality gate or an
+# analyst's release), held, or withdrawn (a rerun is recomputing its grades). Only a date whose latest decision is
+# "published" is servable, so a rerun takes its date off the air until its own gate passes or it is released again.
+_LATEST_DECISIONS = select(func.max(PublishLog.id)).group_by(PublishLog.business_date).scalar_subquery()
+
+
+def servable(statement):
+    """``statement`` over PublishLog restricted to the dates whose latest decision is 'published'."""
+    return statement.where(PublishLog.id.in_(_LATEST_DECISIONS), PublishLog.status == "published")
+
+
+def latest_decision(session: Session, business_date: dt.date) -> PublishLog | None:
+    """The date's current publication state (None: never decided)."""
+    return session.execute(select(PublishLog).where(PublishLog.business_date == business_date)
+                           .order_by(PublishLog.id.desc()).limit(1)).scalar_one_or_none()
+
+
 def published_dates(session: Session) -> list[dt.date]:
-    """Business dates whose grades were published, newest first."""
-    rows = session.execute(select(PublishLog.business_date).where(PublishLog.status == "published").distinct()
-                           .order_by(PublishLog.business_date.desc())).scalars().all()
+    """Business dates whose grades are servable, newest first."""
+    rows = session.execute(servable(select(PublishLog.business_date)).order_by(PublishLog.business_date.desc())).scalars().all()
     return list(rows)
 
 
-def current_publication(session: Session) -> PublishLog | None:
-    return session.execute(select(PublishLog).where(PublishLog.status == "published")
-                           .order_by(PublishLog.business_date.desc(), PublishLog.id.desc()).limit(1)).scalar_one_or_none()
+def current_publication(session: Session, before: dt.date | None = None) -> PublishLog | None:
+    """The servable publication of the newest date (before ``before``, if given)."""
+    statement = servable(select(PublishLog))
+    if before is not None:
+        statement = statement.where(PublishLog.business_date < before)
+    return session.execute(statement.order_by(PublishLog.business_date.desc()).limit(1)).scalar_one_or_none()
 
 
 # Built once: the service's hot path only binds values (building a select costs more than running it).

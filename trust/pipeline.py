@@ -148,6 +148,7 @@ def run_grades(settings: Settings, business_date: dt.date) -> dict:
                                         previous_grades(session, business_date), holds)
         grades = grades.assign(business_date=business_date, window_start=grades["merchant_id"].map(window_start),
                                window_end=business_date, grade_version=grade_version(business_date, thresholds))
+        _withdraw_if_servable(session, business_date, thresholds, dt.datetime.now(settings.tz).replace(tzinfo=None))
         replace_partition(session, Grade, business_date, frame_to_records(grades))
         write_grade_documents(session, grades, business_date, thresholds)
         _record_holds(session, holds, fired, business_date, thresholds.long_window_days)
@@ -184,10 +185,23 @@ def _record_holds(session: Session, holds: pd.DataFrame, fired: pd.DataFrame, bu
 
 
 def last_published(session: Session, before: dt.date | None = None) -> PublishLog | None:
-    statement = select(PublishLog).where(PublishLog.status == "published")
-    if before is not None:
-        statement = statement.where(PublishLog.business_date < before)
-    return session.execute(statement.order_by(PublishLog.business_date.desc(), PublishLog.id.desc()).limit(1)).scalar_one_or_none()
+    """The servable publication of the newest date (before ``before``): see :func:`trust.lookup.servable`."""
+    from trust.lookup import current_publication
+
+    return current_publication(session, before)
+
+
+def _withdraw_if_servable(session: Session, business_date: dt.date, thresholds, now: dt.datetime) -> None:
+    """A rerun's grades replace the date's: take the date off the air in the same transaction, until its own quality
+    gate passes or an analyst releases it again."""
+    from trust.lookup import latest_decision
+
+    decision = latest_decision(session, business_date)
+    if decision is not None and decision.status == "published":
+        session.add(PublishLog(business_date=business_date, grade_version=grade_version(business_date, thresholds),
+                               status="withdrawn", actor=PIPELINE_ACTOR, decided_at=now,
+                               reason=f"grades of {business_date} recomputed: not served until the quality gate passes "
+                                      "or an analyst releases them"))
 
 
 def volume_check(session: Session, ingest: pd.DataFrame, entity: str, business_date: dt.date,
@@ -266,7 +280,8 @@ def run_quality_gate(settings: Settings, business_date: dt.date) -> dict:
 
 
 def run_publish(settings: Settings, business_date: dt.date, now: dt.datetime | None = None) -> dict:
-    """Publish the day's grades (one row in publish_log flips what readers see) or hold them with the reasons."""
+    """Publish the day's grades (one row in publish_log flips what readers see) or hold them with the reasons.
+    publish_log is append-only: every decision stays, the latest one per date is its state."""
     thresholds = load_thresholds(settings.thresholds_path)
     version = grade_version(business_date, thresholds)
     decided_at = now or dt.datetime.now(settings.tz).replace(tzinfo=None)
@@ -279,25 +294,34 @@ def run_publish(settings: Settings, business_date: dt.date, now: dt.datetime | N
         status = "published" if failed.empty and graded else "held"
         reason = "all quality checks passed" if status == "published" else "; ".join(
             f"{row.check_name}: {row.detail}" for row in failed.itertuples()) or "no grades computed"
-        session.execute(delete(PublishLog).where(PublishLog.business_date == business_date, PublishLog.actor == PIPELINE_ACTOR))
         session.add(PublishLog(business_date=business_date, grade_version=version, status=status, reason=reason,
                                actor=PIPELINE_ACTOR, decided_at=decided_at))
     (log.info if status == "published" else log.warning)("grades %s %s: %s", version, status, reason)
     return {"status": status, "grade_version": version, "reason": reason}
 
 
+class NotHeld(ValueError):
+    """A release of a date that is not held now (published, withdrawn by a rerun, or never decided)."""
+
+
 def release_held(settings: Settings, business_date: dt.date, actor: str, reason: str) -> dict:
-    """An analyst publishes a held version after review."""
+    """An analyst publishes a held version after review (only a date whose latest decision is 'held')."""
     from trust.analyst import record_audit
 
     if not actor or not reason:
         raise ValueError("releasing a held grade version needs an actor and a reason")
     thresholds = load_thresholds(settings.thresholds_path)
     now = dt.datetime.now(settings.tz).replace(tzinfo=None)
+    from trust.lookup import latest_decision
+
     with session_scope(settings.db_url) as session:
         graded = session.execute(select(func.count()).select_from(Grade).where(Grade.business_date == business_date)).scalar_one()
         if not graded:
             raise ValueError(f"no grades computed for {business_date}; nothing to release")
+        decision = latest_decision(session, business_date)
+        if decision is None or decision.status != "held":
+            state = "never decided" if decision is None else f"{decision.status} ({decision.reason})"
+            raise NotHeld(f"{business_date} is not held, so there is nothing to release: it is {state}")
         version = grade_version(business_date, thresholds)
         session.add(PublishLog(business_date=business_date, grade_version=version, status="published",
                                reason=f"released by {actor}: {reason}", actor=actor, decided_at=now))

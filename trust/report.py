@@ -88,8 +88,10 @@ def build_report(settings: Settings, business_date: dt.date) -> dict:
         notices = read_table(session, GradeNotice, GradeNotice.business_date == business_date)
         decision = session.execute(select(PublishLog).where(PublishLog.business_date == business_date)
                                    .order_by(PublishLog.id.desc()).limit(1)).scalar_one_or_none()
+        latest = select(func.max(PublishLog.id)).group_by(PublishLog.business_date).scalar_subquery()
         held = read_frame(session, select(PublishLog.business_date, PublishLog.grade_version, PublishLog.reason)
-                          .where(PublishLog.status == "held", PublishLog.business_date > business_date - dt.timedelta(days=30),
+                          .where(PublishLog.id.in_(latest), PublishLog.status == "held",  # still held, not released since
+                                 PublishLog.business_date > business_date - dt.timedelta(days=30),
                                  PublishLog.business_date <= business_date).order_by(PublishLog.business_date.desc()))
         checks = read_table(session, QualityCheck, QualityCheck.business_date == business_date)
         flagged = read_frame(session, select(DetectorScore.detector, DetectorScore.entity_id, DetectorScore.merchant_id,

@@ -73,6 +73,9 @@ def test_auth_refuses_missing_wrong_expired_tokens_and_the_wrong_role(served):
     assert refused.status_code == 403 and "analyst role" in refused.json()["error"]
     release = client.post(f"/publications/{served['last_day']}/release", json={"reason": "x"}, headers=bearer(tokens["analyst"]))
     assert release.status_code == 403
+    # An admin may release, but only a held date: the served date is published, so that is a conflict, not a 404.
+    published = client.post(f"/publications/{served['last_day']}/release", json={"reason": "x"}, headers=bearer(tokens["admin"]))
+    assert published.status_code == 409 and "is not held" in published.json()["error"]
 
 
 def test_a_queue_decision_becomes_a_training_label_and_an_audit_entry_and_leaves_the_queue(served, caplog):

@@ -247,10 +247,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/publications/{business_date}/release")
     def release(business_date: dt.date, body: ReleaseRequest, actor: str = Depends(role("admin"))) -> dict:
-        from trust.pipeline import release_held
+        from trust.pipeline import NotHeld, release_held
 
         try:
             return release_held(settings, business_date, actor, body.reason)
+        except NotHeld as exc:
+            raise HTTPException(409, str(exc)) from None
         except ValueError as exc:
             raise HTTPException(404, str(exc)) from None
 
