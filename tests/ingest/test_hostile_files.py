@@ -8,11 +8,12 @@ import os
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import make_settings
 from tests.ingest.test_loader import DAY, HEADERS, landing, local_settings, quarantine, write  # noqa: F401 (fixtures)
 from trust.db.engine import dispose_engines, read_table, session_scope
-from trust.db.tables import IngestLog, Order, Review
+from trust.db.tables import IngestLog, Order, QuarantineRow, Review
 from trust.ingest.loader import ingest_partition
 from trust.pipeline import prepare_warehouse
 
@@ -187,3 +188,51 @@ def test_a_header_only_delivery_on_a_busy_day_holds_the_day_unless_marked_nothin
     with session_scope(local_settings.db_url) as session:
         checks = read_table(session, QualityCheck, QualityCheck.business_date == DAY).set_index("check_name")
     assert checks.loc["volume_orders", "passed"] and "marked the day as having nothing new" in checks.loc["volume_orders", "detail"]
+
+
+def test_a_record_resent_on_a_later_day_is_a_conflict_and_the_first_delivery_stands(tmp_path, landing):
+    import datetime as dt
+    import shutil
+
+    settings = make_settings(tmp_path / "var2", landing)
+    prepare_warehouse(settings)
+    later = DAY + dt.timedelta(days=3)
+    write(landing, "orders", HEADERS["orders"] + "O1,M1,L1,B1,99,1,completed,,false,2026-11-20T09:00:00\n")
+    ingest_partition(settings, DAY)
+    for entity in HEADERS:
+        (landing / entity / later.isoformat()).mkdir(parents=True)
+        (landing / entity / later.isoformat() / "part-000.csv").write_text(HEADERS[entity])
+    for entity in ("merchants", "listings"):
+        shutil.copytree(landing / entity / DAY.isoformat(), landing / entity / later.isoformat(), dirs_exist_ok=True)
+    (landing / "orders" / later.isoformat() / "part-000.csv").write_text(
+        HEADERS["orders"] + "O1,M1,L1,B1,120,1,completed,,false,2026-11-20T09:00:00\n")
+    result = ingest_partition(settings, later)
+    orders = [f for f in result.files if f.entity == "orders"][0]
+    assert (orders.rows_loaded, orders.rows_quarantined) == (0, 1)
+    with session_scope(settings.db_url) as session:
+        stored = session.get(Order, "O1")
+        assert (stored.amount, stored.business_date) == (99.0, DAY)  # not changed, not moved
+        bad = read_table(session, QuarantineRow, QuarantineRow.business_date == later).set_index("entity")
+    assert bad.loc["orders", "reason"] == ("order_id: id already loaded on 2026-11-20 and this record differs (amount was 99.0, "
+                                           "now 120.0): a record is never changed in place (send a correction under its own "
+                                           "id, or re-deliver 2026-11-20)")
+    assert "merchants" not in bad.index  # the daily snapshot of merchants, sent again unchanged, is accepted as it was
+    merchants = [f for f in result.files if f.entity == "merchants"][0]
+    assert (merchants.rows_loaded, merchants.rows_quarantined) == (2, 0)
+    with session_scope(settings.db_url) as session:
+        from trust.db.tables import Merchant
+
+        assert {m.business_date for m in session.execute(select(Merchant)).scalars()} == {DAY}
+        notes = read_table(session, IngestLog, IngestLog.business_date == later).set_index("entity").loc["merchants", "notes"]
+    assert notes == "2 record(s) identical to ones loaded on earlier days: kept as first delivered"
+    dispose_engines()
+
+
+def test_re_delivering_a_day_replaces_exactly_that_days_delivery(local_settings, landing):
+    write(landing, "reviews", HEADERS["reviews"] + "R1,M1,L1,,U1,,5,好,2026-11-20T10:00:00\nR2,M1,L1,,U2,,4,好,2026-11-20T10:00:00\n")
+    ingest_partition(local_settings, DAY)
+    write(landing, "reviews", HEADERS["reviews"] + "R2,M1,L1,,U2,,3,一般,2026-11-20T10:00:00\n")  # the corrected delivery
+    ingest_partition(local_settings, DAY)
+    reviews = loaded_reviews(local_settings)
+    assert reviews["review_id"].tolist() == ["R2"] and reviews["rating"].tolist() == [3]
+    assert quarantine(local_settings, "reviews").empty

@@ -1,7 +1,9 @@
 """Load one business-date partition of landing files into the warehouse.
 
 Layout: ``<landing>/<entity>/<YYYY-MM-DD>/*.csv|*.jsonl|*.parquet``. Every row of every file is either
-upserted into its table or written to ``quarantine`` with file, row, column, value and reason; per file,
+loaded into its table or written to ``quarantine`` with file, row, column, value and reason. A delivery for a date
+replaces that date's earlier delivery; an id already loaded on another date is quarantined as a conflict, never
+changed in place (so a past date reruns on exactly the records it had); per file,
 rows in = rows loaded + rows quarantined is checked and logged in ``ingest_log``, with the records counted without
 the parser that split them. Every entry of a landing folder is accounted for: a directory, symbolic link, hidden or
 unreadable file is a rejected entry with its reason (which holds the day at the quality gate); an empty file named
@@ -17,11 +19,12 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from trust.db.engine import frame_to_records, session_scope, upsert
+from trust.db.engine import frame_to_records, read_frame, session_scope, upsert
 from trust.db.tables import INPUT_TABLES, IngestLog, QuarantineRow
 from trust.ingest.contracts import CONTRACTS, ENTITY_ORDER
 from trust.ingest.link_checks import check_agent_links
@@ -121,6 +124,8 @@ def _ingest_entity(
 ) -> list[FileResult]:
     contract = CONTRACTS[entity]
     table = INPUT_TABLES[entity]
+    # A delivery for the date replaces exactly the date's earlier delivery: no row of it survives unless sent again.
+    session.execute(delete(table).where(table.business_date == business_date))
     session.execute(delete(QuarantineRow).where(QuarantineRow.business_date == business_date, QuarantineRow.entity == entity))
     session.execute(delete(IngestLog).where(IngestLog.business_date == business_date, IngestLog.entity == entity))
     references = {f.references for f in contract.fields if f.references}
@@ -181,10 +186,19 @@ def _load_file(session, contract, table, business_date, settings, name, raw, kno
                 bad = pd.concat([bad, extra], ignore_index=True)
                 checked_good = checked_good[~checked_good["_row"].isin(set(extra["_row"]))].reset_index(drop=True)
 
+    unchanged = 0
+    if not checked_good.empty:
+        conflicts, same = _loaded_on_other_days(session, table, contract, checked_good)
+        if not conflicts.empty:
+            bad = pd.concat([bad, conflicts], ignore_index=True)
+        unchanged = len(same)
+        drop = set(conflicts["_row"]) | set(same)
+        if drop:
+            checked_good = checked_good[~checked_good["_row"].isin(drop)].reset_index(drop=True)
     quarantine = _quarantine_records(contract.entity, business_date, name, frame, bad, raw.unparsed)
     good = checked_good.drop(columns=["_row"])
     good["business_date"] = business_date
-    rows_loaded = upsert(session, table, frame_to_records(good))
+    rows_loaded = upsert(session, table, frame_to_records(good)) + unchanged  # a record sent again unchanged stays as it was
     if quarantine:
         session.execute(insert(QuarantineRow), quarantine)
     rows_quarantined = len(quarantine)
@@ -195,6 +209,9 @@ def _load_file(session, contract, table, business_date, settings, name, raw, kno
         raise AssertionError(f"{name}: the file holds {seen} records but {rows_loaded} were loaded and {rows_quarantined} "
                              "quarantined; a record was lost while reading it")
     notes = column_notes(contract, frame.columns, missing_columns)
+    if unchanged:
+        notes = "; ".join(filter(None, [notes, f"{unchanged} record(s) identical to ones loaded on earlier days: kept as "
+                                                "first delivered"]))
     if notes:
         log.warning("%s: %s", name, notes)
     session.add(IngestLog(business_date=business_date, entity=contract.entity, source_file=name, status="loaded",
@@ -208,6 +225,56 @@ def _load_file(session, contract, table, business_date, settings, name, raw, kno
     if rows_quarantined:
         log.warning("%s: %d of %d rows quarantined", name, rows_quarantined, raw.rows_in)
     return FileResult(contract.entity, name, "loaded", raw.rows_in, rows_loaded, rows_quarantined, problems)
+
+
+def _loaded_on_other_days(session: Session, table, contract, good: pd.DataFrame) -> tuple[pd.DataFrame, list[int]]:
+    """(conflicts as quarantine problems, rows identical to what is stored) for rows whose id was loaded on another
+    business date. Inputs are never changed in place: the warehouse keeps a record as first delivered, so every past
+    date reads what it read before. A record sent again unchanged (a daily snapshot of merchants) is accepted as it
+    is; a changed one is a conflict: a correction comes under its own id, or by re-delivering the date it belongs to."""
+    key = contract.key
+    column = getattr(table, key)
+    ids = good[key].dropna().astype(str).unique().tolist()
+    stored_parts = []
+    for start in range(0, len(ids), 5000):
+        stored_parts.append(read_frame(session, select(*[getattr(table, c) for c in contract.columns], table.business_date)
+                                       .where(column.in_(ids[start:start + 5000]))))
+    stored = pd.concat(stored_parts, ignore_index=True) if stored_parts else pd.DataFrame()
+    empty = pd.DataFrame(columns=["_row", "column", "value", "reason"])
+    if stored.empty:
+        return empty, []
+    stored = stored.set_index(key)
+    clash = good[good[key].isin(stored.index)]
+    before = stored.loc[clash[key].to_numpy()]
+    differs = pd.Series(False, index=clash.index)
+    first_difference = pd.Series("", index=clash.index, dtype=object)
+    for spec in contract.fields:
+        if spec.name == key:
+            continue
+        new, old = clash[spec.name].reset_index(drop=True), before[spec.name].reset_index(drop=True)
+        if spec.kind in ("int", "float"):
+            new, old = pd.to_numeric(new, errors="coerce"), pd.to_numeric(old, errors="coerce")
+        elif spec.kind == "datetime":
+            new, old = pd.to_datetime(new, errors="coerce"), pd.to_datetime(old, errors="coerce")
+        elif spec.kind == "bool":
+            new, old = new.map(lambda v: None if v is None or v != v else bool(v)), old.map(lambda v: None if v is None or v != v else bool(v))
+        same = (new == old) | (new.isna() & old.isna())
+        changed = pd.Series(~same.to_numpy(), index=clash.index)
+        for i in np.flatnonzero(changed.to_numpy() & ~differs.to_numpy()):
+            first_difference.iat[i] = f"{spec.name} was {_plain(old.iat[i])!r}, now {_plain(new.iat[i])!r}"
+        differs |= changed
+    conflicts = clash[differs]
+    dates = before["business_date"].to_numpy()[differs.to_numpy()]
+    problems = pd.DataFrame({"_row": conflicts["_row"].to_numpy(), "column": key, "value": conflicts[key].to_numpy(),
+                             "reason": [f"id already loaded on {d} and this record differs ({what}): a record is never "
+                                        f"changed in place (send a correction under its own id, or re-deliver {d})"
+                                        for d, what in zip(dates, first_difference[differs])]})
+    return (problems if len(problems) else empty), clash.loc[~differs, "_row"].tolist()
+
+
+def _plain(value):
+    """A numpy or pandas scalar as the Python value it is (for messages)."""
+    return value.item() if hasattr(value, "item") and not isinstance(value, str) else value
 
 
 def column_notes(contract, columns, missing_required: list[str]) -> str | None:
