@@ -446,13 +446,17 @@ def run_moderation_bench(console: Console, listings: int = 1_000_000, complaints
     latencies_ms = np.array(latencies) * 1000
     figures.update(single_checks=checks, check_p50_ms=round(float(np.percentile(latencies_ms, 50)), 2),
                    check_p99_ms=round(float(np.percentile(latencies_ms, 99)), 2))
-    table = Table(title=f"trust bench-moderation: {listings:,} listings, {complaints:,} complaints, {checks:,} single checks")
+    _print_figures(console, f"trust bench-moderation: {listings:,} listings, {complaints:,} complaints, {checks:,} single checks", figures)
+    return figures
+
+
+def _print_figures(console: Console, title: str, figures: dict) -> None:
+    table = Table(title=title)
     table.add_column("figure")
     table.add_column("value", justify="right")
     for key, value in figures.items():
         table.add_row(key, f"{value:,}")
     console.print(table)
-    return figures
 
 
 def _real_review_texts(datasets: Path) -> tuple[list[str], list[int]]:
@@ -536,10 +540,5 @@ def run_review_text_bench(console: Console, train: int, score: int, datasets: Pa
     seconds = float((workdir / "score_seconds.txt").read_text())
     figures.update(score_reviews=score, score_seconds=round(seconds, 1), reviews_per_second=round(score / seconds),
                    score_process_seconds=round(time.perf_counter() - started, 1), score_peak_rss_mb=round(memory.peak / 2**20))
-    table = Table(title=f"trust bench-review-text: train on {train:,}, text model signals of {score:,} real reviews")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    for key, value in figures.items():
-        table.add_row(key, f"{value:,}")
-    console.print(table)
+    _print_figures(console, f"trust bench-review-text: train on {train:,}, text model signals of {score:,} real reviews", figures)
     return figures

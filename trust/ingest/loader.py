@@ -209,11 +209,12 @@ def _load_file(session, contract, table, business_date, settings, name, raw, kno
         raise AssertionError(f"{name}: the file holds {seen} records but {rows_loaded} were loaded and {rows_quarantined} "
                              "quarantined; a record was lost while reading it")
     notes = column_notes(contract, frame.columns, missing_columns)
-    if unchanged:
-        notes = "; ".join(filter(None, [notes, f"{unchanged} record(s) identical to ones loaded on earlier days: kept as "
-                                                "first delivered"]))
     if notes:
         log.warning("%s: %s", name, notes)
+    if unchanged:  # a daily snapshot (merchants) is expected to repeat itself: a fact, not a warning
+        again = f"{unchanged} record(s) identical to ones loaded on earlier days: kept as first delivered"
+        log.info("%s: %s", name, again)
+        notes = "; ".join(filter(None, [notes, again]))
     session.add(IngestLog(business_date=business_date, entity=contract.entity, source_file=name, status="loaded",
                           rows_in=raw.rows_in, rows_loaded=rows_loaded, rows_quarantined=rows_quarantined, notes=notes))
     key = contract.key
