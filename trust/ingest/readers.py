@@ -70,8 +70,12 @@ def _read(path: Path) -> RawFile:
 
 
 def _decode(path: Path) -> str:
+    raw = path.read_bytes()
+    head = raw[:4096]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) >= 16 and head.count(0) > len(head) // 4):
+        raise FileRejected("UTF-16 (or another two-byte encoding): landing files must be UTF-8 text")
     # Invalid bytes become U+FFFD so the validator can quarantine exactly the rows that carry them.
-    text = path.read_bytes().decode("utf-8", errors="replace")
+    text = raw.decode("utf-8", errors="replace")
     return text[1:] if text.startswith("\ufeff") else text
 
 
