@@ -44,17 +44,19 @@ def validate(
     typed = pd.DataFrame({"_row": rows}, index=raw.index)
     day_end = pd.Timestamp(business_date) + pd.Timedelta(days=1)
 
+    # Readers say when a file cannot hold a NUL or a nested value; otherwise (or when unsure) every cell is checked.
+    check_nul, check_not_values = raw.attrs.get("nul", True), raw.attrs.get("not_values", True)
     for spec in contract.fields:
         cells = raw[spec.name] if spec.name in raw.columns else pd.Series(None, index=raw.index, dtype=object)
         stripped = _texts(cells, lambda v: v.strip() if isinstance(v, str) else v)
         missing = stripped.isna() | (stripped == "")
         present = ~missing
-        not_value = present & cells.map(lambda v: isinstance(v, NotAValue))
+        not_value = present & cells.map(lambda v: isinstance(v, NotAValue)) if check_not_values else present & False
         if not_value.any():  # a JSON object or list, a Parquet list, binary that is not text: never flattened to text
             problems.append(pd.DataFrame({"_row": rows[not_value.to_numpy()], "column": spec.name,
                                           "value": _texts(cells[not_value], repr), "reason": _texts(cells[not_value], lambda v: v.reason)}))
             present = present & ~not_value
-        if present.any():  # no warehouse stores U+0000, and dropping it would change the value behind our back
+        if check_nul and present.any():  # no warehouse stores U+0000, and dropping it would change the value behind our back
             has_nul = present & cells.map(lambda v: isinstance(v, str) and "\x00" in v)
             if has_nul.any():
                 problems.append(pd.DataFrame({"_row": rows[has_nul.to_numpy()], "column": spec.name, "value": cells[has_nul],
