@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from trust import __version__
-from trust.db.engine import frame_to_records, read_frame, read_table, replace_partition, session_scope
+from trust.db.engine import frame_to_records, read_frame, read_table, reading_as_of, replace_partition, session_scope
 from trust.db.locks import date_lock
 from trust.db.migrate import upgrade_database
 from trust.db.tables import (
@@ -384,6 +384,11 @@ def run_all(settings: Settings, business_date: dt.date, ingest: bool = True) -> 
 def _run_all(settings: Settings, business_date: dt.date, ingest: bool) -> dict:
     if ingest:
         run_ingest(settings, business_date)
+    with reading_as_of(business_date):
+        return _run_after_ingest(settings, business_date)
+
+
+def _run_after_ingest(settings: Settings, business_date: dt.date) -> dict:
     for name in DETECTORS:
         run_detector(settings, business_date, name)
     run_merchant_metrics(settings, business_date)
@@ -427,4 +432,7 @@ def run_stage(stage: str, business_date: str, *args) -> dict:
         prepare_warehouse(settings)  # the first stage of a night creates or migrates the warehouse (and its lock table)
     # Two runs of one stage for one date never overlap (a manual trigger beside the scheduled run, a backfill).
     with date_lock(settings.db_url, date, ":".join([stage, *map(str, args)])):
-        return STAGES[stage](settings, date, *args)
+        if stage == "ingest":
+            return STAGES[stage](settings, date, *args)
+        with reading_as_of(date):  # every later stage sees the inputs as known on the date
+            return STAGES[stage](settings, date, *args)

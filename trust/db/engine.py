@@ -6,10 +6,11 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, create_engine, delete, event, insert
+from sqlalchemy import Engine, create_engine, delete, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -52,12 +53,50 @@ def dispose_engines() -> None:
     _ENGINES.clear()
 
 
+_AS_OF: ContextVar[dt.date | None] = ContextVar("trust_as_of", default=None)
+
+
+@contextmanager
+def reading_as_of(business_date: dt.date) -> Iterator[None]:
+    """Within this block every session reads the input tables as they were known on ``business_date``: rows delivered
+    later are invisible (see :func:`session_scope`). Stages after ingest run inside it, so any past date reruns on
+    exactly the records it had, whatever was loaded since."""
+    token = _AS_OF.set(business_date)
+    try:
+        yield
+    finally:
+        _AS_OF.reset(token)
+
+
 @contextmanager
 def session_scope(db_url: str) -> Iterator[Session]:
-    """A session in one transaction: committed on success, rolled back on any error."""
+    """A session in one transaction: committed on success, rolled back on any error. Inside :func:`reading_as_of`,
+    the transaction starts by shadowing each input table with a temporary view of its rows delivered up to that date
+    (unqualified names resolve to temporary objects first on SQLite and PostgreSQL, so every read, joins included,
+    sees the world as of the date), and drops the views before it commits: DDL is transactional on both, so they
+    never outlive the transaction, and a rollback takes them too."""
     factory = sessionmaker(bind=get_engine(db_url), expire_on_commit=False)
+    as_of = _AS_OF.get()
     with factory() as session, session.begin():
+        if as_of is None:
+            yield session
+            return
+        names = _shadow_inputs(session, as_of)
         yield session
+        for name in names:
+            session.execute(text(f"DROP VIEW {name}"))
+
+
+def _shadow_inputs(session: Session, as_of: dt.date) -> list[str]:
+    from trust.db.tables import INPUT_TABLES
+
+    connection = session.connection()
+    schema = "main" if connection.dialect.name == "sqlite" else connection.execute(text("SELECT current_schema()")).scalar_one()
+    names = [table.__tablename__ for table in INPUT_TABLES.values()]
+    for name in names:
+        session.execute(text(f"CREATE TEMP VIEW {name} AS SELECT * FROM {schema}.{name} "
+                             f"WHERE business_date <= '{as_of.isoformat()}'"))
+    return names
 
 
 def _chunks(records: Sequence[dict], size: int = CHUNK_ROWS) -> Iterable[Sequence[dict]]:
