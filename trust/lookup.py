@@ -9,7 +9,7 @@ import json
 import functools
 
 import pandas as pd
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from trust.db.tables import Grade, GradeDocument, PublishLog
@@ -49,8 +49,12 @@ def current_publication(session: Session, before: dt.date | None = None) -> Publ
 
 
 # Built once: the service's hot path only binds values (building a select costs more than running it).
-_DOCUMENT = select(GradeDocument.body).where(GradeDocument.business_date == bindparam("day"),
-                                            GradeDocument.merchant_id == bindparam("merchant"))
+# The document only while the publication it is read under is still its date's latest decision: a rerun rewrites the
+# date's documents in the same transaction that withdraws it, so a reader holding an older publication (the service
+# caches it for a few seconds) gets nothing, never the rerun's ungated grade.
+_DOCUMENT = select(GradeDocument.body).where(
+    GradeDocument.business_date == bindparam("day"), GradeDocument.merchant_id == bindparam("merchant"),
+    ~exists(select(PublishLog.id).where(PublishLog.business_date == bindparam("day"), PublishLog.id > bindparam("publication"))))
 
 
 @functools.cache
@@ -109,8 +113,10 @@ def publication_block(publication: PublishLog) -> dict:
 
 
 def grade_document(connection: Connection, merchant_id: str, publication: PublishLog) -> str | None:
-    """The stored JSON text of the merchant's grade in ``publication`` (without the publication block), or None."""
-    return connection.execute(_DOCUMENT, {"day": publication.business_date, "merchant": merchant_id}).scalar_one_or_none()
+    """The stored JSON text of the merchant's grade in ``publication`` (without the publication block), or None (no
+    such merchant, or ``publication`` is no longer its date's latest decision)."""
+    return connection.execute(_DOCUMENT, {"day": publication.business_date, "merchant": merchant_id,
+                                          "publication": publication.id}).scalar_one_or_none()
 
 
 def with_publication(body: str, block_json: str) -> str:
