@@ -163,3 +163,33 @@ def test_the_window_reads_each_account_s_history_from_before_it(warehouse):
     expected = before[before["reviewer_id"].isin(in_window)].groupby("reviewer_id").size().astype(float)
     pd.testing.assert_series_equal(prior["reviewer"]["reviews"].sort_index(), expected.sort_index(), check_names=False)
     assert set(prior) == {"reviewer", "product", "merchant"}
+
+
+def test_nights_of_different_dates_rebuilding_history_at_once_wait_for_each_other(warehouse):
+    """A backfill beside a rerun: two transactions rebuild overlapping days; on PostgreSQL the second waits for the
+    first (it used to fail with a UniqueViolation on review_history's key), on SQLite the database serialises them."""
+    import threading
+
+    reviews = marketplace_reviews(n=600, days=8)
+    url = warehouse()
+    load(url, reviews)
+    errors: list[BaseException] = []
+
+    def night(offset: int) -> None:
+        try:
+            with session_scope(url) as session:
+                update_history(session, START + dt.timedelta(days=offset))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=night, args=(offset,)) for offset in (6, 7, 7, 6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    rebuilt = warehouse()
+    load(rebuilt, reviews)
+    with session_scope(rebuilt) as session:
+        update_history(session, START + dt.timedelta(days=7))
+    pd.testing.assert_frame_equal(history(url), history(rebuilt))
