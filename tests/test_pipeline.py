@@ -355,3 +355,32 @@ def test_a_rerun_stopped_at_any_stage_boundary_never_serves_ungated_grades_and_a
     for name, frame in snapshot(settings, last_day).items():
         pd.testing.assert_frame_equal(first[name], frame, obj=name)
     dispose_engines()
+
+
+def test_two_past_dates_rerun_at_once_on_postgresql_give_the_outputs_they_gave_alone(tmp_path, marketplace, last_day, postgres_url):
+    import threading
+
+    settings = make_settings(tmp_path / "var", marketplace / "landing", postgres_url)
+    first, second = last_day - dt.timedelta(days=1), last_day
+    backfill(settings, first)
+    pipeline.run_all(settings, first)
+    pipeline.run_all(settings, second)
+    alone = {day: snapshot(settings, day) for day in (first, second)}
+    errors: list[BaseException] = []
+
+    def rerun(day: dt.date) -> None:
+        try:
+            pipeline.run_all(settings, day, ingest=False)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=rerun, args=(day,)) for day in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    assert not errors, errors
+    for day in (first, second):
+        for name, frame in snapshot(settings, day).items():
+            pd.testing.assert_frame_equal(alone[day][name], frame, obj=f"{name} {day}")
+    dispose_engines()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -20,9 +21,14 @@ def alembic_config(db_url: str) -> Config:
     return config
 
 
+# Alembic keeps its running context in module globals: two threads upgrading at once (two nights run side by side in
+# one process) would read each other's. One upgrade at a time per process; across processes the database serialises.
+_UPGRADING = threading.Lock()
+
+
 def upgrade_database(db_url: str, revision: str = "head") -> None:
     """Bring the warehouse at ``db_url`` to ``revision`` (idempotent)."""
     config = alembic_config(db_url)
-    with get_engine(db_url).begin() as connection:
+    with _UPGRADING, get_engine(db_url).begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
