@@ -35,7 +35,9 @@ Every stage replaces its own partition for the date, so a rerun gives the same r
     max_active_runs=1,
     default_args={"retries": 2, "retry_delay": pendulum.duration(minutes=5)},
     params={
-        "business_date": Param(None, type=["null", "string"], description="Business date to process, YYYY-MM-DD (optional)"),
+        # format "date": Airflow refuses 2026-13-45 when the run is triggered, not three tasks later
+        "business_date": Param(None, type=["null", "string"], format="date",
+                               description="Business date to process, YYYY-MM-DD (optional)"),
     },
     tags=["trust", "nightly", "grades"],
     doc_md=DOC_MD,
@@ -43,9 +45,15 @@ Every stage replaces its own partition for the date, so a rerun gives the same r
 def trust_nightly():
     @task
     def resolve_business_date(params: dict | None = None, logical_date=None, dag_run=None) -> str:
-        from trust.dates import business_date_for_run
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from trust.dates import business_date_for_run, check_run_conf
         from trust.settings import Settings
 
+        try:
+            check_run_conf(getattr(dag_run, "conf", None), known=("business_date",))
+        except ValueError as error:
+            raise AirflowFailException(str(error)) from None  # a retry cannot fix a misspelt parameter
         settings = Settings.from_env()
         date = business_date_for_run((params or {}).get("business_date"), logical_date,
                                      getattr(dag_run, "run_after", None), settings.timezone)

@@ -100,3 +100,18 @@ def test_nightly_dag_runs_end_to_end_on_sqlite(airflow_db, monkeypatch, tmp_path
 @pytest.mark.postgres
 def test_nightly_dag_runs_end_to_end_on_postgresql(airflow_db, monkeypatch, tmp_path, marketplace, last_day, postgres_url):
     _run_dag(monkeypatch, tmp_path, marketplace, last_day, postgres_url)
+
+
+def test_a_misspelt_run_parameter_fails_the_run_at_once_and_a_bad_date_is_refused_at_trigger_time(airflow_db):
+    from airflow.sdk.definitions.param import ParamValidationError
+
+    from trust.dates import check_run_conf
+
+    with pytest.raises(ValueError, match=r"unknown run parameter\(s\) 'buisness_date'; this DAG takes business_date"):
+        check_run_conf({"buisness_date": "2026-10-14"}, known=("business_date",))
+    run = load_dag().test(run_conf={"buisness_date": "2026-10-14"})
+    assert "failed" in str(run.state).lower()  # not yesterday processed in silence
+    states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+    assert "failed" in states["resolve_business_date"] and "success" not in states["ingest"]
+    with pytest.raises(ParamValidationError, match="is not a 'date'"):
+        load_dag().test(run_conf={"business_date": "2026-13-45"})

@@ -26,3 +26,11 @@ def business_date_for_run(override: str | None, logical_date: dt.datetime | None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
     return moment.astimezone(ZoneInfo(timezone)).date() - dt.timedelta(days=1)
+
+
+def check_run_conf(conf: dict | None, known: tuple[str, ...]) -> None:
+    """A triggered run's parameters: a key the DAG does not know (a misspelt ``buisness_date``) is an error naming it,
+    never silently ignored (the run would process yesterday instead)."""
+    unknown = sorted(set(conf or {}) - set(known))
+    if unknown:
+        raise ValueError(f"unknown run parameter(s) {', '.join(map(repr, unknown))}; this DAG takes {', '.join(known)}")
