@@ -382,12 +382,7 @@ def run_text_bench(console: Console, corpus: Path, limit: int = 20000) -> dict:
     started = time.perf_counter()
     text_signals(frame)
     figures["text_signals_per_s"] = round(len(texts) / (time.perf_counter() - started))
-    table = Table(title=f"trust bench-text: {len(texts):,} real reviews ({megabytes:.1f} MB) from {corpus.name}")
-    for column in ("figure", "value"):
-        table.add_column(column)
-    for key, value in figures.items():
-        table.add_row(key, f"{value:,}")
-    console.print(table)
+    _print_figures(console, f"trust bench-text: {len(texts):,} real reviews ({megabytes:.1f} MB) from {corpus.name}", figures)
     return figures
 
 

@@ -23,9 +23,14 @@ from trust.thresholds import Thresholds
 _LATEST_DECISIONS = select(func.max(PublishLog.id)).group_by(PublishLog.business_date).scalar_subquery()
 
 
+def in_state(statement, status: str):
+    """``statement`` over PublishLog restricted to the dates whose latest decision has ``status``."""
+    return statement.where(PublishLog.id.in_(_LATEST_DECISIONS), PublishLog.status == status)
+
+
 def servable(statement):
     """``statement`` over PublishLog restricted to the dates whose latest decision is 'published'."""
-    return statement.where(PublishLog.id.in_(_LATEST_DECISIONS), PublishLog.status == "published")
+    return in_state(statement, "published")
 
 
 def latest_decision(session: Session, business_date: dt.date) -> PublishLog | None:

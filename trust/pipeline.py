@@ -378,14 +378,10 @@ def run_all(settings: Settings, business_date: dt.date, ingest: bool = True) -> 
     a second one raises :class:`trust.db.locks.DateBusy` naming the first."""
     prepare_warehouse(settings)
     with date_lock(settings.db_url, business_date, "run"):
-        return _run_all(settings, business_date, ingest)
-
-
-def _run_all(settings: Settings, business_date: dt.date, ingest: bool) -> dict:
-    if ingest:
-        run_ingest(settings, business_date)
-    with reading_as_of(business_date):
-        return _run_after_ingest(settings, business_date)
+        if ingest:
+            run_ingest(settings, business_date)
+        with reading_as_of(business_date):  # every later stage sees the inputs as known on the date
+            return _run_after_ingest(settings, business_date)
 
 
 def _run_after_ingest(settings: Settings, business_date: dt.date) -> dict:

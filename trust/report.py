@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, select
 
 from trust.db.engine import read_frame, read_table, session_scope
 from trust.db.tables import Complaint, DetectorScore, Grade, GradeNotice, PublishLog, QualityCheck, ResellerNetwork, ReviewRing
+from trust.lookup import in_state
 from trust.settings import Settings
 
 TIER_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#d9ef8b", "D": "#fc8d59", "E": "#d73027", "N": "#999999"}
@@ -88,10 +89,9 @@ def build_report(settings: Settings, business_date: dt.date) -> dict:
         notices = read_table(session, GradeNotice, GradeNotice.business_date == business_date)
         decision = session.execute(select(PublishLog).where(PublishLog.business_date == business_date)
                                    .order_by(PublishLog.id.desc()).limit(1)).scalar_one_or_none()
-        latest = select(func.max(PublishLog.id)).group_by(PublishLog.business_date).scalar_subquery()
-        held = read_frame(session, select(PublishLog.business_date, PublishLog.grade_version, PublishLog.reason)
-                          .where(PublishLog.id.in_(latest), PublishLog.status == "held",  # still held, not released since
-                                 PublishLog.business_date > business_date - dt.timedelta(days=30),
+        held = read_frame(session, in_state(select(PublishLog.business_date, PublishLog.grade_version, PublishLog.reason),
+                                            "held")  # still held, not released since
+                          .where(PublishLog.business_date > business_date - dt.timedelta(days=30),
                                  PublishLog.business_date <= business_date).order_by(PublishLog.business_date.desc()))
         checks = read_table(session, QualityCheck, QualityCheck.business_date == business_date)
         flagged = read_frame(session, select(DetectorScore.detector, DetectorScore.entity_id, DetectorScore.merchant_id,

@@ -26,8 +26,16 @@ class DateBusy(RuntimeError):
     """Another process is already processing the business date (the message says who)."""
 
 
-def _key(scope: str, business_date: dt.date) -> int:
-    return zlib.crc32(f"trust:{scope}:{business_date.isoformat()}".encode())
+def _key(scope: str, business_date: dt.date | None = None) -> int:
+    return zlib.crc32(f"trust:{scope}:{business_date.isoformat() if business_date else ''}".encode())
+
+
+def serialise_transaction(session, name: str) -> None:
+    """Wait until no other transaction holds ``name``, then hold it until this transaction ends (PostgreSQL's
+    ``pg_advisory_xact_lock``; SQLite lets one writer in at a time by itself). For work that nights of different
+    dates share, such as rebuilding overlapping days of review history."""
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _key(name)})
 
 
 def _alive(pid: int) -> bool:

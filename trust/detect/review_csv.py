@@ -120,6 +120,7 @@ def score_csv(input_path: Path, model_dir: Path, output_path: Path) -> dict:
     model = load_model(model_dir)
     reviews = read_review_csv(input_path, need_label=False)
     signals, _ = review_signals(reviews.drop(columns="label", errors="ignore"))
+    signals = model.with_text_signals(signals)  # each text read once, for the score and the reasons
     probability = model.predict_proba(signals)[:, 1]
     original = pd.read_csv(input_path, dtype=str, keep_default_na=False)
     original["fake_probability"] = np.round(probability, 6)

@@ -18,14 +18,14 @@ history reads all reviews once.
 from __future__ import annotations
 
 import datetime as dt
-import zlib
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, delete, func, select, text
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from trust.db.engine import frame_to_records, insert_rows, read_frame
+from trust.db.locks import serialise_transaction
 from trust.db.tables import Review, ReviewHistory
 
 SETTLE_DAYS = 3
@@ -122,15 +122,10 @@ def _created_between(start: dt.date, end: dt.date):
                 Review.created_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
 
 
-HISTORY_LOCK = zlib.crc32(b"trust:review_history")
-
-
 def update_history(session: Session, business_date: dt.date) -> dict:
     """Rebuild the open days' history rows (see the module docstring) for the night of ``business_date``."""
-    if session.connection().dialect.name == "postgresql":
-        # Nights of different dates may run at once (a backfill, a rerun beside tonight's run) and rebuild overlapping
-        # days: one rebuild at a time, waiting, released with the transaction. SQLite serialises writers by itself.
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": HISTORY_LOCK})
+    # Nights of different dates may run at once (a backfill, a rerun beside tonight's run) and rebuild overlapping days.
+    serialise_transaction(session, "review_history")
     last = session.scalar(select(func.max(ReviewHistory.day)).where(ReviewHistory.day <= business_date))
     if last is None:
         first_review = session.scalar(select(func.min(Review.created_at)).where(Review.created_at < dt.datetime.combine(business_date + dt.timedelta(days=1), dt.time())))

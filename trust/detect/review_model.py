@@ -211,6 +211,12 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
         labels = known.reindex(X.index).astype(float) if known is not None else pd.Series(np.nan, index=X.index)
         return self._spread(X, labels, self.stats_), self._text_signals(X)
 
+    def with_text_signals(self, X: pd.DataFrame) -> pd.DataFrame:
+        """``X`` with the text model's signals added once, so that scoring and reasons read them instead of reading
+        every text again (``X`` as it is without a text model, or when they are already there)."""
+        text = self._text_signals(X)
+        return X if text.columns.empty or set(TEXT_MODEL_COLUMNS) <= set(X.columns) else pd.concat([X, text], axis=1)
+
     def text_signals(self, texts) -> pd.DataFrame:
         """The text model's signals of raw texts (:data:`TEXT_MODEL_COLUMNS`; no columns without a text model): what
         the nightly job stores per review, so each text is read once per model."""

@@ -79,11 +79,6 @@ def grams(tokens: list[str], n: int = 3) -> list[str]:
     return out
 
 
-def word_grams(prepared: str, n: int = 3) -> list[str]:
-    """:func:`grams` of the :func:`words` of a prepared text."""
-    return grams(words(prepared), n)
-
-
 def _given(tokens: list[str]) -> list[str]:
     """The word vectorizer's analyzer: texts arrive already cut (each text is segmented once)."""
     return tokens
@@ -130,9 +125,7 @@ def char_ngram_counts(prepared: list[str], low: int, high: int, bits: int = CHAR
     if not rows:
         return sp.csr_matrix(shape, dtype=np.float32)
     row, column = np.concatenate(rows), np.concatenate(columns)
-    counts = sp.csr_matrix((np.ones(len(row), dtype=np.float32), (row, column)), shape=shape)
-    counts.sum_duplicates()
-    return counts
+    return sp.csr_matrix((np.ones(len(row), dtype=np.float32), (row, column)), shape=shape)  # duplicates summed
 
 
 def _weighted(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
@@ -201,10 +194,14 @@ class ReviewTextModel(BaseEstimator):
 
     def _matrix(self, prepared: list[str], tokens: list[list[str]]) -> tuple[sp.csr_matrix, np.ndarray]:
         """(TF-IDF rows of the texts, the share of each text's words unknown to the vocabulary)."""
-        counts, unknown = self._word_counts(tokens)
-        word = _weighted(counts, self.word_vectorizer_.idf_.astype(np.float32))
+        word, unknown = self._word_rows(tokens)
         char = _weighted(char_ngram_counts(prepared, *self.char_ngrams), self.char_idf_)
         return sp.hstack([word, char], format="csr"), unknown
+
+    def _word_rows(self, tokens: list[list[str]]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """(TF-IDF rows of the texts' word n-grams, the share of each text's words unknown to the vocabulary)."""
+        counts, unknown = self._word_counts(tokens)
+        return _weighted(counts, self.word_vectorizer_.idf_.astype(np.float32)), unknown
 
     def _word_counts(self, tokens: list[list[str]]) -> tuple[sp.csr_matrix, np.ndarray]:
         """(counts of each text's known word n-grams, the share of its words the vocabulary does not know). The counts
@@ -316,29 +313,15 @@ class ReviewTextModel(BaseEstimator):
         score = self.signals(texts)["text_model_score"].to_numpy()
         return np.column_stack([1 - score, score])
 
-    def _word_names(self) -> list[str]:
-        names = getattr(self, "_names", None)
-        if names is None:
-            names = [""] * self.n_word_features_
-            for gram, column in self.word_vectorizer_.vocabulary_.items():
-                names[column] = gram
-            self._names = names
-        return names
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state.pop("_names", None)  # rebuilt from the vocabulary on first use
-        return state
-
     def phrases(self, texts, top: int = 3) -> list[list[str]]:
         """Per text, up to ``top`` of its words that pushed it most towards fake (positive weight × TF-IDF value)."""
         check_is_fitted(self, "coef_")
         prepared, tokens = self._read(texts)
         if not prepared:
             return []
-        matrix = self.word_vectorizer_.transform([grams(t, self.word_ngrams) for t in tokens]).tocsr()
+        matrix = self._word_rows(tokens)[0]
         weights = self.coef_[:self.n_word_features_]
-        names = self._word_names()
+        names = self.word_vectorizer_.get_feature_names_out()
         out: list[list[str]] = []
         for row in range(matrix.shape[0]):
             start, end = matrix.indptr[row], matrix.indptr[row + 1]

@@ -80,24 +80,33 @@ def _text_hash(texts: pd.Series) -> np.ndarray:
     return np.fromiter((zlib.crc32(t.encode("utf-8")) if isinstance(t, str) else 0 for t in texts), dtype=np.int64, count=len(texts))
 
 
+def _stored_per_review(session: Session, reviews: pd.DataFrame, table, columns: list[str], stamp: dict, compute,
+                       window_start: dt.date, window_end: dt.date) -> tuple[pd.DataFrame, int]:
+    """``columns`` of the window's reviews, row for row: read where ``table`` holds them under ``stamp`` (the code or
+    model version that computed them) for the same text, computed by ``compute(texts)`` and stored only for the rest.
+    Returns (values, reviews computed now)."""
+    stored = read_frame(session, select(table.review_id, table.text_hash, *[getattr(table, c) for c in columns])
+                        .join(Review, Review.review_id == table.review_id)
+                        .where(Review.created_at >= dt.datetime.combine(window_start, dt.time()),
+                               Review.created_at < dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time()),
+                               *[getattr(table, name) == value for name, value in stamp.items()]))
+    hashes = _text_hash(reviews["text"])
+    stored = stored.set_index("review_id").reindex(reviews["review_id"].to_numpy())
+    fresh = stored["text_hash"].to_numpy(dtype=float) != hashes  # NaN (never stored) is also "fresh"
+    values = stored[columns].reset_index(drop=True).astype(float)
+    if fresh.any():
+        computed = compute(reviews["text"].to_numpy()[fresh])
+        values.loc[np.flatnonzero(fresh), columns] = computed[columns].to_numpy()
+        rows = computed.assign(review_id=reviews["review_id"].to_numpy()[fresh], text_hash=hashes[fresh], **stamp)
+        upsert(session, table, frame_to_records(rows))
+    return values, int(fresh.sum())
+
+
 def stored_text_features(session: Session, reviews: pd.DataFrame, window_start: dt.date, window_end: dt.date) -> tuple[pd.DataFrame, int]:
     """Text features of the window's reviews, row for row: read where stored, computed (and stored) only for reviews
     not seen before or whose text changed. Returns (features, reviews newly featurised)."""
-    end = dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time())
-    columns = [ReviewTextFeature.review_id, ReviewTextFeature.text_hash] + [getattr(ReviewTextFeature, c) for c in TEXT_FEATURES + BAND_COLUMNS]
-    stored = read_frame(session, select(*columns).join(Review, Review.review_id == ReviewTextFeature.review_id)
-                        .where(Review.created_at >= dt.datetime.combine(window_start, dt.time()), Review.created_at < end,
-                               ReviewTextFeature.version == TEXT_FEATURES_VERSION))
-    hashes = _text_hash(reviews["text"])
-    stored = stored.set_index("review_id").reindex(reviews["review_id"].to_numpy())
-    fresh = (stored["text_hash"].to_numpy(dtype=float) != hashes)  # NaN (never stored) is also "fresh"
-    features = stored[TEXT_FEATURES + BAND_COLUMNS].reset_index(drop=True).astype(float)
-    if fresh.any():
-        computed = text_features(reviews["text"].to_numpy()[fresh])
-        features.loc[np.flatnonzero(fresh), TEXT_FEATURES + BAND_COLUMNS] = computed.to_numpy()
-        rows = computed.assign(review_id=reviews["review_id"].to_numpy()[fresh], text_hash=hashes[fresh], version=TEXT_FEATURES_VERSION)
-        upsert(session, ReviewTextFeature, frame_to_records(rows))
-    return features, int(fresh.sum())
+    return _stored_per_review(session, reviews, ReviewTextFeature, TEXT_FEATURES + BAND_COLUMNS,
+                              {"version": TEXT_FEATURES_VERSION}, text_features, window_start, window_end)
 
 
 def stored_text_scores(session: Session, reviews: pd.DataFrame, model: FakeReviewDetector | None, window_start: dt.date,
@@ -107,23 +116,8 @@ def stored_text_scores(session: Session, reviews: pd.DataFrame, model: FakeRevie
     version = model.text_model_version if model is not None else None
     if version is None:
         return None, 0
-    stored = read_frame(session, select(ReviewTextScore.review_id, ReviewTextScore.text_hash,
-                                        *[getattr(ReviewTextScore, c) for c in TEXT_MODEL_COLUMNS])
-                        .join(Review, Review.review_id == ReviewTextScore.review_id)
-                        .where(ReviewTextScore.model_version == version,
-                               Review.created_at >= dt.datetime.combine(window_start, dt.time()),
-                               Review.created_at < dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time())))
-    hashes = _text_hash(reviews["text"])
-    stored = stored.set_index("review_id").reindex(reviews["review_id"].to_numpy())
-    fresh = stored["text_hash"].to_numpy(dtype=float) != hashes  # NaN (never read) is also "fresh"
-    scores = stored[TEXT_MODEL_COLUMNS].reset_index(drop=True).astype(float)
-    if fresh.any():
-        texts = reviews["text"].fillna("").to_numpy()[fresh]
-        computed = model.text_signals(texts)
-        scores.loc[np.flatnonzero(fresh), TEXT_MODEL_COLUMNS] = computed[TEXT_MODEL_COLUMNS].to_numpy()
-        rows = computed.assign(review_id=reviews["review_id"].to_numpy()[fresh], text_hash=hashes[fresh], model_version=version)
-        upsert(session, ReviewTextScore, frame_to_records(rows))
-    return scores, int(fresh.sum())
+    return _stored_per_review(session, reviews, ReviewTextScore, TEXT_MODEL_COLUMNS, {"model_version": version},
+                              model.text_signals, window_start, window_end)
 
 
 def score_reviews(reviews: pd.DataFrame, known: pd.Series | None = None, model: FakeReviewDetector | None = None,

@@ -2,8 +2,9 @@
 
 Every reader returns ``RawFile``: a frame of ``str | None`` cells with ``_row`` (the 1-based record number in
 the file, header not counted) plus the records that could not be taken as they are (``unparsed``: not splittable into
-fields, blank, a value that is not a single value such as a JSON object or a Parquet list, duplicate JSON keys, binary
-that is not UTF-8 text). A file that cannot be read at all raises ``FileRejected``.
+fields, blank, duplicate JSON keys). A cell that is not a single value (a JSON object or list, a Parquet list, binary
+that is not UTF-8 text) stays in the frame as :class:`NotAValue`, for the validator to quarantine naming its column.
+A file that cannot be read at all raises ``FileRejected``.
 
 Records are also counted without the parser that splits them (``records_seen``: CSV records by the csv module's own
 record count, JSONL lines split on "\n" only, Parquet rows from the file's metadata), and the loader checks
