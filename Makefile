@@ -19,6 +19,7 @@ demo: $(STAMP)
 	$(BIN)/trust demo
 
 test: $(STAMP)
+	bash scripts/provision
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, chain, dag, task
 
+from trust.dates import NIGHTLY_CRON
 from trust.detect import DETECTOR_NAMES
 
 DOC_MD = """
@@ -18,9 +19,15 @@ Asia/Shanghai; override with the `business_date` param, `YYYY-MM-DD`).
    `quarantine` with their reasons. A missing entity fails the run.
 2. **detect_*** score reviews, listings, complaints and reseller chains, in parallel, with reasons.
 3. **merchant_metrics → credit_scores → grades** over the evaluation window of the thresholds file.
-4. **quality_gate → publish**: grades become visible only if every check passed; otherwise they are held and
-   `publish_log` says why (an analyst can release them with `trust release`).
+4. **quality_gate → publish**: grades become visible only if every check passed; otherwise they are held,
+   `publish_log` says why, and the **publish task fails** with the reason (an analyst can release them with
+   `trust release`).
 5. **summary** writes `reports/<date>/summary.json`; **report** writes the analysts' page `reports/<date>/report.html`.
+   Both run whatever happened before them; **outcome** then fails the run if any stage failed.
+
+Failures a retry cannot fix (a missing or refused landing file, a bad parameter, held grades) fail at once; only
+transient ones (the warehouse unreachable) are retried. A date with no landing folder at all is **skipped** (it was
+never delivered, e.g. the run that unpausing the DAG starts for yesterday); rerun it when the files arrive.
 
 Every stage replaces its own partition for the date, so a rerun gives the same result. Configuration comes from
 `TRUST_*` environment variables (see README).
@@ -29,11 +36,14 @@ Every stage replaces its own partition for the date, so a rerun gives the same r
 
 @dag(
     dag_id="trust_nightly",
-    schedule="30 2 * * *",
+    schedule=NIGHTLY_CRON,
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 2, "retry_delay": pendulum.duration(minutes=5)},
+    # Retries are for what a retry can fix (the warehouse unreachable for a moment); permanent errors fail at once.
+    default_args={"retries": 2, "retry_delay": pendulum.duration(minutes=2),
+                  "execution_timeout": pendulum.duration(hours=2)},
+    dagrun_timeout=pendulum.duration(hours=6),
     params={
         # format "date": Airflow refuses 2026-13-45 when the run is triggered, not three tasks later
         "business_date": Param(None, type=["null", "string"], format="date",
@@ -43,7 +53,7 @@ Every stage replaces its own partition for the date, so a rerun gives the same r
     doc_md=DOC_MD,
 )
 def trust_nightly():
-    @task
+    @task(retries=0)
     def resolve_business_date(params: dict | None = None, logical_date=None, dag_run=None) -> str:
         from airflow.sdk.exceptions import AirflowFailException
 
@@ -52,26 +62,47 @@ def trust_nightly():
 
         try:
             check_run_conf(getattr(dag_run, "conf", None), known=("business_date",))
+            settings = Settings.from_env()
+            date = business_date_for_run((params or {}).get("business_date"), logical_date,
+                                         getattr(dag_run, "run_after", None), settings.timezone)
         except ValueError as error:
             raise AirflowFailException(str(error)) from None  # a retry cannot fix a misspelt parameter
-        settings = Settings.from_env()
-        date = business_date_for_run((params or {}).get("business_date"), logical_date,
-                                     getattr(dag_run, "run_after", None), settings.timezone)
         return date.isoformat()
 
     @task
     def stage(name: str, business_date: str, detector: str | None = None) -> dict:
         """Run one pipeline stage for the business date; returns its small dict of facts."""
+        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+        from trust.errors import NothingDelivered, is_permanent
         from trust.pipeline import run_stage
 
-        return run_stage(name, business_date, *([detector] if detector else []))
+        try:
+            return run_stage(name, business_date, *([detector] if detector else []))
+        except NothingDelivered as nothing:
+            raise AirflowSkipException(str(nothing)) from None  # the date was never delivered: skip, don't block
+        except Exception as error:
+            if is_permanent(error):
+                raise AirflowFailException(f"{type(error).__name__}: {error}") from error  # no retry can fix it
+            raise
+
+    @task(trigger_rule="one_failed", retries=0)
+    def outcome() -> None:
+        """Fails the run when any stage failed (summary and report run after a failure, so they cannot carry it)."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException("a stage of this night failed or its grades were held: see the failed task's log, "
+                                   "the run summary and the report")
 
     date = resolve_business_date()
     loaded = stage.override(task_id="ingest")("ingest", date)
     detectors = [stage.override(task_id=f"detect_{name}")("detect", date, name) for name in DETECTOR_NAMES]
-    downstream = [stage.override(task_id=name)(name, date)
-                  for name in ("merchant_metrics", "credit_scores", "grades", "quality_gate", "publish", "summary", "report")]
-    chain(loaded, detectors, *downstream)
+    grading = [stage.override(task_id=name)(name, date)
+               for name in ("merchant_metrics", "credit_scores", "grades", "quality_gate", "publish")]
+    # The summary and the report are written whatever happened, so a failed, held or undelivered date shows in them.
+    closing = [stage.override(task_id=name, trigger_rule="all_done")(name, date) for name in ("summary", "report")]
+    chain(loaded, detectors, *grading, *closing)
+    [loaded, *detectors, *grading, *closing] >> outcome()
 
 
 trust_nightly()

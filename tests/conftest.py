@@ -6,7 +6,8 @@ import os
 import subprocess
 import sys
 import tempfile
-import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # Airflow reads its configuration when first imported: point it at a private home before anything imports it.
@@ -56,26 +57,31 @@ def settings(tmp_path, marketplace) -> Settings:
     dispose_engines()
 
 
-@pytest.fixture
-def postgres_url():
+@contextmanager
+def scratch_postgres(prefix: str = "trust_test") -> Iterator[str]:
     """A fresh, empty PostgreSQL database on the local server, dropped afterwards."""
     from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
 
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"trust_test_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # the suite promises PostgreSQL coverage: say loudly why it is missing
+    from trust.db.health import scratch_database
+
+    try:  # the suite promises PostgreSQL coverage: say loudly why it is missing
+        probe = create_engine(PG_ADMIN_URL)
+        with probe.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        probe.dispose()
+    except Exception as exc:
         if os.environ.get("TRUST_SKIP_POSTGRES") == "1":
             pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
         raise RuntimeError(f"PostgreSQL not reachable at {PG_ADMIN_URL} (set TRUST_SKIP_POSTGRES=1 to skip): {exc}") from exc
-    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    dispose_engines()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(PG_ADMIN_URL, prefix) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty PostgreSQL database on the local server, dropped afterwards."""
+    with scratch_postgres() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -318,7 +318,7 @@ def test_a_rerun_stopped_at_any_stage_boundary_never_serves_ungated_grades_and_a
 
     _, published_documents = served()
     stages = [("ingest", lambda: pipeline.run_ingest(settings, last_day))]
-    stages += [(f"detect_{name}", lambda name=name: pipeline.run_detector(settings, last_day, name)) for name in pipeline.DETECTORS]
+    stages += [(f"detect_{name}", lambda name=name: pipeline.run_detector(settings, last_day, name)) for name in pipeline.DETECTOR_NAMES]
     stages += [(name, lambda f=f: f(settings, last_day)) for name, f in (
         ("merchant_metrics", pipeline.run_merchant_metrics), ("credit_scores", pipeline.run_credit_scores),
         ("grades", pipeline.run_grades), ("quality_gate", pipeline.run_quality_gate), ("publish", pipeline.run_publish))]

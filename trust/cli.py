@@ -60,13 +60,27 @@ def _logging(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log 
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
+def db_upgrade(create: Annotated[bool, typer.Option("--create", help="Create the PostgreSQL database first if it does not exist")] = False) -> None:
     """Create or migrate the warehouse schema."""
+    from trust.db.health import create_database, shown_url, warehouse_state
     from trust.pipeline import prepare_warehouse
 
     settings = _settings()
+    if create and create_database(settings.db_url):
+        console.print(f"created database {shown_url(settings.db_url)}", highlight=False)
     prepare_warehouse(settings)
-    console.print(f"warehouse ready: {settings.db_url}")
+    console.print(warehouse_state(settings.db_url).message, highlight=False)
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Say whether the warehouse is reachable and migrated (exit 2 if not)."""
+    from trust.db.health import warehouse_state
+
+    state = warehouse_state(_settings().db_url)
+    console.print(state.message if state.ok else f"[red]error:[/red] {state.message}", highlight=False, soft_wrap=True)
+    if not state.ok:
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -135,6 +149,40 @@ def run(date: DateOption, skip_ingest: Annotated[bool, typer.Option(help="Use wh
         typer.echo(f"trust run: {busy}", err=True)
         raise typer.Exit(3) from None
     print_summary(summary)
+
+
+@app.command()
+def backfill(
+    first: Annotated[str, typer.Option("--from", help="First business date, YYYY-MM-DD")],
+    last: Annotated[str, typer.Option("--to", help="Last business date, YYYY-MM-DD (inclusive)")],
+    reprocess: Annotated[str, typer.Option(help="Dates that already have a run: none | failed | completed")] = "failed",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the runs Airflow would create")] = False,
+) -> None:
+    """Backfill business dates through the Airflow scheduler, one date at a time in date order.
+
+    Translates business dates into the DAG's logical dates (the next day at 02:30 in the business time zone; a plain
+    date given to ``airflow backfill create`` is read as UTC midnight) and runs ``airflow backfill create`` with
+    ``--max-active-runs 1``. Needs the scheduler running and the DAG unpaused."""
+    import os
+    import subprocess
+    import sys
+
+    from trust.dates import backfill_command
+
+    if reprocess not in ("none", "failed", "completed"):
+        raise typer.BadParameter(f"--reprocess must be none, failed or completed, not {reprocess!r}")
+    arguments = backfill_command(_date(first), _date(last), _settings().timezone, reprocess) + (["--dry-run"] if dry_run else [])
+    airflow = str(Path(sys.executable).parent / "airflow")
+    console.print("airflow " + " ".join(arguments), highlight=False)
+    env = {**os.environ, "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO"}  # the created runs are reported at INFO
+    done = subprocess.run([airflow, *arguments], capture_output=True, text=True, check=False, env=env)
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if "warning" not in line.lower()]
+    if done.returncode != 0:
+        raise ValueError("airflow backfill create failed (exit %d):\n%s" % (done.returncode, "\n".join(lines[-15:])))
+    created = sum("Created backfill Dag run" in line for line in lines)
+    console.print(f"{created} run(s) queued for {first} .. {last}; the scheduler runs them one after another "
+                  "(an unpaused DAG is needed: `airflow dags unpause trust_nightly`). Follow them with "
+                  "`airflow dags list-runs trust_nightly`." if not dry_run else "\n".join(lines[-20:]))
 
 
 @app.command()
@@ -321,8 +369,19 @@ def serve(port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8000,
     """Serve grade lookups, the analysts' API and the reports (OpenAPI schema at /openapi.json)."""
     import uvicorn
 
-    _settings()  # fail here, with a clear message, if the configuration is wrong
-    uvicorn.run("trust.api.main:app", host=host, port=port, workers=workers, log_level="warning")
+    from trust.db.health import warehouse_state
+
+    settings = _settings()  # fail here, with a clear message, if the configuration is wrong
+    state = warehouse_state(settings.db_url)
+    console.print(f"{state.message}" if state.ok else f"[yellow]warning:[/yellow] {state.message}; until then every "
+                  "answer is 503 with this reason", highlight=False, soft_wrap=True)
+    console.print(f"serving http://{host}:{port} (schema at /openapi.json); one access-log line per request", highlight=False)
+    access = {"format": "%(asctime)s %(name)s %(message)s"}
+    uvicorn.run("trust.api.main:app", host=host, port=port, workers=workers, log_level="warning", log_config={
+        "version": 1, "disable_existing_loggers": False, "formatters": {"access": access},
+        "handlers": {"access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stderr"}},
+        "loggers": {"trust.api": {"handlers": ["access"], "level": "INFO", "propagate": False},
+                    "uvicorn.error": {"handlers": ["access"], "level": "WARNING"}}})
 
 
 @app.command()
@@ -386,6 +445,32 @@ def token_create(name: Annotated[str, typer.Option(help="Who or what uses it")],
     print(create_token(_settings(), name, role, days))
 
 
+@token_app.command("list")
+def token_list(all_tokens: Annotated[bool, typer.Option("--all", help="Also revoked and expired tokens")] = False) -> None:
+    """Tokens by id, name, role and dates (never the token: only its hash is stored)."""
+    from trust.api.auth import list_tokens
+
+    rows = list_tokens(_settings(), include_inactive=all_tokens)
+    table = Table(title=f"API tokens ({len(rows)})")
+    for column in ("id", "name", "role", "created", "expires", "state"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(str(row["id"]), row["name"], row["role"], row["created_at"], row["expires_at"], row["state"])
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[Optional[int], typer.Option("--id", help="Token id (from `trust token list`)")] = None,
+                 name: Annotated[Optional[str], typer.Option(help="Revoke every active token of this name")] = None) -> None:
+    """Revoke tokens by id or by name; a revoked token is refused at once (401 "token revoked")."""
+    from trust.api.auth import revoke_tokens
+
+    if (token_id is None) == (name is None):
+        raise typer.BadParameter("give exactly one of --id or --name")
+    revoked = revoke_tokens(_settings(), token_id=token_id, name=name)
+    console.print(f"revoked {len(revoked)} token(s): " + ", ".join(f"#{i}" for i in revoked))
+
+
 @app.command("bench-api")
 def bench_api(
     merchants: Annotated[int, typer.Option(help="Graded merchants in the warehouse")] = 100_000,
@@ -401,6 +486,21 @@ def bench_api(
 
     levels = [int(c) for c in clients.split(",") if c.strip()]
     run_api_bench(console, merchants, requests, levels, workdir, db_url, workers, seconds)
+
+
+@app.command("bench-backfill")
+def bench_backfill(
+    days: Annotated[int, typer.Option(help="Business dates to backfill")] = 7,
+    merchants: Annotated[int, typer.Option(help="Merchants in the generated marketplace")] = 160,
+    pg_url: Annotated[str, typer.Option(help="PostgreSQL server to create the two scratch databases on")] =
+        "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres",
+    workdir: Annotated[Path, typer.Option(help="Scratch folder (deleted first)")] = Path("var/bench-backfill"),
+) -> None:
+    """Time a new warehouse's backfill through a real Airflow deployment (API server, scheduler, DAG processor) on
+    PostgreSQL: wall time, seconds per date, failed and retried tasks."""
+    from trust.bench import run_backfill_bench
+
+    run_backfill_bench(console, days=days, merchants=merchants, pg_url=pg_url, workdir=workdir)
 
 
 @app.command("bench-agents")
@@ -800,12 +900,15 @@ def spotcheck_plan(
 
 def print_summary(summary: dict) -> None:
     publish = summary.get("publish") or {}
-    status = publish.get("status", "not run")
+    status = summary.get("outcome") or publish.get("status", "not run")
     colour = "green" if status == "published" else "red"
     console.print(f"\n[bold]Business date {summary['business_date']}[/bold]: grades [{colour}]{status}[/{colour}]"
                   + (f" ({publish.get('grade_version')})" if publish else ""))
     if status != "published" and publish:
-        console.print(f"  held because: {publish.get('reason')}")
+        console.print(f"  {status} because: {publish.get('reason')}")
+    for problem in summary.get("stage_problems", []):
+        if problem["status"] in ("failed", "skipped"):
+            console.print(f"  {problem['stage']} {problem['status']}: {problem['error']}", highlight=False)
     tiers = Table(title="Grade distribution")
     tiers.add_column("tier")
     tiers.add_column("merchants", justify="right")
@@ -835,14 +938,24 @@ def print_summary(summary: dict) -> None:
 
 
 def main() -> None:
-    from trust.ingest.loader import MissingLandingData
+    from sqlalchemy.exc import DBAPIError
+
+    from trust.db.health import WarehouseUnavailable, warehouse_state
+    from trust.errors import PermanentError
 
     try:
         app()
-    except (MissingLandingData, ValueError, FileNotFoundError) as exc:
+    except (PermanentError, WarehouseUnavailable, ValueError, FileNotFoundError) as exc:
         # Expected, user-fixable problems: say what is wrong, no traceback.
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise SystemExit(1) from None
+    except DBAPIError as exc:
+        # The warehouse is down, missing or not migrated: one line with what to do, not 500 lines of driver traceback.
+        state = warehouse_state(_settings().db_url)
+        if state.ok:
+            raise  # the database works: this is a bug, show it whole
+        console.print(f"[red]error:[/red] {state.message}", highlight=False, soft_wrap=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

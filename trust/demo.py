@@ -83,6 +83,30 @@ def run_demo(console: Console, merchants: int = 300, days: int = 30, seed: int =
     console.print(f"report:        {settings.reports_dir / last.isoformat() / 'report.html'} (also served by `trust serve`)\n"
                   f"landing files: {settings.landing_dir}\nAirflow log:   {log_path}\n"
                   f"finished in {time.perf_counter() - started:.0f} s")
+    worst = (result.get("worst_merchants") or [{"merchant_id": "M000001"}])[0]["merchant_id"]
+    console.print("\n[bold]Next: serve the demo's grades and look one up[/bold] (copy and paste, in two terminals):")
+    for line in next_steps(Path("var/demo"), worst, last):
+        console.print("  " + line, highlight=False, soft_wrap=True)
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory where it is inside it (what a user types), else absolute."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(Path(path).resolve())
+
+
+def next_steps(data_dir: Path, merchant: str, business_date: dt.date, port: int = 8000) -> list[str]:
+    """The commands that serve a warehouse's grades and look one up, exactly as printed after the demo (a test runs
+    them as printed)."""
+    trust = _shown(Path(sys.executable).parent / "trust")
+    data = _shown(data_dir)
+    return [f"TRUST_DATA_DIR={data} {trust} serve --port {port}",
+            f"curl -s http://127.0.0.1:{port}/merchants/{merchant}/grade",
+            f"curl -s http://127.0.0.1:{port}/reports/{business_date.isoformat()} -o report.html",
+            f"TRUST_DATA_DIR={data} {trust} grade {merchant}",
+            f"TRUST_DATA_DIR={data} {trust} report --date {business_date.isoformat()}"]
 
 
 def _print_quarantine_sample(console: Console, settings: Settings, rows: int = 6) -> None:

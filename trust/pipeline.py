@@ -23,18 +23,19 @@ from trust.db.tables import (
     CreditScore, CreditScorePoint, DetectorScore, GateHold, Grade, GradeDocument, GradeNotice, GradeOverride, IngestLog, MerchantMetric,
     PublishLog, QualityCheck,
 )
-from trust.detect.registry import DETECTORS
+from trust.detect import DETECTOR_NAMES
+from trust.errors import GradesHeld
 from trust.ingest.contracts import ENTITY_ORDER
 from trust.ingest.loader import ingest_partition
 from trust.metrics import add_smoothed_rates, choose_windows, compute_merchant_metrics
 from trust.notices import build_notices
 from trust.report import build_report
+from trust.runs import PIPELINE_ACTOR, recorded_stage, run_outcome, stage_outcomes
 from trust.scoring import grade_merchants, population_stability, score_merchants, tier_counts
 from trust.settings import Settings
 from trust.thresholds import Thresholds, load_thresholds
 
 log = logging.getLogger(__name__)
-PIPELINE_ACTOR = "pipeline"
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ def run_ingest(settings: Settings, business_date: dt.date) -> dict:
 
 def run_detector(settings: Settings, business_date: dt.date, name: str) -> dict:
     """Run one detector over the evaluation window and replace its scores for ``business_date``."""
+    from trust.detect.registry import DETECTORS  # the models and their libraries: only the detector stages load them
+
     if name not in DETECTORS:
         raise ValueError(f"unknown detector {name!r}; known: {', '.join(DETECTORS)}")
     module = DETECTORS[name]
@@ -260,20 +263,29 @@ def run_quality_gate(settings: Settings, business_date: dt.date) -> dict:
         minimum = limits.get("min_merchants_graded", 1)
         check("merchants_graded", len(grades) >= minimum, float(len(grades)), minimum, f"{len(grades)} merchants graded")
         previous = last_published(session, before=business_date)
+        history_days = session.execute(select(func.count(func.distinct(IngestLog.business_date)))
+                                       .where(IngestLog.business_date <= business_date)).scalar_one()
+        warmup = int(limits.get("drift_warmup_days", 0))
         if previous is None:
             check("tier_change_share", True, None, limits.get("max_tier_change_share"), "no earlier published version to compare")
             check("score_psi", True, None, limits.get("max_score_psi"), "no earlier published version to compare")
         else:
+            # A new warehouse: the drift is measured and recorded, but does not hold the day until the history is long
+            # enough for one day not to be a large share of every merchant's evidence.
+            warming = history_days < warmup
+            note = (f"; warming up: {history_days} of the {warmup} days of history drift is judged on "
+                    "(quality_gate.drift_warmup_days), so it does not hold publication") if warming else ""
             before = read_frame(session, select(Grade.merchant_id, Grade.tier, Grade.score)
                                 .where(Grade.business_date == previous.business_date))
             both = grades.merge(before, on="merchant_id", suffixes=("", "_before"))
             moved = float((both["tier"] != both["tier_before"]).mean()) if len(both) else 0.0
             limit = limits.get("max_tier_change_share", 0.25)
-            check("tier_change_share", moved <= limit, moved, limit,
-                  f"{moved:.1%} of merchants changed tier against {previous.grade_version} (limit {limit:.0%})")
+            check("tier_change_share", warming or moved <= limit, moved, limit,
+                  f"{moved:.1%} of merchants changed tier against {previous.grade_version} (limit {limit:.0%}){note}")
             psi = population_stability(before["score"].to_numpy(), grades["score"].to_numpy())
             limit = limits.get("max_score_psi", 0.25)
-            check("score_psi", psi <= limit, psi, limit, f"score PSI {psi:.3f} against {previous.grade_version} (limit {limit})")
+            check("score_psi", warming or psi <= limit, psi, limit,
+                  f"score PSI {psi:.3f} against {previous.grade_version} (limit {limit}){note}")
         replace_partition(session, QualityCheck, business_date, [dict(c, business_date=business_date) for c in checks])
     failed = [c for c in checks if not c["passed"]]
     return {"passed": not failed, "failed": [f"{c['check_name']}: {c['detail']}" for c in failed]}
@@ -339,6 +351,7 @@ def summarise_run(settings: Settings, business_date: dt.date, worst: int = 10) -
         labelled = read_frame(session, select(DetectorScore.detector, DetectorScore.label, func.count().label("n"))
                               .where(DetectorScore.business_date == business_date, DetectorScore.label.is_not(None))
                               .group_by(DetectorScore.detector, DetectorScore.label))
+        problems = stage_outcomes(session, business_date)
     graded = grades[grades["tier"] != "N"].sort_values(["score", "merchant_id"]) if not grades.empty else grades
     worst_rows = []
     for row in graded.head(worst).itertuples():
@@ -347,7 +360,9 @@ def summarise_run(settings: Settings, business_date: dt.date, worst: int = 10) -
                            "reasons": [d["text"] for d in decided[:4]]})
     summary = {
         "business_date": business_date.isoformat(),
+        "outcome": run_outcome(decision.status if decision else None, problems),
         "publish": {"status": decision.status, "grade_version": decision.grade_version, "reason": decision.reason} if decision else None,
+        "stage_problems": problems,
         "tiers": tier_counts(grades["tier"]) if not grades.empty else {},
         "ingest": {row.entity: {"rows_in": int(row.rows_in), "loaded": int(row.rows_loaded), "quarantined": int(row.rows_quarantined)}
                    for row in ingest.groupby("entity")[["rows_in", "rows_loaded", "rows_quarantined"]].sum().reset_index().itertuples()}
@@ -374,27 +389,26 @@ def _json_default(value):
 
 
 def run_all(settings: Settings, business_date: dt.date, ingest: bool = True) -> dict:
-    """Every stage in DAG order, without Airflow (for the CLI, benchmarks and tests). One run of a date at a time:
-    a second one raises :class:`trust.db.locks.DateBusy` naming the first."""
+    """Every stage in DAG order, without Airflow (for the CLI, benchmarks and tests), each outcome recorded in
+    ``stage_runs`` as under Airflow. One run of a date at a time: a second one raises
+    :class:`trust.db.locks.DateBusy` naming the first."""
     prepare_warehouse(settings)
     with date_lock(settings.db_url, business_date, "run"):
         if ingest:
-            run_ingest(settings, business_date)
+            with recorded_stage(settings, business_date, "ingest"):
+                run_ingest(settings, business_date)
         with reading_as_of(business_date):  # every later stage sees the inputs as known on the date
-            return _run_after_ingest(settings, business_date)
-
-
-def _run_after_ingest(settings: Settings, business_date: dt.date) -> dict:
-    for name in DETECTORS:
-        run_detector(settings, business_date, name)
-    run_merchant_metrics(settings, business_date)
-    run_credit_scores(settings, business_date)
-    run_grades(settings, business_date)
-    run_quality_gate(settings, business_date)
-    run_publish(settings, business_date)
-    summary = summarise_run(settings, business_date)
-    summary["report_path"] = build_report(settings, business_date)["report_path"]
-    return summary
+            for name in DETECTOR_NAMES:
+                with recorded_stage(settings, business_date, f"detect:{name}"):
+                    run_detector(settings, business_date, name)
+            for stage in ("merchant_metrics", "credit_scores", "grades", "quality_gate", "publish"):
+                with recorded_stage(settings, business_date, stage) as outcome:
+                    result = STAGES[stage](settings, business_date)
+                    if stage == "publish" and result["status"] == "held":
+                        outcome.update(status="held", error=result["reason"])
+            summary = summarise_run(settings, business_date)
+            summary["report_path"] = build_report(settings, business_date)["report_path"]
+            return summary
 
 
 def _summary_facts(settings: Settings, business_date: dt.date) -> dict:
@@ -417,7 +431,9 @@ STAGES = {
 
 def run_stage(stage: str, business_date: str, *args) -> dict:
     """Entry point for orchestrators: settings from the environment, the date as ``YYYY-MM-DD`` text.
-    Returns the stage's small dict of facts (safe for XCom)."""
+    Returns the stage's small dict of facts (safe for XCom). Every outcome is recorded in ``stage_runs`` (a failed or
+    skipped date still shows in the summary and the report); held grades raise :class:`trust.errors.GradesHeld` after
+    the decision is recorded, so an orchestrator shows the hold as a named failure."""
     from trust.dates import parse_business_date
 
     if stage not in STAGES:
@@ -426,9 +442,17 @@ def run_stage(stage: str, business_date: str, *args) -> dict:
     settings = Settings.from_env()
     if stage == "ingest":
         prepare_warehouse(settings)  # the first stage of a night creates or migrates the warehouse (and its lock table)
+    key = ":".join([stage, *map(str, args)])
     # Two runs of one stage for one date never overlap (a manual trigger beside the scheduled run, a backfill).
-    with date_lock(settings.db_url, date, ":".join([stage, *map(str, args)])):
+    with date_lock(settings.db_url, date, key), recorded_stage(settings, date, key) as outcome:
         if stage == "ingest":
-            return STAGES[stage](settings, date, *args)
-        with reading_as_of(date):  # every later stage sees the inputs as known on the date
-            return STAGES[stage](settings, date, *args)
+            result = STAGES[stage](settings, date, *args)
+        else:
+            with reading_as_of(date):  # every later stage sees the inputs as known on the date
+                result = STAGES[stage](settings, date, *args)
+        if stage == "publish" and result["status"] == "held":
+            outcome.update(status="held", error=result["reason"])
+    if outcome["status"] == "held":
+        raise GradesHeld(f"grades of {date} held by the quality gate: {result['reason']}. Nothing new is served; "
+                         f"after review, `trust release --date {date} --actor NAME --reason TEXT` publishes them")
+    return result

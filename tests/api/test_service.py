@@ -135,8 +135,39 @@ def test_the_listing_time_check_answers_a_service_with_a_verdict_and_reasons(ser
     verdict = client.post("/listings/check", json=listing, headers=bearer(tokens["service"])).json()
     assert verdict["verdict"] == "review" and "counterfeit_risk" in verdict["flags"]
     assert any(r["code"] == "counterfeit_slang" for r in verdict["reasons"]) and "nightly market context" in verdict["context"]
+    settings = served["settings"]
+    assert str(settings.data_dir) not in json.dumps(verdict) and "/" not in verdict["context"]  # no server paths
     honest = client.post("/listings/check", json={"title": "适用于 iPhone 16 手机壳", "price": 35, "category": "数码"},
                          headers=bearer(tokens["service"])).json()
     assert honest["verdict"] == "pass"
     bad = client.post("/listings/check", json={"title": "x", "price": -3}, headers=bearer(tokens["service"]))
     assert bad.status_code == 422 and "price" in bad.json()["problems"][0]["where"]
+
+
+def test_the_openapi_schema_declares_the_bearer_scheme_and_the_real_error_body(served):
+    schema = served["client"].get("/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["token"] == {
+        "type": "http", "scheme": "bearer", "description": schema["components"]["securitySchemes"]["token"]["description"]}
+    error = schema["components"]["schemas"]["ErrorBody"]
+    assert set(error["properties"]) == {"error", "problems"} and "HTTPValidationError" not in schema["components"]["schemas"]
+    release = schema["paths"]["/publications/{business_date}/release"]["post"]
+    assert release["security"] == [{"token": []}]
+    for status in ("401", "403", "404", "409", "422", "503"):
+        assert release["responses"][status]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody"), status
+    lookup = schema["paths"]["/merchants/{merchant_id}/grade"]["get"]
+    assert "security" not in lookup and lookup["responses"]["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+    # and the bodies really are that shape
+    assert set(served["client"].get("/merchants/NOPE/grade").json()) == {"error"}
+    assert set(served["client"].get("/merchants/bad%20id/grade").json()) == {"error", "problems"}
+
+
+def test_every_request_is_logged_once_with_status_time_and_token_name_but_never_the_token(served, caplog):
+    client, tokens = served["client"], served["tokens"]
+    caplog.set_level(logging.INFO, logger="trust.api.access")
+    client.get("/queues/reviews", params={"limit": 1, "secret": "x"}, headers=bearer(tokens["service"]))
+    client.get("/merchants/NOPE/grade")
+    lines = [r.getMessage() for r in caplog.records if r.name == "trust.api.access"]
+    assert len(lines) == 2
+    assert lines[0].startswith("GET /queues/reviews 200 ") and lines[0].endswith("ms token=test-service")
+    assert lines[1].startswith("GET /merchants/NOPE/grade 404 ") and lines[1].endswith("token=-")
+    assert not any(token in line for token in tokens.values() for line in lines) and "secret" not in "".join(lines)

@@ -29,6 +29,32 @@ ItemId = Annotated[str, Path(pattern=MERCHANT_ID, description="Id of a merchant,
 MerchantId = Annotated[str, Path(pattern=MERCHANT_ID, description="Merchant id")]
 
 
+class Problem(BaseModel):
+    where: str = Field(description="The field, parameter or component at fault")
+    problem: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a sentence, and for invalid requests or an unavailable warehouse the problems found."""
+    error: str
+    problems: list[Problem] | None = None
+
+
+def _error(description: str) -> dict:
+    return {"model": ErrorBody, "description": description}
+
+
+# Documented on every operation (the router's own 404/405 answer with the same body).
+ERROR_RESPONSES = {404: _error("Not found (no such merchant, report or item; nothing published yet)"),
+                   422: _error("Invalid request: each problem names the field"),
+                   500: _error("Internal error; logged on the server, no details sent"),
+                   503: _error("The warehouse is unreachable or not migrated; the problem says what to do")}
+AUTH_RESPONSES = {401: _error("No, unknown, expired or revoked bearer token"),
+                  403: _error("The token's role does not allow this")}
+AUTH_CONFLICT = AUTH_RESPONSES | {409: _error("The state does not allow it (already decided, not held)")}
+ACCESS_LOG = logging.getLogger("trust.api.access")
+
+
 class LookupRequest(BaseModel):
     merchant_ids: list[Annotated[str, Field(pattern=MERCHANT_ID)]] = Field(min_length=1, max_length=1000)
 
@@ -75,13 +101,53 @@ class ReleaseRequest(BaseModel):
 def create_app(settings: Settings | None = None) -> FastAPI:
     from sqlalchemy.orm import sessionmaker
 
+    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+    from sqlalchemy.exc import DBAPIError
+
     from trust.db.engine import get_engine
+    from trust.db.health import warehouse_state
 
     settings = settings or Settings.from_env()
     session_factory = sessionmaker(bind=get_engine(settings.db_url), expire_on_commit=False)
     # No redirects for trailing slashes: a client gets a JSON 404, never an empty 307.
     app = FastAPI(title="trust", version="1", description="Merchant grades and the analysts' API of the trust pipeline.",
-                  redirect_slashes=False)
+                  redirect_slashes=False, responses=ERROR_RESPONSES)
+    bearer = HTTPBearer(auto_error=False, scheme_name="token",
+                        description="A token from `trust token create --name NAME --role service|analyst|admin`")
+    diagnosed: dict = {"at": -1e9, "state": None}
+
+    def warehouse(force: bool = False):
+        """The warehouse's state, re-checked at most every few seconds (a database error answers 503 or 500 from it)."""
+        now = time.monotonic()
+        if force or now - diagnosed["at"] > PUBLICATION_TTL_SECONDS:
+            diagnosed.update(at=now, state=warehouse_state(settings.db_url))
+        return diagnosed["state"]
+
+    def unavailable(state) -> JSONResponse:
+        return JSONResponse(status_code=503, headers={"Retry-After": "30"},
+                            content={"error": "the warehouse is unavailable", "problems": [{"where": "warehouse", "problem": state.message}]})
+
+    @app.middleware("http")
+    async def access_log(request: Request, call_next):
+        """One line per request: method, path (no query string), status, milliseconds, token name; never the token."""
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            ACCESS_LOG.info("%s %s %d %.1fms token=%s", request.method, request.url.path, status,
+                            (time.perf_counter() - started) * 1000, getattr(request.state, "token_name", "-"))
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError):
+        state = warehouse(force=True)
+        if not state.ok:
+            log.warning("warehouse unavailable on %s %s: %s", request.method, request.url.path, state.message)
+            return unavailable(state)
+        log.exception("database error on %s %s", request.method, request.url.path)
+        return JSONResponse(status_code=500, content={"error": "internal error; it has been logged"})
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
@@ -102,17 +168,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield session
 
     def role(needed: str):
-        def check(request: Request) -> str:
+        def check(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:
             from trust.api.auth import allows, authenticate
 
-            header = request.headers.get("authorization", "")
-            if not header.lower().startswith("bearer ") or not header[7:].strip():
+            if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials.strip():
                 raise HTTPException(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
             now = dt.datetime.now(settings.tz).replace(tzinfo=None)
             with session_factory() as session:
-                found = authenticate(session, header[7:].strip(), now)
+                found = authenticate(session, credentials.credentials.strip(), now)
                 if isinstance(found, str):
                     raise HTTPException(401, found, headers={"WWW-Authenticate": "Bearer"})
+                request.state.token_name = found.name
                 if not allows(found.role, needed):
                     raise HTTPException(403, f"this needs the {needed} role; the token has {found.role}")
                 return found.name
@@ -138,10 +204,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return cached["value"]
 
     @app.get("/health")
-    def health(session=Depends(read_session)) -> dict:
+    def health():
+        """200 with the current grade version (null: nothing published yet), or 503 with what is wrong."""
         from trust.lookup import current_publication
 
-        current = current_publication(session)
+        state = warehouse(force=True)
+        if not state.ok:
+            return unavailable(state)
+        with session_factory() as session:
+            current = current_publication(session)
         return {"status": "ok", "published": current.grade_version if current else None}
 
     @app.get("/merchants/{merchant_id}/grade", response_class=JSONResponse)
@@ -189,7 +260,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise HTTPException(404, f"no report for {business_date}")
         return FileResponse(path, media_type="text/html")
 
-    @app.get("/queues/{queue}")
+    @app.get("/queues/{queue}", responses=AUTH_RESPONSES)
     def queue_items(queue: Literal["reviews", "listings", "networks", "rings"], limit: Annotated[int, Query(ge=1, le=500)] = 50,
                     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0, actor: str = Depends(role("service"))) -> dict:
         from trust.queues import list_queue
@@ -198,7 +269,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     checker: dict = {}
 
-    @app.post("/listings/check")
+    @app.post("/listings/check", responses=AUTH_RESPONSES)
     def check_listing(body: ListingCheckRequest, actor: str = Depends(role("service"))) -> dict:
         """The listing-time check (上架审核): probability, flags and reasons against the last nightly market context."""
         from trust.detect.listings import ListingChecker
@@ -210,7 +281,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
 
-    @app.post("/queues/{queue}/{item_id}/decision")
+    @app.post("/queues/{queue}/{item_id}/decision", responses=AUTH_RESPONSES)
     def decide(queue: Literal["reviews", "listings", "networks", "rings"], item_id: ItemId, body: Decision,
                actor: str = Depends(role("analyst"))) -> dict:
         from trust.queues import decide_item
@@ -220,7 +291,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except LookupError as exc:
             raise HTTPException(404, str(exc)) from None
 
-    @app.post("/overrides", status_code=201)
+    @app.post("/overrides", status_code=201, responses=AUTH_RESPONSES)
     def add_override_endpoint(body: OverrideRequest, actor: str = Depends(role("analyst"))) -> dict:
         from trust.analyst import add_override
 
@@ -230,7 +301,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise HTTPException(422 if "not in the warehouse" not in str(exc) else 404, str(exc)) from None
         return {"id": override_id, "merchant_id": body.merchant_id, "tier": body.tier, "actor": actor}
 
-    @app.delete("/overrides/{override_id}")
+    @app.delete("/overrides/{override_id}", responses=AUTH_CONFLICT)
     def revoke_override_endpoint(override_id: Annotated[int, Path(ge=1, le=2**31)], reason: Annotated[str, Query(min_length=1, max_length=2000)],
                                  actor: str = Depends(role("analyst"))) -> dict:
         from trust.analyst import revoke_override
@@ -241,7 +312,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise HTTPException(404 if "no override" in str(exc) else 409, str(exc)) from None
         return {"id": override_id, "revoked_by": actor}
 
-    @app.post("/appeals/{appeal_id}/decision")
+    @app.post("/appeals/{appeal_id}/decision", responses=AUTH_CONFLICT)
     def decide_appeal_endpoint(appeal_id: Annotated[int, Path(ge=1, le=2**31)], body: AppealDecision,
                                actor: str = Depends(role("analyst"))) -> dict:
         from trust.analyst import decide_appeal
@@ -251,7 +322,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except ValueError as exc:
             raise HTTPException(404 if "no appeal" in str(exc) else 409, str(exc)) from None
 
-    @app.post("/publications/{business_date}/release")
+    @app.post("/publications/{business_date}/release", responses=AUTH_CONFLICT)
     def release(business_date: dt.date, body: ReleaseRequest, actor: str = Depends(role("admin"))) -> dict:
         from trust.pipeline import NotHeld, release_held
 

@@ -440,6 +440,20 @@ class RunLock(Base):
     acquired_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+class StageRun(Base):
+    """The latest outcome of each stage of each business date: running, succeeded, failed (with the error) or skipped.
+    Written by the stage itself, outside the stage's own transaction, so a failed or refused date still shows in the
+    run summary and the report."""
+
+    __tablename__ = "stage_runs"
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    stage: Mapped[str] = mapped_column(String(64), primary_key=True)  # ingest, detect:reviews, ..., publish
+    status: Mapped[str] = mapped_column(String(16))  # running | succeeded | failed | skipped
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
 class PublishLog(Base):
     """Every publish decision. The published grades are those of the latest 'published' row."""
 

@@ -118,7 +118,8 @@ class ListingChecker:
         self.model = load_listing_model(model_dir) if (model_dir / "model.joblib").exists() else ListingDetector().fit(None)
         saved = state_dir / CONTEXT_FILE if state_dir is not None else None
         if saved is not None and saved.exists():
-            self.context, self.context_source = joblib.load(saved), f"nightly market context {saved}"
+            saved_at = dt.datetime.fromtimestamp(saved.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+            self.context, self.context_source = joblib.load(saved), f"nightly market context saved {saved_at}"
         elif getattr(self.model, "context_", None) is not None:
             self.context, self.context_source = self.model.context_, "the model's training catalogue"
         else:

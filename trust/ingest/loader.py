@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from trust.db.engine import frame_to_records, read_frame, session_scope, upsert
 from trust.db.tables import INPUT_TABLES, IngestLog, QuarantineRow
+from trust.errors import MissingLandingData, NothingDelivered  # noqa: F401  (MissingLandingData is re-exported)
 from trust.ingest.contracts import CONTRACTS, ENTITY_ORDER
 from trust.ingest.link_checks import check_agent_links
 from trust.ingest.readers import FileRejected, read_landing_file
@@ -36,10 +37,6 @@ log = logging.getLogger(__name__)
 MAX_VALUE_CHARS = 500
 # Checks across rows and against the warehouse that a column contract cannot express.
 ENTITY_CHECKS = {"agent_links": check_agent_links}
-
-
-class MissingLandingData(Exception):
-    """An entity has no landing file for the business date."""
 
 
 @dataclass
@@ -97,6 +94,12 @@ def ingest_partition(settings: Settings, business_date: dt.date) -> IngestResult
     """Validate and load every entity's landing files for ``business_date``; idempotent per date."""
     found = {entity: landing_files(settings.landing_dir, entity, business_date) for entity in ENTITY_ORDER}
     missing = [entity for entity, files in found.items() if not files]
+    if len(missing) == len(found):
+        raise NothingDelivered(
+            f"nothing was delivered for business date {business_date}: no folder "
+            f"{settings.landing_dir}/<entity>/{business_date.isoformat()}/ exists for any entity. If the files are late, "
+            "rerun the date when they arrive; an entity with nothing new that day still needs a file with just its header."
+        )
     if missing:
         expected = ", ".join(f"{settings.landing_dir / e / business_date.isoformat()}/*.csv|*.jsonl|*.parquet" for e in missing)
         raise MissingLandingData(
