@@ -81,11 +81,10 @@ def _backfill(settings: Settings, last_day: dt.date) -> None:
         day += dt.timedelta(days=1)
 
 
-def _run_dag(monkeypatch, tmp_path, marketplace, last_day, db_url=None):
+def _run_dag(monkeypatch, tmp_path, marketplace, last_day):
+    """The DAG under dag.test() on SQLite (on PostgreSQL it runs under a real scheduler: tests/test_scheduler.py)."""
     monkeypatch.setenv("TRUST_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("TRUST_LANDING_DIR", str(marketplace / "landing"))
-    if db_url:
-        monkeypatch.setenv("TRUST_DB_URL", db_url)
     settings = Settings.from_env()
     _backfill(settings, last_day)
     run = load_dag().test(run_conf={"business_date": last_day.isoformat()})
@@ -102,12 +101,6 @@ def _run_dag(monkeypatch, tmp_path, marketplace, last_day, db_url=None):
 @pytest.mark.slow
 def test_nightly_dag_runs_end_to_end_on_sqlite(airflow_db, monkeypatch, tmp_path, marketplace, last_day):
     _run_dag(monkeypatch, tmp_path, marketplace, last_day)
-
-
-@pytest.mark.slow
-@pytest.mark.postgres
-def test_nightly_dag_runs_end_to_end_on_postgresql(airflow_db, monkeypatch, tmp_path, marketplace, last_day, postgres_url):
-    _run_dag(monkeypatch, tmp_path, marketplace, last_day, postgres_url)
 
 
 def test_a_misspelt_run_parameter_fails_the_run_at_once_and_a_bad_date_is_refused_at_trigger_time(airflow_db):
