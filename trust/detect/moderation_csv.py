@@ -92,6 +92,51 @@ def score_listings_csv(input_path: Path, model_dir: Path, output_path: Path) -> 
     return {"scored": int(len(original)), "output": str(output_path), "flagged_at_0.5": int((probability >= 0.5).sum())}
 
 
+HARD_NEGATIVE_KINDS = ("ok_discount", "ok_second_hand", "ok_authorised", "ok_compatible", "ok_unbranded")
+
+
+def evaluate_listings_file(input_path: Path, model_dir: Path, flag_at: float = 0.5) -> dict:
+    """A labelled listing file (``label`` ok/counterfeit/false_advertising, optional ``kind`` and ``category``) scored
+    the way ``trust listings score`` scores it: AUC of 'problem' against 'ok', precision and recall at ``flag_at``
+    (the shipped threshold), and per kind and per category the share flagged and the mean probability."""
+    from sklearn.metrics import roc_auc_score
+
+    from trust.detect.listing_model import ListingDetector, listing_signals, load_listing_model
+
+    model = load_listing_model(model_dir) if (model_dir / "model.joblib").exists() else ListingDetector().fit(None)
+    listings = read_listing_csv(input_path, need_label=True)
+    extra = pd.read_csv(input_path, dtype=str, keep_default_na=False)
+    kinds, _, _ = model.assess(listing_signals(listings, _context(listings, model)), flag_at=flag_at, only_flagged=False)
+    probability = 1 - kinds[:, 0]
+    bad = listings["label"].isin(["1", "counterfeit", "false_advertising"]).to_numpy()
+    flagged = probability >= flag_at
+    true_positive = int((flagged & bad).sum())
+    frame = pd.DataFrame({"probability": probability, "flagged": flagged, "bad": bad,
+                          "kind": extra["kind"] if "kind" in extra else listings["label"],
+                          "category": extra["category"] if "category" in extra else ""})
+
+    def groups(column: str) -> dict:
+        return {str(name): {"n": int(len(part)), "problem": bool(part["bad"].iloc[0]) if part["bad"].nunique() == 1 else None,
+                            "flagged_share": round(float(part["flagged"].mean()), 4),
+                            "mean_probability": round(float(part["probability"].mean()), 4)}
+                for name, part in frame.groupby(column, sort=True)}
+
+    by_category = {str(name): {"n": int(len(part)), "recall": round(float(part.loc[part["bad"], "flagged"].mean()), 4)
+                               if part["bad"].any() else None,
+                               "false_positive_rate": round(float(part.loc[~part["bad"], "flagged"].mean()), 4)
+                               if (~part["bad"]).any() else None}
+                   for name, part in frame.groupby("category", sort=True)} if "category" in extra else {}
+    return {"file": str(input_path), "model": str(model_dir), "mode": getattr(model, "mode_", "rules"), "rows": int(len(frame)),
+            "problem_listings": int(bad.sum()), "threshold": flag_at,
+            "auc": round(float(roc_auc_score(bad, probability)), 4) if 0 < bad.sum() < len(bad) else None,
+            "precision": round(true_positive / int(flagged.sum()), 4) if flagged.any() else None,
+            "recall": round(true_positive / int(bad.sum()), 4) if bad.any() else None,
+            "flagged": int(flagged.sum()),
+            "hard_negative_false_positive_rate": round(float(frame.loc[frame["kind"].isin(HARD_NEGATIVE_KINDS), "flagged"].mean()), 4)
+            if frame["kind"].isin(HARD_NEGATIVE_KINDS).any() else None,
+            "by_kind": groups("kind"), "by_category": by_category}
+
+
 def read_complaint_csv(path: Path, need_label: bool) -> pd.DataFrame:
     frame = read_checked_csv(path, ("text",) + (("label",) if need_label else ()), ("complaint_id", "merchant_id", "order_id", "listing_id"))
     if need_label:

@@ -1,0 +1,43 @@
+"""The hand-written, held-out listing set (issue 17) is what it says it is, and `trust eval listings` reads any such
+file. The set's figures are not asserted here: it is evaluated once at the end of the modelling work it judges."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from trust.detect.moderation_csv import HARD_NEGATIVE_KINDS, evaluate_listings_file
+
+HELD_OUT = Path(__file__).resolve().parents[2] / "data" / "eval" / "listings_handwritten.csv"
+MODELS = Path(__file__).resolve().parents[2] / "models" / "listings"
+CATEGORIES = {"美妆护肤", "箱包", "手表", "服饰", "鞋靴", "母婴", "保健品", "数码", "食品", "酒水"}
+
+
+def test_the_held_out_listing_set_covers_every_category_honest_kind_and_evasion():
+    rows = pd.read_csv(HELD_OUT, dtype=str, keep_default_na=False)
+    assert len(rows) >= 300 and rows["listing_id"].is_unique and set(rows["category"]) == CATEGORIES
+    assert set(rows["label"]) == {"ok", "counterfeit", "false_advertising"}
+    assert (pd.to_numeric(rows["price"]) > 0).all() and (rows["title"].str.strip() != "").all()
+    kinds = rows["kind"].value_counts()
+    assert all(kinds[kind] >= 10 for kind in HARD_NEGATIVE_KINDS)  # every honest look-alike, in numbers
+    assert rows["kind"].isin(HARD_NEGATIVE_KINDS).mean() >= 0.40
+    counterfeit = rows[rows["label"] == "counterfeit"]
+    assert counterfeit["kind"].isin(["cf_plain", "cf_regional"]).mean() >= 0.5  # at least half without replica slang
+    assert {"cf_jargon", "cf_evasion", "cf_regional", "fa_medical", "fa_cert", "fa_pseudo", "fa_impossible"} <= set(kinds.index)
+    assert rows["kind"].str.split("_").str[0].map({"ok": "ok", "cf": "counterfeit", "fa": "false_advertising"}).eq(rows["label"]).all()
+
+
+def test_eval_listings_reports_auc_precision_recall_and_figures_per_kind_and_category(tmp_path):
+    sample = tmp_path / "sample.csv"
+    sample.write_text(
+        "listing_id,category,title,description,brand,price,label,kind\n"
+        "a,箱包,高仿LV老花包 1:1 原单,,,380,counterfeit,cf_jargon\n"
+        "b,箱包,帆布托特包 无logo,,,45,ok,ok_unbranded\n"
+        "c,数码,适用于 iPhone 16 手机壳,,,35,ok,ok_compatible\n"
+        "d,保健品,降血糖 胶囊 根治糖尿病 停药不反弹,,,298,false_advertising,fa_medical\n", encoding="utf-8")
+    result = evaluate_listings_file(sample, MODELS)
+    assert result["rows"] == 4 and result["problem_listings"] == 2 and result["threshold"] == 0.5
+    assert 0 <= result["auc"] <= 1 and set(result["by_kind"]) == {"cf_jargon", "ok_unbranded", "ok_compatible", "fa_medical"}
+    assert result["by_kind"]["ok_compatible"]["problem"] is False and result["by_category"]["数码"]["recall"] is None
+    assert result["hard_negative_false_positive_rate"] is not None
