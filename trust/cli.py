@@ -630,6 +630,19 @@ def eval_listings(
     print_json(evaluate_listings_file(data, model, threshold))
 
 
+@eval_app.command("complaints-file")
+def eval_complaints_file(
+    data: Annotated[Path, typer.Option(help="Labelled complaints CSV (text, label)")] = Path("data/eval/complaints_handwritten.csv"),
+    model: Annotated[Path, typer.Option(help="Complaint model folder")] = Path("models/complaints"),
+) -> None:
+    """A labelled complaint file: accuracy, macro-F1, per-category precision/recall/F1 and confusions. The default file
+    is hand-written and held out: never train or tune on it."""
+    from trust.detect.moderation_csv import evaluate_complaints_file
+    from trust.evaluate import print_json
+
+    print_json(evaluate_complaints_file(data, model))
+
+
 @eval_app.command("complaints")
 def eval_complaints(
     data: Annotated[Path, typer.Option(help="online_shopping_10_cats folder or CSV (real reviews; labels in data/eval)")] =

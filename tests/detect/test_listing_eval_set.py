@@ -41,3 +41,33 @@ def test_eval_listings_reports_auc_precision_recall_and_figures_per_kind_and_cat
     assert 0 <= result["auc"] <= 1 and set(result["by_kind"]) == {"cf_jargon", "ok_unbranded", "ok_compatible", "fa_medical"}
     assert result["by_kind"]["ok_compatible"]["problem"] is False and result["by_category"]["数码"]["recall"] is None
     assert result["hard_negative_false_positive_rate"] is not None
+
+
+COMPLAINTS_HELD_OUT = HELD_OUT.parent / "complaints_handwritten.csv"
+
+
+def test_the_held_out_complaint_set_is_in_buyers_words_with_every_category_and_mixed_scripts():
+    from trust.detect import COMPLAINT_CATEGORIES
+    from trust.text import normalize_text
+
+    rows = pd.read_csv(COMPLAINTS_HELD_OUT, dtype=str, keep_default_na=False)
+    assert len(rows) >= 200 and rows["complaint_id"].is_unique and set(rows["label"]) == set(COMPLAINT_CATEGORIES)
+    assert rows["label"].value_counts().min() >= 25
+    assert (rows["text"].str.contains(r"^[A-Za-z\"]", regex=True)).sum() >= 10  # English-only complaints
+    def han(text: str) -> str:
+        return "".join(c for c in text if "\u4e00" <= c <= "\u9fff")
+
+    traditional = rows["text"].map(lambda text: han(normalize_text(text)) != han(text))
+    assert traditional.sum() >= 10  # traditional script, which normalisation turns into simplified
+
+
+def test_eval_complaints_file_reports_macro_f1_and_per_category_confusions(tmp_path):
+    from trust.detect.moderation_csv import evaluate_complaints_file
+
+    sample = tmp_path / "c.csv"
+    sample.write_text("text,label\n鞋子开胶了，穿了一周,quality_defect\n快递十天没到,not_delivered\n"
+                      "客服骂人,other\n", encoding="utf-8")
+    result = evaluate_complaints_file(sample, MODELS.parent / "complaints")
+    assert result["rows"] == 3 and 0 <= result["macro_f1"] <= 1
+    assert set(result["per_category"]) == {"quality_defect", "not_delivered", "other"}
+    assert all({"precision", "recall", "f1", "taken_for"} <= set(v) for v in result["per_category"].values())

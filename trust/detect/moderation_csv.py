@@ -201,6 +201,29 @@ def score_complaints_csv(input_path: Path, model_dir: Path, output_path: Path) -
     return {"scored": int(len(original)), "output": str(output_path), "categories": pd.Series(category).value_counts().to_dict()}
 
 
+def evaluate_complaints_file(input_path: Path, model_dir: Path) -> dict:
+    """A labelled complaint file classified as ``trust complaints score`` classifies it: accuracy, macro-F1 and, per
+    category, precision, recall and F1, with the categories each one was taken for."""
+    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+
+    from trust.detect.complaint_model import ComplaintClassifier, load_complaint_model
+
+    model = load_complaint_model(model_dir) if (model_dir / "model.joblib").exists() else ComplaintClassifier().fit([])
+    frame = read_complaint_csv(input_path, need_label=True)
+    truth = frame["label"].to_numpy()
+    predicted = np.asarray(model.explain(frame["text"].tolist())[0])
+    labels = [c for c in COMPLAINT_CATEGORIES if c in set(truth)]
+    precision, recall, f1, support = precision_recall_fscore_support(truth, predicted, labels=labels, zero_division=0)
+    confused = pd.crosstab(pd.Series(truth, name="truth"), pd.Series(predicted, name="predicted"))
+    per_category = {label: {"n": int(n), "precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4),
+                            "taken_for": {str(k): int(v) for k, v in confused.loc[label].items() if v and k != label}}
+                    for label, p, r, f, n in zip(labels, precision, recall, f1, support)}
+    return {"file": str(input_path), "model": str(model_dir), "rows": int(len(truth)),
+            "accuracy": round(float(accuracy_score(truth, predicted)), 4),
+            "macro_f1": round(float(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0)), 4),
+            "per_category": per_category}
+
+
 def export_listing_labels(settings, output_path: Path) -> dict:
     """The warehouse's labelled listings as a training CSV for ``trust listings train``: analysts' verdicts
     (moderation_labels) and test-buy results (spot_checks: counterfeit -> counterfeit, not_as_described ->
