@@ -44,3 +44,73 @@ def test_a_bad_value_is_refused_with_file_row_column_and_value(tmp_path, column,
     bad.write_text(",".join(row) + "\n" + ",".join(row.values()) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match=f"catalogue.csv: row 2, column {column}, value '{value}': {why}"):
         load_catalogue(bad)
+
+
+@pytest.mark.parametrize("text,brand,how", [
+    ("香奈儿 经典 链条包", "Chanel", "its brand name"),
+    ("Hermès 丝巾 90", "Hermes", "its brand name"),
+    ("普 拉 达 尼龙包", "Prada", "spaces or symbols between its characters"),
+    ("F*E*N*D*I 法棍", "Fendi", "spaces or symbols between its characters"),
+    ("歐米茄 超霸 男錶", "Omega", "traditional characters"),
+    ("ＣＯＡＣＨ 托特", "Coach", "full-width letters"),
+    ("baogeli 手镯", "Bvlgari", "its pinyin"),
+    ("balenciga 老爹鞋", "Balenciaga", "a misspelt Latin name"),
+    ("patagonai 抓绒", "Patagonia", "a misspelt Latin name"),
+    ("迈家 托特包 小号", "MichaelKors", "an “X家” nickname"),
+    ("艾马仕 丝巾 90", "Hermes", "a homophone"),
+    ("Beta AR 冲锋衣", "Arcteryx", "its nickname, abbreviation or line name"),
+    ("冲锋衣 男 户外", None, None),
+    ("马汀博士 1460 马丁靴", "DrMartens", "its brand name"),  # not Bose (博士) inside it
+])
+def test_brand_mentions_are_found_the_way_sellers_hide_them_and_say_how(text, brand, how):
+    from trust.detect.brand_catalogue import find_brands
+
+    found = find_brands(text)
+    if brand is None:
+        assert found == []
+        return
+    assert found and found[0].brand == brand, found
+    assert found[0].how.startswith(how), found[0].how
+
+
+@pytest.mark.parametrize("title,price,category,fires,words", [
+    ("Moncler 羽绒服 男 短款", 899, "服饰", True, "of ¥6,000, the lowest plausible price of a genuine new 盟可睐"),
+    ("Moncler 羽绒服 二手 有NFC 九成新", 2600, "服饰", False, "second-hand"),
+    ("Moncler 羽绒服 二手 九成新", 300, "服饰", True, "a third of the new floor"),
+    ("适用于 Rimowa 拉杆箱 保护套", 59, "箱包", False, "compatible accessory"),
+    ("兰蔻 小黑瓶 7ml 小样", 39, "美妆护肤", False, "sample size"),
+    ("信阳毛尖 明前 1斤", 60, "食品", True, "¥120.00 per kg"),
+    ("信阳毛尖 明前 500g", 260, "食品", False, "at or above"),
+    ("盱眙龙虾 4斤装", 38, "食品", True, "per kg"),
+    ("Apple 手机 iPhone 全新", 699, "数码", True, "iPhone / Mac / iPad"),
+    ("苹果 红富士 10斤", 30, "食品", False, None),  # the fruit, not the phone maker
+])
+def test_the_price_is_judged_against_the_catalogue_floor_with_no_market(title, price, category, fires, words):
+    from trust.detect.brand_catalogue import judge_price
+
+    judgement = judge_price(title, None, price, category)
+    if words is None:
+        assert judgement is None
+        return
+    assert (judgement.probability >= 0.5) == fires, judgement
+    assert words in judgement.reason, judgement.reason
+
+
+def test_the_listing_check_and_csv_score_use_the_catalogue_without_a_market(tmp_path):
+    import json
+
+    from trust.detect.listings import ListingChecker
+    from trust.detect.moderation_csv import score_listings_csv
+
+    models = __import__("pathlib").Path(__file__).resolve().parents[2] / "models" / "listings"
+    verdict = ListingChecker(state_dir=None, model_dir=models).check("Canada Goose 远征 派克 男", 980, category="服饰")
+    assert verdict["verdict"] == "review" and "counterfeit_risk" in verdict["flags"]
+    assert verdict["reasons"][0]["code"] == "below_brand_floor" and "加拿大鹅" in verdict["reasons"][0]["text"]
+    honest = ListingChecker(state_dir=None, model_dir=models).check("适用于 Canada Goose 帽子 毛领 替换", 99, category="服饰")
+    assert honest["verdict"] == "pass" and honest["reasons"][0]["code"] == "brand_named"
+    listings = tmp_path / "l.csv"
+    listings.write_text("title,price,category\nTudor 帝舵 小红花 男表,1200,手表\n帆布包 无logo,39,箱包\n", encoding="utf-8")
+    score_listings_csv(listings, models, tmp_path / "out.csv")
+    scored = __import__("pandas").read_csv(tmp_path / "out.csv")
+    assert list(scored["flag"].fillna("")) == ["counterfeit_risk", ""]
+    assert json.loads(scored["reasons"][0])[0]["code"] == "below_brand_floor"

@@ -86,3 +86,263 @@ def load_catalogue(path: Path = CATALOGUE) -> Catalogue:
 def shipped_catalogue() -> Catalogue:
     """The shipped catalogue, loaded and validated once per process."""
     return load_catalogue(CATALOGUE)
+
+
+# --- Finding brand mentions the way sellers hide them -------------------------------------------------------------
+
+import re  # noqa: E402
+
+SEPARATORS = re.compile(r"[\s·•・.*_\-/|\\~,，。、!！?？:：;；'\"“”‘’()（）【】\[\]+#@]+")
+LATIN_TOKEN = re.compile(r"[a-z][a-z']{2,}")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+# Catalogue names that are also everyday words: never matched on their own (the longer names that contain them are).
+NOT_ON_THEIR_OWN = {"后", "响", "博士", "雷达", "富士", "好奇", "吉田", "苹果", "mi", "on", "gg", "cd", "el", "gs", "ns", "ap", "rm",
+                    "ow", "tb", "ks", "hr", "ct", "pp", "vc", "dw", "nb", "cl", "tf", "lulu", "nan", "fog", "jbl", "mac", "ami"}
+# "X家" is how sellers nickname a brand (驴家, 鹅家); these X make ordinary words (商家, 厂家, 大家 ...).
+NOT_A_NICKNAME = set("商厂卖店国大专自老买东作农玩酒人全管行画名本娘婆亲住世回到在我你他她它们这那各每万千百一两几店客")
+# Categories a catalogue row can be judged in: a regional product is sold as food, health food or liquor.
+COMPATIBLE = {"地理标志": {"食品", "保健品", "酒水", "地理标志"}}
+
+
+@dataclass(frozen=True)
+class BrandMention:
+    row: int  # catalogue row index
+    brand: str
+    line: str
+    matched: str  # the text that matched
+    how: str  # in words: how it was found
+
+
+def _levenshtein(a: str, b: str, limit: int) -> int:
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+@dataclass(frozen=True)
+class _Index:
+    keys: dict[str, tuple[int, str, set[str]]]  # alias key → (row, kind: brand name | pinyin | nickname..., forms as written)
+    latin: dict[str, int]  # latin alias keys of at least 5 letters → row, for misspellings
+    by_char: dict[str, list[int]]  # Han character → rows whose Chinese names contain it, for "X家"
+    pinyin: dict[tuple[str, ...], int]  # syllables of Chinese names of 3+ characters → row, for homophones
+
+
+@functools.lru_cache(maxsize=4)
+def _index(catalogue_id: int) -> _Index:
+    catalogue = _CATALOGUES[catalogue_id]
+    from pypinyin import lazy_pinyin
+
+    keys: dict[str, tuple[int, str, set[str]]] = {}
+    latin: dict[str, int] = {}
+    by_char: dict[str, list[int]] = {}
+    pinyin: dict[tuple[str, ...], int] = {}
+    for index, row in catalogue.rows.iterrows():
+        named = [(row["name_zh"], "brand name"), (row["name_en"], "brand name"), (row["pinyin"], "pinyin")]
+        named += [(alias, "nickname, abbreviation or line name") for alias in row["aliases"].split(";")]
+        for name, kind in named:
+            key = alias_key(name)
+            if len(key) < 2 or key in NOT_ON_THEIR_OWN or catalogue.aliases.get(key) != index:
+                continue
+            keys.setdefault(key, (int(index), kind, set()))[2].add(name.strip().lower())
+            if re.fullmatch(r"[a-z']+", key) and len(key) >= 5:
+                latin.setdefault(key, int(index))
+            if HAN.match(key) and row["category"] != "地理标志":  # 驴牌 → 驴家, 卡地亚 → 卡家
+                by_char.setdefault(key[0], []).append(int(index))
+            if kind == "brand name" and re.fullmatch(r"[\u4e00-\u9fff]{3,}", key):
+                pinyin.setdefault(tuple(lazy_pinyin(key)), int(index))
+    return _Index(keys, latin, by_char, pinyin)
+
+
+_CATALOGUES: dict[int, Catalogue] = {}
+
+
+def find_brands(text: str, catalogue: Catalogue | None = None) -> list[BrandMention]:
+    """Every catalogue brand the text names, each with how it was found: as written, across spaces and symbols,
+    in traditional script or full-width letters, misspelt (edit distance), as an "X家" nickname, or by homophones."""
+    catalogue = catalogue or shipped_catalogue()
+    _CATALOGUES[id(catalogue)] = catalogue
+    index = _index(id(catalogue))
+    raw = (text or "").lower()
+    normal = (normalize_text(text or "") or "").lower()
+    collapsed = SEPARATORS.sub("", normal)
+    raw_collapsed = SEPARATORS.sub("", raw)
+    found: dict[int, BrandMention] = {}
+    spans: list[tuple[int, int]] = []
+
+    def add(row: int, matched: str, how: str) -> None:
+        if row not in found:
+            found[row] = BrandMention(row, catalogue.rows.at[row, "brand"], catalogue.rows.at[row, "line"], matched, how)
+
+    for key in sorted(index.keys, key=len, reverse=True):  # longest first: 马汀博士 before 博士
+        start = collapsed.find(key)
+        if start < 0:
+            continue
+        if re.fullmatch(r"[a-z0-9']+", key):  # Latin: whole words only (lv is not inside "lvl", ap not in "apple")
+            pattern = re.compile(rf"(?<![a-z]){re.escape(key)}(?![a-z])")
+            hit = pattern.search(collapsed)
+            if hit is None and not any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", normal) for w in index.keys[key][2]):
+                continue
+            start = hit.start() if hit is not None else start
+        end = start + len(key)
+        if any(s <= start and end <= e for s, e in spans):
+            continue  # inside a longer brand name already found
+        spans.append((start, end))
+        row, kind, written = index.keys[key]
+        if any(form in normal for form in written):
+            if any(form in raw for form in written):
+                how = f"its {kind}"
+            elif re.search(r"[\uff01-\uff5e]", text or ""):
+                how = "full-width letters"
+            else:
+                how = "traditional characters"
+        else:
+            how = "spaces or symbols between its characters"
+        add(row, key, how)
+    words = LATIN_TOKEN.findall(normal)
+    candidates = words + [a + b for a, b in zip(words, words[1:])]
+    for word in candidates:
+        if len(word) < 4 or word in index.keys:
+            continue
+        for key, row in index.latin.items():
+            limit = 1 if len(key) < 8 else 2
+            if row not in found and abs(len(key) - len(word)) <= limit and _levenshtein(word, key, limit) <= limit:
+                add(row, word, f"a misspelt Latin name ({word!r} for {key!r})")
+    for match in re.finditer(r"([\u4e00-\u9fff])家", normal):
+        char = match.group(1)
+        rows = sorted(set(index.by_char.get(char, [])))
+        if char in NOT_A_NICKNAME or not rows or any(r in found for r in rows):
+            continue
+        brands = sorted({catalogue.rows.at[r, "brand"] for r in rows})
+        row = min(rows, key=lambda r: catalogue.rows.at[r, "price_floor_cny"])  # several brands: the cheapest floor
+        add(row, match.group(0), f"an “X家” nickname ({match.group(0)}: {', '.join(brands)})")
+    if index.pinyin:
+        from pypinyin import lazy_pinyin
+
+        for run in re.findall(r"[\u4e00-\u9fff]{3,}", normal):
+            syllables = lazy_pinyin(run)
+            for name, row in index.pinyin.items():
+                if row in found or len(name) > len(syllables):
+                    continue
+                for i in range(len(syllables) - len(name) + 1):
+                    if tuple(syllables[i:i + len(name)]) == name:
+                        add(row, run[i:i + len(name)], f"a homophone ({run[i:i + len(name)]} sounds like "
+                                                       f"{catalogue.rows.at[row, 'name_zh']})")
+                        break
+    return list(found.values())
+
+
+# --- Price sense without a market ---------------------------------------------------------------------------------
+
+ACCESSORY = re.compile(r"适用于|适用|兼容|适配|配件|不含|仅为|替换|收纳|保护套|保护壳|手机壳|钢化膜|表带|鞋带|内胆|防尘罩|清洁剂|"
+                       r"(?<![a-z])for(?![a-z])|compatible")
+SECOND_HAND = re.compile(r"二手|闲置|中古|vintage|[5-9]成新|九[五五]?成?新|95新|自用|used|穿过|用过")
+SAMPLE = re.compile(r"小样|中样|试用装|分装|旅行装|sample|\d+\s*ml\s*小样")
+EMPTY = re.compile(r"空瓶|空盒|包装盒|礼盒空|仅盒")
+WEIGHT = re.compile(r"(\d+(?:\.\d+)?)\s*(kg|公斤|千克|斤|g|克)(?![a-z])")
+COUNT = re.compile(r"(\d+)\s*(只|个|枚|粒|瓶|盒|件|支|双|袋|罐)装?")
+PACK = re.compile(r"(\d+)\s*(件|支|瓶|双|盒|只|罐)装|[x×*]\s*(\d+)(?!\d)")
+TO_KG = {"kg": 1.0, "公斤": 1.0, "千克": 1.0, "斤": 0.5, "g": 0.001, "克": 0.001}
+
+
+@dataclass(frozen=True)
+class PriceJudgement:
+    probability: float  # that the listing is a counterfeit or mis-sold, from price against the floor alone
+    reason: str  # in words
+    brand: str
+    ratio: float | None  # price per unit / floor (None: not judged)
+
+
+def _quantity(text: str, unit: str) -> tuple[float, str]:
+    """How many units of the floor the listing sells (kg, g, each or items) and how it was read."""
+    if unit in ("kg", "g"):
+        weights = [float(n) * TO_KG[u] for n, u in WEIGHT.findall(text)]
+        if weights:
+            kg = max(weights)
+            return (kg if unit == "kg" else kg * 1000), f"{kg:g} kg read from the text"
+        return 1.0, f"no weight in the text: judged as 1 {unit}"
+    counts = [int(n) for n, _ in COUNT.findall(text)] if unit == "each" else \
+        [int(a or b) for a, _, b in PACK.findall(text)]
+    counts = [c for c in counts if 0 < c <= 200]
+    if counts:
+        return float(max(counts)), f"{max(counts)} read from the text"
+    return 1.0, ""
+
+
+def judge_price(title: str, description: str | None, price: float | None, category: str | None = None,
+                catalogue: Catalogue | None = None) -> PriceJudgement | None:
+    """The listing's price against the catalogue floor of the brand it names, with no market needed. None when it
+    names no catalogued brand (or no price). Compatible accessories, empty packaging and samples are not judged
+    against the brand's floor; second-hand goods against a third of it; multi-packs and weights per unit."""
+    catalogue = catalogue or shipped_catalogue()
+    text = f"{title or ''} {description or ''}"
+    if price is None or not price == price:
+        return None
+    mentions = find_brands(text, catalogue)
+    if category:
+        mentions = [m for m in mentions if category in COMPATIBLE.get(catalogue.rows.at[m.row, "category"],
+                                                                       {catalogue.rows.at[m.row, "category"]})] or []
+    if not mentions:
+        return None
+    lowered = (normalize_text(text) or "").lower()
+    mention = max(mentions, key=lambda m: catalogue.rows.at[m.row, "price_floor_cny"])
+    row = catalogue.rows.loc[mention.row]
+    named = f"{row['name_zh']} ({mention.how})"
+    if ACCESSORY.search(lowered):
+        return PriceJudgement(0.0, f"names {named} as what it fits: a compatible accessory, not judged against the "
+                                   "brand's price", row["brand"], None)
+    if EMPTY.search(lowered):
+        return PriceJudgement(0.0, f"names {named} for empty packaging, not judged against the brand's price", row["brand"], None)
+    if SAMPLE.search(lowered) and row["category"] == "美妆护肤":
+        return PriceJudgement(0.0, f"names {named} for a sample size, not judged against the full-size price",
+                              row["brand"], None)
+    floor = float(row["price_floor_cny"])
+    quantity, read = _quantity(lowered, row["floor_unit"])
+    second_hand = bool(SECOND_HAND.search(lowered))
+    if second_hand:
+        floor /= 3
+    unit_price = float(price) / quantity
+    ratio = unit_price / floor
+    unit = {"item": "", "each": " each"}.get(row["floor_unit"], f" per {row['floor_unit']}")
+    line = "" if row["line"] == "*" else f" ({row['line']})"
+    basis = (f"¥{floor:,.0f}{unit}, the lowest plausible price of {'a second-hand' if second_hand else 'a genuine new'} "
+             f"{row['name_zh']}{line} (brand catalogue{', a third of the new floor' if second_hand else ''}"
+             f"{'; ' + read if read else ''})")
+    if ratio >= 1:
+        return PriceJudgement(0.0, f"names {named}; price ¥{unit_price:,.2f}{unit} is at or above {basis}", row["brand"], round(ratio, 4))
+    probability = 0.95 if ratio < 0.3 else 0.85 if ratio < 0.6 else 0.6
+    return PriceJudgement(probability, f"names {named}; price ¥{unit_price:,.2f}{unit} is {ratio:.0%} of {basis}",
+                          row["brand"], round(ratio, 4))
+
+
+def with_price_sense(frame: pd.DataFrame, kinds, reasons: list[str]):
+    """The listing model's kind probabilities and reasons, with the catalogue's price judgement deciding on its own
+    where it is surer: P(counterfeit) becomes at least the judgement's probability, and the judgement is the first
+    reason (code ``below_brand_floor``, or ``brand_named`` when the price was not judged or is plausible).
+    ``frame`` needs title and price; description and category are used when present."""
+    import json
+
+    import numpy as np
+
+    kinds = np.array(kinds, dtype=float, copy=True)
+    out = list(reasons)
+    for i, row in enumerate(frame.itertuples(index=False)):
+        price = getattr(row, "price", None)
+        judgement = judge_price(getattr(row, "title", ""), getattr(row, "description", None),
+                                None if price is None or price != price else float(price), getattr(row, "category", None) or None)
+        if judgement is None:
+            continue
+        items = json.loads(out[i]) if out[i] else []
+        if judgement.probability > 1 - kinds[i, 0]:
+            rest = kinds[i, 2]  # keep the false-advertising share, the rest of the problem mass goes to counterfeit
+            kinds[i] = [1 - judgement.probability, max(judgement.probability - rest, 0.0), min(rest, judgement.probability)]
+        code = "below_brand_floor" if judgement.probability > 0 else "brand_named"
+        out[i] = json.dumps([{"code": code, "text": judgement.reason}, *items], ensure_ascii=False)
+    return kinds, out

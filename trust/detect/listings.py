@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from trust.db.engine import read_frame
 from trust.db.tables import Complaint, DetectorScore, Listing, ModerationLabel, SpotCheck
 from trust.detect.base import empty_result
+from trust.detect.brand_catalogue import with_price_sense
 from trust.detect.listing_model import CONTEXT_FILE, ListingContext, ListingDetector, listing_signals, load_listing_model, title_tokens
 from trust.settings import PROJECT_ROOT
 
@@ -136,6 +137,7 @@ class ListingChecker:
                                "brand": brand, "category": category or "", "price": float(price)}])
         signals = listing_signals(frame, self.context)
         all_kinds, _, reasons = self.model.assess(signals, FLAG_AT, only_flagged=False)
+        all_kinds, reasons = with_price_sense(frame, all_kinds, reasons)  # the brand catalogue needs no market
         kinds = all_kinds[0]
         probability = float(1 - kinds[0])
         flags = [k for k, p in (("counterfeit_risk", kinds[1]), ("false_advertising", kinds[2])) if p >= FLAG_AT / 2 and probability >= FLAG_AT]

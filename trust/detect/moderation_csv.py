@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from trust.detect import COMPLAINT_CATEGORIES
+from trust.detect.brand_catalogue import with_price_sense
 from trust.detect.review_csv import read_checked_csv, reject_first
 
 LISTING_OPTIONAL = ("listing_id", "merchant_id", "description", "brand", "category", "price", "seller_failed_checks",
@@ -82,7 +83,9 @@ def score_listings_csv(input_path: Path, model_dir: Path, output_path: Path) -> 
     listings = read_listing_csv(input_path, need_label=False)
     signals = listing_signals(listings, _context(listings, model))
     kinds, flags, reasons = model.assess(signals, flag_at=0.5, only_flagged=False)
+    kinds, reasons = with_price_sense(listings, kinds, reasons)  # the brand catalogue needs no market
     probability = 1 - kinds[:, 0]
+    flags = [None if p < 0.5 else ("counterfeit_risk" if k[1] >= k[2] else "false_advertising") for p, k in zip(probability, kinds)]
     original = pd.read_csv(input_path, dtype=str, keep_default_na=False)
     original["problem_probability"] = np.round(probability, 6)
     original["flag"] = [f or "" for f in flags]
@@ -106,7 +109,8 @@ def evaluate_listings_file(input_path: Path, model_dir: Path, flag_at: float = 0
     model = load_listing_model(model_dir) if (model_dir / "model.joblib").exists() else ListingDetector().fit(None)
     listings = read_listing_csv(input_path, need_label=True)
     extra = pd.read_csv(input_path, dtype=str, keep_default_na=False)
-    kinds, _, _ = model.assess(listing_signals(listings, _context(listings, model)), flag_at=flag_at, only_flagged=False)
+    kinds, _, reasons = model.assess(listing_signals(listings, _context(listings, model)), flag_at=flag_at, only_flagged=False)
+    kinds, _ = with_price_sense(listings, kinds, reasons)  # as `trust listings score` and the listing check do
     probability = 1 - kinds[:, 0]
     bad = listings["label"].isin(["1", "counterfeit", "false_advertising"]).to_numpy()
     flagged = probability >= flag_at
