@@ -82,7 +82,7 @@ def _backfill(settings: Settings, last_day: dt.date) -> None:
 
 
 def _run_dag(monkeypatch, tmp_path, marketplace, last_day):
-    """The DAG under dag.test() on SQLite (on PostgreSQL it runs under a real scheduler: tests/test_scheduler.py)."""
+    """The DAG under dag.test() on SQLite (on PostgreSQL it runs under a real scheduler: tests/airflow/test_scheduler.py)."""
     monkeypatch.setenv("TRUST_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("TRUST_LANDING_DIR", str(marketplace / "landing"))
     settings = Settings.from_env()
