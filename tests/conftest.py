@@ -91,3 +91,15 @@ def airflow_db() -> Path:
     done = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True, env=os.environ.copy())
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return _AIRFLOW_HOME
+
+
+# The longest files first: `make test` runs two workers, one file each at a time in this order
+# (--no-loadscope-reorder), so the real-scheduler test and the pipeline's runs start at once instead of last.
+SLOWEST_FIRST = ("tests/airflow/", "tests/test_pipeline.py", "tests/test_dags.py", "tests/test_evaluate.py", "tests/test_analyst.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        return next((i for i, prefix in enumerate(SLOWEST_FIRST) if item.nodeid.startswith(prefix)), len(SLOWEST_FIRST))
+
+    items.sort(key=rank)  # stable: the order within each file is kept
