@@ -178,7 +178,8 @@ def find_brands(text: str, catalogue: Catalogue | None = None) -> list[BrandMent
     spans: list[tuple[int, int]] = []
 
     def add(row: int, matched: str, how: str) -> None:
-        if row not in found:
+        # A brand named outright is reported as such, even where its line name (Beta AR) was found first.
+        if row not in found or (how == "its brand name" and found[row].how != how):
             found[row] = BrandMention(row, catalogue.rows.at[row, "brand"], catalogue.rows.at[row, "line"], matched, how)
 
     for key in sorted(index.keys, key=len, reverse=True):  # longest first: 马汀博士 before 博士
