@@ -560,7 +560,7 @@ def run_backfill_bench(console: Console, days: int, merchants: int, pg_url: str,
             done = deployment.trust("backfill", "--from", first.isoformat(), "--to", last.isoformat())
             if done.returncode != 0:
                 raise RuntimeError(done.stdout + done.stderr)
-            runs = deployment.wait_for_runs(None, "backfill__", timeout=60 * days + 300)
+            runs = deployment.wait_for_runs("backfill__", timeout=60 * days + 300)
             wall = time.perf_counter() - started
         from sqlalchemy import create_engine, text
 

@@ -80,11 +80,11 @@ class Deployment:
             time.sleep(2)
         raise TimeoutError(f"the DAG processor did not parse trust_nightly in {timeout:.0f} s; see {self.home}/*.log")
 
-    def wait_for_runs(self, run_ids: set[str] | None, prefix: str, timeout: float) -> list[dict]:
-        """Until every run starting with ``prefix`` (or in ``run_ids``) has finished; returns them."""
+    def wait_for_runs(self, prefix: str, timeout: float) -> list[dict]:
+        """Until every run whose id starts with ``prefix`` has finished; returns them."""
         deadline = time.time() + timeout
         while True:
-            runs = [r for r in self.dag_runs() if r["run_id"].startswith(prefix) or (run_ids and r["run_id"] in run_ids)]
+            runs = [r for r in self.dag_runs() if r["run_id"].startswith(prefix)]
             if runs and all(r["state"] in ("success", "failed") for r in runs):
                 return runs
             if time.time() > deadline:

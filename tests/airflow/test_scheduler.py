@@ -29,8 +29,8 @@ def test_unpausing_then_backfilling_a_new_warehouse_on_postgresql_runs_each_date
             done = deployment.trust("backfill", "--from", START.isoformat(), "--to", last.isoformat())
             assert done.returncode == 0, done.stdout + done.stderr
             assert f"{DATES} run(s) queued" in done.stdout
-            runs = deployment.wait_for_runs(None, "backfill__", timeout=420)
-            scheduled = deployment.wait_for_runs(None, "scheduled__", timeout=120)
+            runs = deployment.wait_for_runs("backfill__", timeout=420)
+            scheduled = deployment.wait_for_runs("scheduled__", timeout=120)
         tasks = _rows(metadata_url, "SELECT run_id, task_id, state, try_number FROM task_instance")
         published = _rows(warehouse_url, "SELECT business_date, status FROM publish_log ORDER BY id")
     assert sorted(r["state"] for r in runs) == ["success"] * DATES

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,12 +19,7 @@ from trust.api.app import create_app
 from trust.api.auth import create_token
 from trust.db.engine import dispose_engines, session_scope
 from trust.db.tables import ApiToken
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from trust.local_airflow import free_port  # noqa: F401  (re-exported for the API tests)
 
 
 def graded_warehouse(folder, marketplace, last_day):

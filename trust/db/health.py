@@ -41,11 +41,9 @@ def shown_url(db_url: str) -> str:
 def _head_revision() -> str:
     from alembic.script import ScriptDirectory
 
-    from trust.db.migrate import MIGRATIONS, alembic_config
+    from trust.db.migrate import alembic_config
 
-    config = alembic_config("sqlite://")
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(config).get_current_head()
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def connection_problem(db_url: str, error: BaseException) -> WarehouseState:

@@ -9,6 +9,7 @@ row says where its figure comes from. A bad file is an error naming the row, the
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,11 @@ class Catalogue:
     @property
     def brands(self) -> int:
         return int(self.rows["brand"].nunique())
+
+    @functools.cached_property
+    def index(self) -> _Index:
+        """What the mention finder looks names up in, built once per catalogue."""
+        return _build_index(self)
 
 
 def _problem(path: Path, row: int, column: str, value, why: str) -> ValueError:
@@ -90,8 +96,6 @@ def shipped_catalogue() -> Catalogue:
 
 # --- Finding brand mentions the way sellers hide them -------------------------------------------------------------
 
-import re  # noqa: E402
-
 SEPARATORS = re.compile(r"[\s·•・.*_\-/|\\~,，。、!！?？:：;；'\"“”‘’()（）【】\[\]+#@]+")
 LATIN_TOKEN = re.compile(r"[a-z][a-z']{2,}")
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -133,11 +137,15 @@ class _Index:
     latin: dict[str, int]  # latin alias keys of at least 5 letters → row, for misspellings
     by_char: dict[str, list[int]]  # Han character → rows whose Chinese names contain it, for "X家"
     pinyin: dict[tuple[str, ...], int]  # syllables of Chinese names of 3+ characters → row, for homophones
+    ordered: tuple[str, ...]  # the keys, longest first: 马汀博士 is tried before 博士
+    words: dict[str, tuple[re.Pattern, tuple[re.Pattern, ...]]]  # Latin key → whole-word patterns (key, forms as written)
 
 
-@functools.lru_cache(maxsize=4)
-def _index(catalogue_id: int) -> _Index:
-    catalogue = _CATALOGUES[catalogue_id]
+def _whole_word(term: str) -> re.Pattern:
+    return re.compile(rf"(?<![a-z]){re.escape(term)}(?![a-z])")
+
+
+def _build_index(catalogue: Catalogue) -> _Index:
     from pypinyin import lazy_pinyin
 
     keys: dict[str, tuple[int, str, set[str]]] = {}
@@ -158,18 +166,16 @@ def _index(catalogue_id: int) -> _Index:
                 by_char.setdefault(key[0], []).append(int(index))
             if kind == "brand name" and re.fullmatch(r"[\u4e00-\u9fff]{3,}", key):
                 pinyin.setdefault(tuple(lazy_pinyin(key)), int(index))
-    return _Index(keys, latin, by_char, pinyin)
-
-
-_CATALOGUES: dict[int, Catalogue] = {}
+    words = {key: (_whole_word(key), tuple(_whole_word(form) for form in forms))
+             for key, (_, _, forms) in keys.items() if re.fullmatch(r"[a-z0-9']+", key)}
+    return _Index(keys, latin, by_char, pinyin, tuple(sorted(keys, key=len, reverse=True)), words)
 
 
 def find_brands(text: str, catalogue: Catalogue | None = None) -> list[BrandMention]:
     """Every catalogue brand the text names, each with how it was found: as written, across spaces and symbols,
     in traditional script or full-width letters, misspelt (edit distance), as an "X家" nickname, or by homophones."""
     catalogue = catalogue or shipped_catalogue()
-    _CATALOGUES[id(catalogue)] = catalogue
-    index = _index(id(catalogue))
+    index = catalogue.index
     raw = (text or "").lower()
     normal = (normalize_text(text or "") or "").lower()
     collapsed = SEPARATORS.sub("", normal)
@@ -182,14 +188,14 @@ def find_brands(text: str, catalogue: Catalogue | None = None) -> list[BrandMent
         if row not in found or (how == "its brand name" and found[row].how != how):
             found[row] = BrandMention(row, catalogue.rows.at[row, "brand"], catalogue.rows.at[row, "line"], matched, how)
 
-    for key in sorted(index.keys, key=len, reverse=True):  # longest first: 马汀博士 before 博士
+    for key in index.ordered:
         start = collapsed.find(key)
         if start < 0:
             continue
-        if re.fullmatch(r"[a-z0-9']+", key):  # Latin: whole words only (lv is not inside "lvl", ap not in "apple")
-            pattern = re.compile(rf"(?<![a-z]){re.escape(key)}(?![a-z])")
+        if key in index.words:  # Latin: whole words only (lv is not inside "lvl", ap not in "apple")
+            pattern, forms = index.words[key]
             hit = pattern.search(collapsed)
-            if hit is None and not any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", normal) for w in index.keys[key][2]):
+            if hit is None and not any(form.search(normal) for form in forms):
                 continue
             start = hit.start() if hit is not None else start
         end = start + len(key)
@@ -289,7 +295,7 @@ def judge_price(title: str, description: str | None, price: float | None, catego
     mentions = find_brands(text, catalogue)
     if category:
         mentions = [m for m in mentions if category in COMPATIBLE.get(catalogue.rows.at[m.row, "category"],
-                                                                       {catalogue.rows.at[m.row, "category"]})] or []
+                                                                       {catalogue.rows.at[m.row, "category"]})]
     if not mentions:
         return None
     lowered = (normalize_text(text) or "").lower()

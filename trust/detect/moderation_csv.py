@@ -77,7 +77,7 @@ def train_listings(input_path: Path, model_dir: Path, context_listings: pd.DataF
 
 
 def score_listings_csv(input_path: Path, model_dir: Path, output_path: Path) -> dict:
-    from trust.detect.listing_model import ListingDetector, listing_signals, load_listing_model
+    from trust.detect.listing_model import ListingDetector, _kind_names, listing_signals, load_listing_model
 
     model = load_listing_model(model_dir) if (model_dir / "model.joblib").exists() else ListingDetector().fit(None)
     listings = read_listing_csv(input_path, need_label=False)
@@ -85,7 +85,7 @@ def score_listings_csv(input_path: Path, model_dir: Path, output_path: Path) -> 
     kinds, flags, reasons = model.assess(signals, flag_at=0.5, only_flagged=False)
     kinds, reasons = with_price_sense(listings, kinds, reasons)  # the brand catalogue needs no market
     probability = 1 - kinds[:, 0]
-    flags = [None if p < 0.5 else ("counterfeit_risk" if k[1] >= k[2] else "false_advertising") for p, k in zip(probability, kinds)]
+    flags = np.where(probability >= 0.5, _kind_names(kinds), None)
     original = pd.read_csv(input_path, dtype=str, keep_default_na=False)
     original["problem_probability"] = np.round(probability, 6)
     original["flag"] = [f or "" for f in flags]
