@@ -395,6 +395,7 @@ def run_moderation_bench(console: Console, listings: int = 1_000_000, complaints
     import pandas as pd
 
     from trust.detect.complaints import classifier
+    from trust.detect.listing_knowledge import assess_listings
     from trust.detect.listing_model import ListingContext, listing_signals, title_tokens
     from trust.detect.listings import FLAG_AT, ListingChecker, installed_model, save_context
     from trust.evaluate import labeled_complaints, labeled_listings
@@ -418,7 +419,7 @@ def run_moderation_bench(console: Console, listings: int = 1_000_000, complaints
         context = ListingContext.fit(catalogue, tokens=tokens)
         figures["context_seconds"] = round(time.perf_counter() - started, 1)
         signals = listing_signals(catalogue, context, tokens=tokens)
-        model.assess(signals, FLAG_AT)  # what the nightly stage does: probabilities, kinds, reasons for the flagged
+        assess_listings(model, catalogue, signals, FLAG_AT)  # what the nightly stage does: probabilities, kinds, reasons for the flagged, knowledge laid over
         seconds = time.perf_counter() - started
     figures.update(listing_stage_seconds=round(seconds, 1), listings_per_second=round(listings / seconds), listing_peak_rss_mb=round(memory.peak / 2**20))
     texts = labeled_complaints(workdir / "market")["text"].to_numpy()

@@ -38,6 +38,19 @@ class Catalogue:
         return int(self.rows["brand"].nunique())
 
     @functools.cached_property
+    def records(self) -> tuple[dict, ...]:
+        """Row index → the row as a plain dict (read per listing, so without pandas' per-access cost)."""
+        return tuple(self.rows.to_dict("records"))
+
+    @functools.cached_property
+    def lines_of(self) -> dict[str, tuple[int, ...]]:
+        """Brand → its rows (one per line)."""
+        out: dict[str, list[int]] = {}
+        for number, record in enumerate(self.records):
+            out.setdefault(record["brand"], []).append(number)
+        return {brand: tuple(rows) for brand, rows in out.items()}
+
+    @functools.cached_property
     def index(self) -> _Index:
         """What the mention finder looks names up in, built once per catalogue."""
         return _build_index(self)
@@ -134,10 +147,13 @@ def _levenshtein(a: str, b: str, limit: int) -> int:
 @dataclass(frozen=True)
 class _Index:
     keys: dict[str, tuple[int, str, set[str]]]  # alias key → (row, kind: brand name | pinyin | nickname..., forms as written)
-    latin: dict[str, int]  # latin alias keys of at least 5 letters → row, for misspellings
-    by_char: dict[str, list[int]]  # Han character → rows whose Chinese names contain it, for "X家"
-    pinyin: dict[tuple[str, ...], int]  # syllables of Chinese names of 3+ characters → row, for homophones
-    ordered: tuple[str, ...]  # the keys, longest first: 马汀博士 is tried before 博士
+    latin: dict[str, dict[int, list[tuple[str, int]]]]  # first letter → length → (latin key of 5+ letters, row): misspellings
+    by_prefix: dict[str, list[int]]  # first one or two Han characters → rows whose Chinese names start so, for "X家"
+    homophones: object  # automaton over names spelt as readings (see _sounds) → (row, name): sound-alikes
+    masked: dict[str, tuple[int, str]]  # a Chinese name with one character as "\0" → (row, name): an emoji in its place
+    keys_automaton: object  # Aho-Corasick automaton of the keys
+    misspelt: dict[str, tuple[int, str] | None]  # Latin word → (row, key) it misspells, or None: each word judged once
+    brand_line: tuple[tuple[str, str], ...]  # row → (brand, line), read without pandas
     words: dict[str, tuple[re.Pattern, tuple[re.Pattern, ...]]]  # Latin key → whole-word patterns (key, forms as written)
 
 
@@ -145,13 +161,38 @@ def _whole_word(term: str) -> re.Pattern:
     return re.compile(rf"(?<![a-z]){re.escape(term)}(?![a-z])")
 
 
-def _build_index(catalogue: Catalogue) -> _Index:
-    from pypinyin import lazy_pinyin
+@functools.lru_cache(maxsize=1)
+def _sounds() -> dict[int, str]:
+    """A translation table: every Han character → one private-use character standing for its most common reading
+    (pypinyin's dictionary, tones dropped). Text spelt so, one C call per text, shows homophones as equal strings."""
+    from pypinyin.constants import PINYIN_DICT
+    from pypinyin.style import convert
 
+    symbols: dict[str, str] = {}
+    table = {}
+    for code, readings in PINYIN_DICT.items():
+        reading = convert(readings.split(",")[0], style=0, strict=True)
+        table[code] = symbols.setdefault(reading, chr(0xF0000 + len(symbols)))
+    return table
+
+
+def _automaton(words: dict[str, object]):
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for word, value in words.items():
+        automaton.add_word(word, value)
+    if words:
+        automaton.make_automaton()
+    return automaton
+
+
+def _build_index(catalogue: Catalogue) -> _Index:
     keys: dict[str, tuple[int, str, set[str]]] = {}
-    latin: dict[str, int] = {}
-    by_char: dict[str, list[int]] = {}
-    pinyin: dict[tuple[str, ...], int] = {}
+    latin: dict[str, dict[int, list[tuple[str, int]]]] = {}
+    by_prefix: dict[str, list[int]] = {}
+    homophones: dict[str, tuple[int, str]] = {}
+    masked: dict[str, tuple[int, str]] = {}
     for index, row in catalogue.rows.iterrows():
         named = [(row["name_zh"], "brand name"), (row["name_en"], "brand name"), (row["pinyin"], "pinyin")]
         named += [(alias, "nickname, abbreviation or line name") for alias in row["aliases"].split(";")]
@@ -161,37 +202,74 @@ def _build_index(catalogue: Catalogue) -> _Index:
                 continue
             keys.setdefault(key, (int(index), kind, set()))[2].add(name.strip().lower())
             if re.fullmatch(r"[a-z']+", key) and len(key) >= 5:
-                latin.setdefault(key, int(index))
-            if HAN.match(key) and row["category"] != "地理标志":  # 驴牌 → 驴家, 卡地亚 → 卡家
-                by_char.setdefault(key[0], []).append(int(index))
+                latin.setdefault(key[0], {}).setdefault(len(key), []).append((key, int(index)))
+            if HAN.match(key) and row["category"] != "地理标志":  # 驴牌 → 驴家, 卡地亚 → 卡家, 巴黎世家 → 巴黎家
+                by_prefix.setdefault(key[0], []).append(int(index))
+                if len(key) >= 4:
+                    by_prefix.setdefault(key[:2], []).append(int(index))
             if kind == "brand name" and re.fullmatch(r"[\u4e00-\u9fff]{3,}", key):
-                pinyin.setdefault(tuple(lazy_pinyin(key)), int(index))
+                homophones.setdefault(key.translate(_sounds()), (int(index), key))
+                for position in range(len(key)):
+                    masked.setdefault(key[:position] + "\0" + key[position + 1:], (int(index), key))
     words = {key: (_whole_word(key), tuple(_whole_word(form) for form in forms))
              for key, (_, _, forms) in keys.items() if re.fullmatch(r"[a-z0-9']+", key)}
-    return _Index(keys, latin, by_char, pinyin, tuple(sorted(keys, key=len, reverse=True)), words)
+    brand_line = tuple(zip(catalogue.rows["brand"].tolist(), catalogue.rows["line"].tolist()))
+    return _Index(keys, latin, by_prefix, _automaton(homophones), masked, _automaton({k: k for k in keys}), {},
+                  brand_line, words)
+
+
+EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]\ufe0f?")
+LEET = str.maketrans("0134579@$", "oleastgas")
+MIXED_TOKEN = re.compile(r"[a-z0-9@$]*[a-z][a-z0-9@$]*")
+
+
+def _keys_present(text: str, automaton) -> dict[str, int]:
+    """Every catalogue key in the text → its first position (one pass of the Aho-Corasick automaton)."""
+    out: dict[str, int] = {}
+    if len(automaton):
+        for end, key in automaton.iter(text):
+            out.setdefault(key, end - len(key) + 1)
+    return out
+
+
+def _misspelt(word: str, index: "_Index") -> tuple[int, str] | None:
+    """The Latin catalogue name a word misspells (edit distance 1, or 2 for names of 8+ letters), remembered per word."""
+    if word in index.misspelt:
+        return index.misspelt[word]
+    hit = None
+    for length in range(len(word) - 2, len(word) + 3):
+        for key, row in index.latin.get(word[0], {}).get(length, []):
+            limit = 1 if len(key) < 8 else 2
+            if abs(len(key) - len(word)) <= limit and _levenshtein(word, key, limit) <= limit:
+                hit = (row, key)
+                break
+        if hit:
+            break
+    if len(index.misspelt) < 200_000:
+        index.misspelt[word] = hit
+    return hit
 
 
 def find_brands(text: str, catalogue: Catalogue | None = None) -> list[BrandMention]:
     """Every catalogue brand the text names, each with how it was found: as written, across spaces and symbols,
-    in traditional script or full-width letters, misspelt (edit distance), as an "X家" nickname, or by homophones."""
+    in traditional script or full-width letters, misspelt or with digits for letters (edit distance), with an emoji
+    in place of a character, as an "X家" nickname, or by homophones."""
     catalogue = catalogue or shipped_catalogue()
     index = catalogue.index
     raw = (text or "").lower()
     normal = (normalize_text(text or "") or "").lower()
     collapsed = SEPARATORS.sub("", normal)
-    raw_collapsed = SEPARATORS.sub("", raw)
     found: dict[int, BrandMention] = {}
     spans: list[tuple[int, int]] = []
 
     def add(row: int, matched: str, how: str) -> None:
         # A brand named outright is reported as such, even where its line name (Beta AR) was found first.
         if row not in found or (how == "its brand name" and found[row].how != how):
-            found[row] = BrandMention(row, catalogue.rows.at[row, "brand"], catalogue.rows.at[row, "line"], matched, how)
+            found[row] = BrandMention(row, *index.brand_line[row], matched, how)
 
-    for key in index.ordered:
-        start = collapsed.find(key)
-        if start < 0:
-            continue
+    present = _keys_present(collapsed, index.keys_automaton)
+    for key in sorted(present, key=lambda k: (-len(k), present[k])):
+        start = present[key]
         if key in index.words:  # Latin: whole words only (lv is not inside "lvl", ap not in "apple")
             pattern, forms = index.words[key]
             hit = pattern.search(collapsed)
@@ -214,35 +292,39 @@ def find_brands(text: str, catalogue: Catalogue | None = None) -> list[BrandMent
             how = "spaces or symbols between its characters"
         add(row, key, how)
     words = LATIN_TOKEN.findall(normal)
-    candidates = words + [a + b for a, b in zip(words, words[1:])]
-    for word in candidates:
-        if len(word) < 4 or word in index.keys:
+    candidates = [(w, w) for w in words + [a + b for a, b in zip(words, words[1:])]]
+    candidates += [(t, t.translate(LEET)) for t in MIXED_TOKEN.findall(normal) if re.search(r"[0-9@$]", t)]
+    for written, word in candidates:
+        if len(word) < 4 or (word in index.keys and written == word):
             continue
-        for key, row in index.latin.items():
-            limit = 1 if len(key) < 8 else 2
-            if row not in found and abs(len(key) - len(word)) <= limit and _levenshtein(word, key, limit) <= limit:
-                add(row, word, f"a misspelt Latin name ({word!r} for {key!r})")
-    for match in re.finditer(r"([\u4e00-\u9fff])家", normal):
-        char = match.group(1)
-        rows = sorted(set(index.by_char.get(char, [])))
-        if char in NOT_A_NICKNAME or not rows or any(r in found for r in rows):
+        if word in index.keys and index.keys[word][0] not in found:
+            add(index.keys[word][0], written, f"digits or symbols for letters ({written!r} for {word!r})")
             continue
-        brands = sorted({catalogue.rows.at[r, "brand"] for r in rows})
-        row = min(rows, key=lambda r: catalogue.rows.at[r, "price_floor_cny"])  # several brands: the cheapest floor
-        add(row, match.group(0), f"an “X家” nickname ({match.group(0)}: {', '.join(brands)})")
-    if index.pinyin:
-        from pypinyin import lazy_pinyin
-
-        for run in re.findall(r"[\u4e00-\u9fff]{3,}", normal):
-            syllables = lazy_pinyin(run)
-            for name, row in index.pinyin.items():
-                if row in found or len(name) > len(syllables):
-                    continue
-                for i in range(len(syllables) - len(name) + 1):
-                    if tuple(syllables[i:i + len(name)]) == name:
-                        add(row, run[i:i + len(name)], f"a homophone ({run[i:i + len(name)]} sounds like "
-                                                       f"{catalogue.rows.at[row, 'name_zh']})")
-                        break
+        hit = _misspelt(word, index)
+        if hit is not None and hit[0] not in found:
+            add(hit[0], written, f"a misspelt Latin name ({written!r} for {hit[1]!r})")
+    for match in re.finditer(r"([\u4e00-\u9fff]{1,2})家", normal):
+        prefix = match.group(1)
+        for nickname in ([prefix] if len(prefix) == 1 else [prefix, prefix[1]]):
+            rows = sorted(set(index.by_prefix.get(nickname, [])))
+            if (len(nickname) == 1 and nickname in NOT_A_NICKNAME) or not rows or any(r in found for r in rows):
+                continue
+            brands = sorted({catalogue.records[r]["brand"] for r in rows})
+            row = min(rows, key=lambda r: catalogue.records[r]["price_floor_cny"])  # several brands: the cheapest floor
+            add(row, nickname + "家", f"an “X家” nickname ({nickname}家: {', '.join(brands)})")
+            break
+    if EMOJI.search(normal):
+        masked_text = EMOJI.sub("\0", SEPARATORS.sub("", normal))
+        pieces = {masked_text[i:i + n] for n in (3, 4, 5) for i in range(len(masked_text) - n + 1)}
+        for piece in pieces:
+            if "\0" in piece and piece in index.masked and index.masked[piece][0] not in found:
+                row, name = index.masked[piece]
+                add(row, piece.replace("\0", "?"), f"an emoji in place of a character ({name})")
+    if len(index.homophones) and HAN.search(normal):
+        for end, (row, name) in index.homophones.iter(normal.translate(_sounds())):
+            written = normal[end - len(name) + 1:end + 1]
+            if row not in found and written != name:
+                add(row, written, f"a homophone ({written} sounds like {catalogue.records[row]['name_zh']})")
     return list(found.values())
 
 
@@ -255,7 +337,8 @@ SAMPLE = re.compile(r"小样|中样|试用装|分装|旅行装|sample|\d+\s*ml\s
 EMPTY = re.compile(r"空瓶|空盒|包装盒|礼盒空|仅盒")
 WEIGHT = re.compile(r"(\d+(?:\.\d+)?)\s*(kg|公斤|千克|斤|g|克)(?![a-z])")
 COUNT = re.compile(r"(\d+)\s*(只|个|枚|粒|瓶|盒|件|支|双|袋|罐)装?")
-PACK = re.compile(r"(\d+)\s*(件|支|瓶|双|盒|只|罐)装|[x×*]\s*(\d+)(?!\d)")
+PACK = re.compile(r"(\d+)\s*(件|支|瓶|双|盒|只|罐)装|[x×*]\s*(\d+)(?!\d)|(?:整箱|一箱|共)\s*(\d+)\s*(?:瓶|支|罐|盒)")
+PART = re.compile(r"单只|单个耳机|左耳|右耳|单耳|充电仓|耳机仓|单仓|表扣|表冠|表盘面|五金件|拉链头|鞋盒|吊牌|说明书")
 TO_KG = {"kg": 1.0, "公斤": 1.0, "千克": 1.0, "斤": 0.5, "g": 0.001, "克": 0.001}
 
 
@@ -276,32 +359,67 @@ def _quantity(text: str, unit: str) -> tuple[float, str]:
             return (kg if unit == "kg" else kg * 1000), f"{kg:g} kg read from the text"
         return 1.0, f"no weight in the text: judged as 1 {unit}"
     counts = [int(n) for n, _ in COUNT.findall(text)] if unit == "each" else \
-        [int(a or b) for a, _, b in PACK.findall(text)]
+        [int(a or b or c) for a, _, b, c in PACK.findall(text)]
     counts = [c for c in counts if 0 < c <= 200]
     if counts:
         return float(max(counts)), f"{max(counts)} read from the text"
     return 1.0, ""
 
 
+# A fashion house sells across these categories; a brand whose cheapest line floors at LUXURY_FLOOR or more is
+# judged outside its own category at OTHER_CATEGORY_SHARE of that floor.
+LUXURY_SPILL = {"箱包", "服饰", "鞋靴", "手表"}
+LUXURY_FLOOR = 3000.0
+OTHER_CATEGORY = "(another category)"
+OTHER_CATEGORY_SHARE = 1 / 3
+
+
+def _in_category(mention: BrandMention, category: str, catalogue: Catalogue) -> BrandMention | None:
+    """The mention as the brand's line sold in ``category`` (迪奥 in 美妆护肤 is Dior beauty, not Dior bags). A luxury
+    brand with no line in the category (Balenciaga shoes, a bag house's scarf) keeps its cheapest line, judged at a
+    third of that floor (see :data:`OTHER_CATEGORY_SHARE`); other brands named outside their category are not judged."""
+    records = catalogue.records
+
+    def fits(row: int) -> bool:
+        own = records[row]["category"]
+        return category in COMPATIBLE.get(own, {own})
+
+    if fits(mention.row):
+        return mention
+    same = catalogue.lines_of[mention.brand]
+    fitting = [r for r in same if fits(r)]
+    if fitting:
+        row = min(fitting, key=lambda r: records[r]["price_floor_cny"])
+        return BrandMention(row, mention.brand, records[row]["line"], mention.matched, mention.how)
+    if category in LUXURY_SPILL and all(records[r]["category"] in LUXURY_SPILL for r in same) and \
+            min(records[r]["price_floor_cny"] for r in same) >= LUXURY_FLOOR:
+        row = min(same, key=lambda r: records[r]["price_floor_cny"])
+        return BrandMention(row, mention.brand, OTHER_CATEGORY, mention.matched, mention.how)
+    return None
+
+
 def judge_price(title: str, description: str | None, price: float | None, category: str | None = None,
-                catalogue: Catalogue | None = None) -> PriceJudgement | None:
+                catalogue: Catalogue | None = None, mentions: list[BrandMention] | None = None) -> PriceJudgement | None:
     """The listing's price against the catalogue floor of the brand it names, with no market needed. None when it
     names no catalogued brand (or no price). Compatible accessories, empty packaging and samples are not judged
-    against the brand's floor; second-hand goods against a third of it; multi-packs and weights per unit."""
+    against the brand's floor; second-hand goods against a third of it; multi-packs and weights per unit.
+    ``mentions``: :func:`find_brands` of the title and description, if already found."""
     catalogue = catalogue or shipped_catalogue()
     text = f"{title or ''} {description or ''}"
     if price is None or not price == price:
         return None
-    mentions = find_brands(text, catalogue)
+    mentions = find_brands(text, catalogue) if mentions is None else mentions  # given: already found in this text
     if category:
-        mentions = [m for m in mentions if category in COMPATIBLE.get(catalogue.rows.at[m.row, "category"],
-                                                                       {catalogue.rows.at[m.row, "category"]})]
+        mentions = [m for m in (_in_category(m, category, catalogue) for m in mentions) if m is not None]
     if not mentions:
         return None
     lowered = (normalize_text(text) or "").lower()
-    mention = max(mentions, key=lambda m: catalogue.rows.at[m.row, "price_floor_cny"])
-    row = catalogue.rows.loc[mention.row]
+    mention = max(mentions, key=lambda m: catalogue.records[m.row]["price_floor_cny"] * (OTHER_CATEGORY_SHARE if m.line == OTHER_CATEGORY else 1))
+    row = catalogue.records[mention.row]
     named = f"{row['name_zh']} ({mention.how})"
+    if PART.search(lowered):
+        return PriceJudgement(0.0, f"names {named} for a part or a single piece of it, not judged against the brand's "
+                                   "price", row["brand"], None)
     if ACCESSORY.search(lowered):
         return PriceJudgement(0.0, f"names {named} as what it fits: a compatible accessory, not judged against the "
                                    "brand's price", row["brand"], None)
@@ -310,7 +428,7 @@ def judge_price(title: str, description: str | None, price: float | None, catego
     if SAMPLE.search(lowered) and row["category"] == "美妆护肤":
         return PriceJudgement(0.0, f"names {named} for a sample size, not judged against the full-size price",
                               row["brand"], None)
-    floor = float(row["price_floor_cny"])
+    floor = float(row["price_floor_cny"]) * (OTHER_CATEGORY_SHARE if mention.line == OTHER_CATEGORY else 1)
     quantity, read = _quantity(lowered, row["floor_unit"])
     second_hand = bool(SECOND_HAND.search(lowered))
     if second_hand:
@@ -318,38 +436,13 @@ def judge_price(title: str, description: str | None, price: float | None, catego
     unit_price = float(price) / quantity
     ratio = unit_price / floor
     unit = {"item": "", "each": " each"}.get(row["floor_unit"], f" per {row['floor_unit']}")
-    line = "" if row["line"] == "*" else f" ({row['line']})"
+    line = {"*": "", OTHER_CATEGORY: " outside its own category (a third of its cheapest line's floor)"}.get(mention.line, f" ({mention.line})")
     basis = (f"¥{floor:,.0f}{unit}, the lowest plausible price of {'a second-hand' if second_hand else 'a genuine new'} "
              f"{row['name_zh']}{line} (brand catalogue{', a third of the new floor' if second_hand else ''}"
              f"{'; ' + read if read else ''})")
     if ratio >= 1:
         return PriceJudgement(0.0, f"names {named}; price ¥{unit_price:,.2f}{unit} is at or above {basis}", row["brand"], round(ratio, 4))
-    probability = 0.95 if ratio < 0.3 else 0.85 if ratio < 0.6 else 0.6
+    # Far below the floor is near-certain; just under it is a weak signal (floors are estimates, sales happen).
+    probability = 0.95 if ratio < 0.3 else 0.85 if ratio < 0.5 else 0.6 if ratio < 0.75 else 0.3
     return PriceJudgement(probability, f"names {named}; price ¥{unit_price:,.2f}{unit} is {ratio:.0%} of {basis}",
                           row["brand"], round(ratio, 4))
-
-
-def with_price_sense(frame: pd.DataFrame, kinds, reasons: list[str]):
-    """The listing model's kind probabilities and reasons, with the catalogue's price judgement deciding on its own
-    where it is surer: P(counterfeit) becomes at least the judgement's probability, and the judgement is the first
-    reason (code ``below_brand_floor``, or ``brand_named`` when the price was not judged or is plausible).
-    ``frame`` needs title and price; description and category are used when present."""
-    import json
-
-    import numpy as np
-
-    kinds = np.array(kinds, dtype=float, copy=True)
-    out = list(reasons)
-    for i, row in enumerate(frame.itertuples(index=False)):
-        price = getattr(row, "price", None)
-        judgement = judge_price(getattr(row, "title", ""), getattr(row, "description", None),
-                                None if price is None or price != price else float(price), getattr(row, "category", None) or None)
-        if judgement is None:
-            continue
-        items = json.loads(out[i]) if out[i] else []
-        if judgement.probability > 1 - kinds[i, 0]:
-            rest = kinds[i, 2]  # keep the false-advertising share, the rest of the problem mass goes to counterfeit
-            kinds[i] = [1 - judgement.probability, max(judgement.probability - rest, 0.0), min(rest, judgement.probability)]
-        code = "below_brand_floor" if judgement.probability > 0 else "brand_named"
-        out[i] = json.dumps([{"code": code, "text": judgement.reason}, *items], ensure_ascii=False)
-    return kinds, out

@@ -59,14 +59,32 @@ def _with_variants(terms: list[str]) -> list[str]:
     return out
 
 
+def counterfeit_terms() -> list[str]:
+    return _terms("counterfeit_terms.txt")
+
+
+def with_variants(terms: list[str]) -> list[str]:
+    """The terms (compacted, lower case) and their generated pinyin spellings."""
+    return _with_variants(terms)
+
+
+def claim_terms() -> list[str]:
+    return [EVASION_SEPARATORS.sub("", t.lower()) for t in _terms("false_claim_terms.txt")]
+
+
+def terms_pattern(terms: list[str]) -> re.Pattern[str]:
+    """One pattern for the terms and their generated pinyin spellings (Latin terms as whole words)."""
+    return _alternation(_with_variants(terms))
+
+
 @functools.cache
 def counterfeit_pattern() -> re.Pattern[str]:
-    return _alternation(_with_variants(_terms("counterfeit_terms.txt")))
+    return terms_pattern(counterfeit_terms())
 
 
 @functools.cache
 def claim_pattern() -> re.Pattern[str]:
-    return _alternation([EVASION_SEPARATORS.sub("", t.lower()) for t in _terms("false_claim_terms.txt")])
+    return _alternation(claim_terms())
 
 
 # Efficacy promised within a time ("3天美白", "一周淡斑", "28天逆龄"): a claim shape, whatever the effect word.

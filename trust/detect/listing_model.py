@@ -32,7 +32,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
-from trust.detect import lexicon
+from trust.detect import brand_catalogue, lexicon
 from trust.detect.artifacts import load_artifact, save_artifact
 from trust.detect.base import reasons_json
 from trust.detect.review_signals import lsh_band_keys
@@ -42,6 +42,7 @@ from trust.text import normalize_text, segment
 CLASSES = ("ok", "counterfeit", "false_advertising")
 REGULATED = {"美妆护肤", "保健品", "食品", "母婴"}
 ACCESSORY = re.compile(r"(?:适用于?|兼容|通用|专用|for)")
+NOT_THE_PRODUCT = re.compile("|".join(p.pattern for p in (brand_catalogue.ACCESSORY, brand_catalogue.PART, brand_catalogue.EMPTY)))
 MIN_TOKEN_SHOPS = 3
 CONTEXT_FILE = "listing_context.joblib"
 SELLER_EVENTS = {"failed_check": "seller_failed_checks", "counterfeit_complaint": "seller_counterfeit_complaints",
@@ -187,7 +188,9 @@ def listing_signals(listings: pd.DataFrame, context: ListingContext, seller_even
         brand.append(found)
     out["brand_known"] = np.array([b is not None for b in brand], dtype=float)
     out["brand_price_ratio"] = price / np.array([reference.get(b, np.nan) if b is not None else np.nan for b in brand], dtype=float)
-    out["accessory"] = np.array([ACCESSORY.search(t) is not None for t in titles_compact], dtype=float)
+    # a compatible accessory, a part or empty packaging: the brand's price does not apply (title or description)
+    out["accessory"] = np.array([ACCESSORY.search(t) is not None or NOT_THE_PRODUCT.search((normalize_text(f"{a} {b}") or "").lower()) is not None
+                                 for t, a, b in zip(titles_compact, title, description)], dtype=float)
     with np.errstate(invalid="ignore"):
         log_price = np.log1p(np.clip(price, 0, None))
     out["log_price"] = log_price

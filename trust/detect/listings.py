@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from trust.db.engine import read_frame
 from trust.db.tables import Complaint, DetectorScore, Listing, ModerationLabel, SpotCheck
 from trust.detect.base import empty_result
-from trust.detect.brand_catalogue import with_price_sense
+from trust.detect.listing_knowledge import assess_listings
 from trust.detect.listing_model import CONTEXT_FILE, ListingContext, ListingDetector, listing_signals, load_listing_model, title_tokens
 from trust.settings import PROJECT_ROOT
 
@@ -81,7 +81,7 @@ def score_listings(listings: pd.DataFrame, context: ListingContext, events: pd.D
                    model: ListingDetector | None, tokens: list[set[str]] | None = None) -> pd.DataFrame:
     signals = listing_signals(listings, context, events, tokens)
     model = model or ListingDetector().fit(signals)
-    kinds, names, reasons = model.assess(signals, FLAG_AT)
+    kinds, names, reasons = assess_listings(model, listings, signals, FLAG_AT)  # the knowledge needs no market
     return pd.DataFrame({
         "entity_id": listings["listing_id"].to_numpy(), "entity_type": ENTITY, "merchant_id": listings["merchant_id"].to_numpy(),
         "score": np.round(1 - kinds[:, 0], 6), "label": names, "reasons": reasons,
@@ -136,8 +136,7 @@ class ListingChecker:
         frame = pd.DataFrame([{"listing_id": "CHECK", "merchant_id": merchant or "", "title": title, "description": description,
                                "brand": brand, "category": category or "", "price": float(price)}])
         signals = listing_signals(frame, self.context)
-        all_kinds, _, reasons = self.model.assess(signals, FLAG_AT, only_flagged=False)
-        all_kinds, reasons = with_price_sense(frame, all_kinds, reasons)  # the brand catalogue needs no market
+        all_kinds, _, reasons = assess_listings(self.model, frame, signals, FLAG_AT, only_flagged=False)
         kinds = all_kinds[0]
         probability = float(1 - kinds[0])
         flags = [k for k, p in (("counterfeit_risk", kinds[1]), ("false_advertising", kinds[2])) if p >= FLAG_AT / 2 and probability >= FLAG_AT]

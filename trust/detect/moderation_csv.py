@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from trust.detect import COMPLAINT_CATEGORIES
-from trust.detect.brand_catalogue import with_price_sense
+from trust.detect.listing_knowledge import assess_listings
 from trust.detect.review_csv import read_checked_csv, reject_first
 
 LISTING_OPTIONAL = ("listing_id", "merchant_id", "description", "brand", "category", "price", "seller_failed_checks",
@@ -77,15 +77,13 @@ def train_listings(input_path: Path, model_dir: Path, context_listings: pd.DataF
 
 
 def score_listings_csv(input_path: Path, model_dir: Path, output_path: Path) -> dict:
-    from trust.detect.listing_model import ListingDetector, _kind_names, listing_signals, load_listing_model
+    from trust.detect.listing_model import ListingDetector, listing_signals, load_listing_model
 
     model = load_listing_model(model_dir) if (model_dir / "model.joblib").exists() else ListingDetector().fit(None)
     listings = read_listing_csv(input_path, need_label=False)
     signals = listing_signals(listings, _context(listings, model))
-    kinds, flags, reasons = model.assess(signals, flag_at=0.5, only_flagged=False)
-    kinds, reasons = with_price_sense(listings, kinds, reasons)  # the brand catalogue needs no market
+    kinds, flags, reasons = assess_listings(model, listings, signals, flag_at=0.5, only_flagged=False)
     probability = 1 - kinds[:, 0]
-    flags = np.where(probability >= 0.5, _kind_names(kinds), None)
     original = pd.read_csv(input_path, dtype=str, keep_default_na=False)
     original["problem_probability"] = np.round(probability, 6)
     original["flag"] = [f or "" for f in flags]
@@ -109,8 +107,7 @@ def evaluate_listings_file(input_path: Path, model_dir: Path, flag_at: float = 0
     model = load_listing_model(model_dir) if (model_dir / "model.joblib").exists() else ListingDetector().fit(None)
     listings = read_listing_csv(input_path, need_label=True)
     extra = pd.read_csv(input_path, dtype=str, keep_default_na=False)
-    kinds, _, reasons = model.assess(listing_signals(listings, _context(listings, model)), flag_at=flag_at, only_flagged=False)
-    kinds, _ = with_price_sense(listings, kinds, reasons)  # as `trust listings score` and the listing check do
+    kinds, _, _ = assess_listings(model, listings, listing_signals(listings, _context(listings, model)), flag_at)  # as every path does
     probability = 1 - kinds[:, 0]
     bad = listings["label"].isin(["1", "counterfeit", "false_advertising"]).to_numpy()
     flagged = probability >= flag_at

@@ -1,0 +1,300 @@
+"""What a moderator knows about listings without any model or market: the replica trade's and false advertising's
+wording (``data/lexicon/listing_cues.toml``), specifications no product can have at its price, and the brand
+catalogue's price floors (:mod:`trust.detect.brand_catalogue`).
+
+Each piece of evidence is a probability that the listing is a problem, with its kind (counterfeit or false
+advertising) and a reason in words; the pieces combine by noisy-OR within a kind. :func:`with_knowledge` lays the
+result over a model's kind probabilities: where the knowledge is surer than the model, it decides, and its reasons come
+first. Every path that scores a listing uses it: the nightly stage, ``trust listings check`` and the API's check,
+``trust listings score`` and ``trust eval listings``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from trust.detect.brand_catalogue import SEPARATORS, find_brands, judge_price
+from trust.text import normalize_text
+
+CUES = Path(__file__).resolve().parents[2] / "data" / "lexicon" / "listing_cues.toml"
+KINDS = ("counterfeit", "false_advertising")
+LATIN = re.compile(r"[a-z0-9 ]+")
+
+
+@dataclass(frozen=True)
+class CueFamily:
+    name: str
+    kind: str
+    weight: float
+    says: str
+    han_terms: tuple[str, ...]  # terms with a non-Latin character, matched on the compacted text (separators removed)
+    latin_terms: re.Pattern | None  # Latin-only terms, matched as whole words on the normalised text
+    patterns: tuple[re.Pattern, ...] = ()  # matched on the normalised text
+    unless: re.Pattern | None = None
+
+    @classmethod
+    def of_terms(cls, name: str, kind: str, weight: float, says: str, terms: list[str], patterns=(), unless=None) -> "CueFamily":
+        """A family from its terms as written: normalised (simplified, half-width, lower case), split into those matched
+        across separators and the Latin-only ones matched as whole words."""
+        terms = [(normalize_text(t) or "").lower().strip() for t in terms]
+        latin = sorted({t for t in terms if LATIN.fullmatch(t)}, key=len, reverse=True)
+        han = tuple(sorted({SEPARATORS.sub("", t) for t in terms if t and not LATIN.fullmatch(t)}))
+        latin_pattern = re.compile("|".join(rf"(?<![a-z]){re.escape(t)}(?![a-z])" for t in latin)) if latin else None
+        return cls(name, kind, float(weight), says, han, latin_pattern, tuple(patterns), unless)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    code: str  # reason code: the cue family, impossible_specification or below_brand_floor
+    kind: str  # counterfeit | false_advertising
+    probability: float
+    text: str  # in words
+
+
+def load_cues(path: Path = CUES) -> tuple[CueFamily, ...]:
+    """Read and validate the cue file; a bad family is an error naming the file, the family, the field and the value."""
+    with path.open("rb") as handle:
+        families = tomllib.load(handle).get("families", {})
+    out = []
+    for name, family in families.items():
+        def bad(field: str, why: str) -> ValueError:
+            return ValueError(f"{path}: family {name}, field {field}, value {family.get(field)!r}: {why}")
+
+        if family.get("kind") not in KINDS:
+            raise bad("kind", f"is not one of {', '.join(KINDS)}")
+        weight = family.get("weight")
+        if not isinstance(weight, (int, float)) or not 0 < weight < 1:
+            raise bad("weight", "is not a probability between 0 and 1")
+        if not family.get("says"):
+            raise bad("says", "must say what the cue means")
+        try:
+            patterns = tuple(re.compile(p) for p in family.get("patterns", []))
+            unless = re.compile(family["unless"]) if family.get("unless") else None
+        except re.error as error:
+            raise bad("patterns" if "unless" not in family else "unless", f"is not a regular expression ({error})") from None
+        if not family.get("terms") and not patterns:
+            raise bad("terms", "a family needs terms or patterns")
+        out.append(CueFamily.of_terms(name, family["kind"], weight, family["says"], family.get("terms", []), patterns, unless))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_cues() -> tuple[CueFamily, ...]:
+    """The cue file's families, and the counterfeit-slang and claim lexicons (``data/lexicon``) as two more: the
+    slang with its generated pinyin spellings (gaofang, gf, gao仿), matched across spaces as well as within words."""
+    from trust.detect import lexicon
+
+    families = load_cues(CUES)
+    weak = {t for f in families if f.name == "weak_slang" for t in f.han_terms}  # said in the cue file, at its own weight
+    strong = [t for t in lexicon.counterfeit_terms() if lexicon.EVASION_SEPARATORS.sub("", t.lower()) not in weak]
+    return families + (
+        CueFamily.of_terms("counterfeit_slang", "counterfeit", 0.85, "counterfeit slang", lexicon.with_variants(strong)),
+        CueFamily.of_terms("advertising_claim", "false_advertising", 0.45, "absolute or efficacy claim", lexicon.claim_terms()),
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _automaton(families: tuple[CueFamily, ...]):
+    """Every family's terms in one Aho-Corasick automaton: term → the families it belongs to."""
+    import ahocorasick
+
+    owners: dict[str, list[int]] = {}
+    for number, family in enumerate(families):
+        for term in family.han_terms:
+            owners.setdefault(term, []).append(number)
+    automaton = ahocorasick.Automaton()
+    for term, numbers in owners.items():
+        automaton.add_word(term, (term, tuple(numbers)))
+    automaton.make_automaton()
+    return automaton if owners else None
+
+
+def find_cues(text: str, families: tuple[CueFamily, ...] | None = None) -> list[Evidence]:
+    """The cue families the text fires, each with the words that matched."""
+    families = families if families is not None else shipped_cues()
+    normal = (normalize_text(text or "") or "").lower()
+    found: dict[int, list[str]] = {}
+    automaton = _automaton(families)
+    if automaton is not None:
+        for _, (term, numbers) in automaton.iter(SEPARATORS.sub("", normal)):
+            for number in numbers:
+                found.setdefault(number, []).append(term)
+    for number, family in enumerate(families):
+        if family.latin_terms is not None:
+            found.setdefault(number, []).extend(family.latin_terms.findall(normal))
+        for pattern in family.patterns:
+            found.setdefault(number, []).extend(m.group(0) for m in pattern.finditer(normal))
+    out = []
+    for number, words in sorted(found.items()):
+        family = families[number]
+        if not words or (family.unless is not None and family.unless.search(normal)):
+            continue
+        said = "、".join(dict.fromkeys(w.strip() for w in words))
+        out.append(Evidence(family.name, family.kind, family.weight, f"{family.says}: {said}"))
+    return out
+
+
+# --- Specifications no product has at its price -------------------------------------------------------------------
+
+NUMBER = r"(\d+(?:\.\d+)?)"
+STORAGE = re.compile(NUMBER + r"\s*(tb|t|gb|g)(?![a-z])")
+STORAGE_GOODS = re.compile(r"硬盘|固态|ssd|u盘|优盘|闪存|内存卡|tf卡|sd卡|存储卡|移动盘")
+MAH = re.compile(NUMBER + r"\s*(?:mah|毫安)")
+WATTS = re.compile(NUMBER + r"\s*(?:w|瓦)(?![a-z])")
+SPEAKER = re.compile(r"音箱|音响|低音炮")
+PORTABLE = re.compile(r"便携|迷你|随身|小巧|口袋|超薄")
+PROJECTOR = re.compile(r"投影")
+LUMENS = re.compile(NUMBER + r"\s*(?:流明|lm|ansi)")
+GOLD = re.compile(r"足金|纯金|千足金|万足金|999金|24k金|黄金")
+GOLD_18K = re.compile(r"18k金|18k玫瑰金|18k白金|18k黄金|au750")
+NOT_SOLID_GOLD = re.compile(r"镀金|包金|仿金|合金|金色|鎏金|铜镀|镀层|金箔|沙金|k金色")
+GRAMS = re.compile(NUMBER + r"\s*(?:克|g)(?![a-z])")
+CASHMERE = re.compile(r"100%\s*(?:山)?羊绒|纯羊绒|100%\s*cashmere")
+SILK = re.compile(r"真丝|桑蚕丝|100%\s*蚕丝")
+SILK_GARMENT = re.compile(r"睡衣|衬衫|连衣裙|套装|长裙|上衣|被")
+JADE = re.compile(r"天然和田玉|和田玉籽料|冰种翡翠|玻璃种|a货翡翠|天然翡翠")
+# Lowest plausible prices of a genuine item (CNY, late 2026; sources: JD/Tmall list prices of the cheapest genuine
+# items, the Shanghai Gold Exchange Au9999 price less a margin for a floor)
+PER_TB_STORAGE = 150.0  # the cheapest genuine 1 TB drive or card
+PER_10K_MAH = 12.0  # the cheapest genuine 10,000 mAh power bank
+PER_GRAM_GOLD = 400.0  # gold jewellery per gram, well under the metal's own price
+SOLID_18K_ITEM = 300.0
+CASHMERE_ITEM = 200.0
+SILK_GARMENT_ITEM = 120.0
+SILK_SMALL_ITEM = 30.0
+JADE_ITEM = 150.0
+PROJECTOR_8K = 3000.0
+PORTABLE_POWER_BANK_MAH = 40000  # no pocket power bank holds more
+
+
+def impossible_specs(text: str, price: float | None) -> list[Evidence]:
+    """Specifications no genuine product has at the listed price (2 TB for ¥39, 100,000 mAh in a pocket, 10 g of
+    solid gold for ¥399), each with the figure it was judged against."""
+    if price is None or not price == price or price <= 0:
+        return []
+    normal = (normalize_text(text or "") or "").lower()
+    found: list[str] = []
+    if STORAGE_GOODS.search(normal):
+        sizes = [float(n) / (1 if u in ("tb", "t") else 1000) for n, u in STORAGE.findall(normal)]
+        tb = max(sizes, default=0)
+        if tb >= 0.25 and price < PER_TB_STORAGE * tb:
+            found.append(f"{tb:g} TB of storage for ¥{price:g} (genuine storage costs at least ¥{PER_TB_STORAGE:.0f} per TB)")
+    mah = max((float(n) for n in MAH.findall(normal)), default=0)
+    if mah >= 20000 and price < PER_10K_MAH * mah / 10000:
+        found.append(f"{mah:,.0f} mAh for ¥{price:g} (a genuine power bank costs at least ¥{PER_10K_MAH:.0f} per 10,000 mAh)")
+    elif mah > PORTABLE_POWER_BANK_MAH and PORTABLE.search(normal):
+        found.append(f"{mah:,.0f} mAh in a pocket-sized power bank (none holds more than {PORTABLE_POWER_BANK_MAH:,})")
+    watts = max((float(n) for n in WATTS.findall(normal)), default=0)
+    if SPEAKER.search(normal) and PORTABLE.search(normal) and watts >= 300 and price < watts / 2:
+        found.append(f"a portable speaker of {watts:,.0f} W for ¥{price:g}")
+    if PROJECTOR.search(normal):
+        lumens = max((float(n) for n in LUMENS.findall(normal)), default=0)
+        if "8k" in normal and price < PROJECTOR_8K:
+            found.append(f"an 8K projector for ¥{price:g} (none sells under ¥{PROJECTOR_8K:,.0f})")
+        elif lumens >= 2000 and price < lumens / 3:
+            found.append(f"a {lumens:,.0f}-lumen projector for ¥{price:g}")
+    if not NOT_SOLID_GOLD.search(normal):
+        if GOLD.search(normal):
+            grams = max((float(n) for n in GRAMS.findall(normal)), default=0)
+            if grams > 0 and price / grams < PER_GRAM_GOLD:
+                found.append(f"{grams:g} g of solid gold for ¥{price:g}, ¥{price / grams:,.0f} per gram "
+                             f"(gold jewellery costs at least ¥{PER_GRAM_GOLD:.0f} per gram)")
+            elif grams == 0 and price < PER_GRAM_GOLD / 2:
+                found.append(f"solid gold for ¥{price:g}, less than half a gram's worth")
+        elif GOLD_18K.search(normal) and price < SOLID_18K_ITEM:
+            found.append(f"18K gold jewellery for ¥{price:g} (under ¥{SOLID_18K_ITEM:.0f})")
+    if CASHMERE.search(normal) and price < CASHMERE_ITEM:
+        found.append(f"100% cashmere for ¥{price:g} (under ¥{CASHMERE_ITEM:.0f})")
+    if SILK.search(normal):
+        floor = SILK_GARMENT_ITEM if SILK_GARMENT.search(normal) else SILK_SMALL_ITEM
+        if price < floor:
+            found.append(f"pure silk for ¥{price:g} (under ¥{floor:.0f} for this kind of item)")
+    if JADE.search(normal) and price < JADE_ITEM:
+        found.append(f"natural jade for ¥{price:g} (under ¥{JADE_ITEM:.0f})")
+    return [Evidence("impossible_specification", "false_advertising", 0.85, "specification impossible at this price: " + f)
+            for f in found]
+
+
+# --- All of it, for a batch of listings -------------------------------------------------------------------------
+
+def listing_evidence(title: str, description: str | None, price: float | None, category: str | None,
+                     cache: dict | None = None) -> list[Evidence]:
+    """Everything the knowledge says about one listing, strongest first. ``cache``: a dict kept across a batch, so
+    that a text seen before (the same title in many shops) is searched once; only its price is judged again."""
+    text = f"{title or ''} {description or ''}"
+    if cache is not None and text in cache:
+        cues, mentions = cache[text]
+    else:
+        cues, mentions = find_cues(text), find_brands(text)
+        if cache is not None:
+            cache[text] = (cues, mentions)
+    evidence = cues + impossible_specs(text, price)
+    judgement = judge_price(title, description, price, category or None, mentions=mentions)
+    if judgement is not None:
+        code = "below_brand_floor" if judgement.probability > 0 else "brand_named"
+        evidence.append(Evidence(code, "counterfeit", judgement.probability, judgement.reason))
+    return sorted(evidence, key=lambda e: -e.probability)
+
+
+def _noisy_or(probabilities: list[float]) -> float:
+    keep = 1.0
+    for p in probabilities:
+        keep *= 1 - p
+    return 1 - keep
+
+
+def knowledge_probabilities(evidence: list[Evidence]) -> tuple[float, float]:
+    """P(counterfeit), P(false advertising) from the evidence: noisy-OR within each kind."""
+    return tuple(_noisy_or([e.probability for e in evidence if e.kind == kind]) for kind in KINDS)  # type: ignore[return-value]
+
+
+def with_knowledge(frame: pd.DataFrame, kinds, reasons: list[str]):
+    """A model's kind probabilities (ok, counterfeit, false advertising) and reasons with the knowledge laid over them:
+    P(problem) becomes at least the knowledge's, split between the kinds in proportion to the evidence, and the
+    knowledge's reasons come first. ``frame`` needs title and price; description and category are used when present.
+    A text seen before in the batch is searched once."""
+    kinds = np.array(kinds, dtype=float, copy=True)
+    out = list(reasons)
+    columns = {c: (frame[c].tolist() if c in frame else [None] * len(frame)) for c in ("title", "description", "price", "category")}
+    cache: dict = {}
+    for i in range(len(frame)):
+        price = columns["price"][i]
+        price = None if price is None or price != price else float(price)
+        description = columns["description"][i] if isinstance(columns["description"][i], str) else None
+        category = columns["category"][i] if isinstance(columns["category"][i], str) else None
+        title = columns["title"][i] if isinstance(columns["title"][i], str) else ""
+        evidence = listing_evidence(title, description, price, category, cache)
+        if not evidence:
+            continue
+        counterfeit, false_ad = knowledge_probabilities(evidence)
+        known = 1 - (1 - counterfeit) * (1 - false_ad)
+        if known > 1 - kinds[i, 0]:
+            share = counterfeit / max(counterfeit + false_ad, 1e-9)
+            kinds[i] = [1 - known, known * share, known * (1 - share)]
+        said = {e.code for e in evidence}
+        items = [item for item in (json.loads(out[i]) if out[i] else []) if item["code"] not in said]
+        out[i] = json.dumps([*({"code": e.code, "text": e.text} for e in evidence), *items], ensure_ascii=False)
+    return kinds, out
+
+
+def assess_listings(model, listings: pd.DataFrame, signals: pd.DataFrame, flag_at: float, only_flagged: bool = True):
+    """What every path shows for a batch of listings: the model's assessment (:meth:`ListingDetector.assess`) with the
+    knowledge laid over it. Returns (kind probabilities, kind names where P(problem) >= ``flag_at`` else None,
+    reasons: for the flagged listings only unless ``only_flagged`` is False)."""
+    from trust.detect.listing_model import _kind_names
+
+    kinds, _, reasons = model.assess(signals, flag_at, only_flagged=False)
+    kinds, reasons = with_knowledge(listings, kinds, reasons)
+    flagged = 1 - kinds[:, 0] >= flag_at
+    names = np.where(flagged, _kind_names(kinds), None)
+    if only_flagged:
+        reasons = [r if f else "[]" for r, f in zip(reasons, flagged)]
+    return kinds, names, reasons
