@@ -620,7 +620,7 @@ def eval_listings(
     data: Annotated[Path, typer.Option(help="Labelled listings CSV (title, label; optional kind, category, price, ...)")] =
         Path("data/eval/listings_handwritten.csv"),
     model: Annotated[Path, typer.Option(help="Listing model folder")] = Path("models/listings"),
-    threshold: Annotated[float, typer.Option(help="Flag threshold (the nightly run's is 0.5)")] = 0.5,
+    threshold: Annotated[Optional[float], typer.Option(help="Flag threshold (default: the model's own, the nightly run's)")] = None,
 ) -> None:
     """A labelled listing file scored as `trust listings score` scores it: AUC, precision and recall at the
     threshold, per kind and per category. The default file is hand-written and held out: never train or tune on it."""
@@ -816,6 +816,14 @@ def complaints_score(
     print_json(score_complaints_csv(input, model, output))
 
 
+LISTING_LIMITS = (" The knowledge laid over the model (cue file, impossible specifications, brand catalogue) and the flag "
+                  "threshold were tuned on data/eval/listings_dev.csv (152 listings written by the same team, at the same "
+                  "time as that knowledge): its figures in the Threshold section are optimistic. The clean figure is the "
+                  "held-out data/eval/listings_handwritten.csv, looked at only after documented changes (README, "
+                  "'Listing moderation on real-style listings'). Brand price floors are team knowledge, not re-checked "
+                  "online, and age: a genuine sale below a floor is flagged for review, not blocked.")
+
+
 @app.command("train-moderation")
 def train_moderation(
     models: Annotated[Path, typer.Option(help="Models folder")] = Path("models"),
@@ -875,8 +883,8 @@ def train_moderation(
     complaint_limits += (" Generated wording is no substitute for real complaints: train it on analysts' labelled "
                          "complaints (trust complaints train, with --corpus of past complaints) before relying on its "
                          "categories.")
-    annotate_card(models / "listings", metrics={"held_out_shifted_vocabulary": {k: evaluation[k] for k in ("dataset", "listing_model", "listing_rules", "planner")}},
-                  limitations=limits)
+    annotate_card(models / "listings", metrics={"held_out_shifted_vocabulary": {k: evaluation[k] for k in ("dataset", "listing_model", "listing_model_without_knowledge", "listing_rules", "planner")}},
+                  limitations=limits + LISTING_LIMITS)
     metrics = {"held_out_shifted_vocabulary": {k: evaluation[k] for k in complaint_keys},
                "development_wording_1": heldout["heldout"], "development_wording_2": heldout["heldout2"],
                "held_out_wording_3": heldout["heldout3"]}

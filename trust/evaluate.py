@@ -297,7 +297,8 @@ def train_shipped_moderation_models(workdir: Path, models_dir: Path, merchants: 
     same CSV paths users have. With ``real_reviews`` (the online_shopping_10_cats folder or CSV) the complaint model also
     learns from the hand-labelled training reviews of data/train and reads word vectors learnt from every review of
     that file except the evaluation rows (data/eval)."""
-    from trust.detect.moderation_csv import train_complaints, train_listings
+    from trust.detect.artifacts import annotate_card
+    from trust.detect.moderation_csv import choose_listing_threshold, train_complaints, train_listings
 
     generate_marketplace(SynthConfig(merchants=merchants, days=days, seed=seed, out=workdir))
     listings_csv, complaints_csv = workdir / "labeled_listings.csv", workdir / "labeled_complaints.csv"
@@ -314,8 +315,31 @@ def train_shipped_moderation_models(workdir: Path, models_dir: Path, merchants: 
         corpus = real_review_corpus(real_reviews)
     pd.concat(parts, ignore_index=True).to_csv(complaints_csv, index=False)
     source = f"{real_reviews}: every review except the {REAL_COMPLAINT_LABELS.name} evaluation rows" if corpus else None
-    return {"listings": train_listings(listings_csv, models_dir / "listings"),
-            "complaints": train_complaints(complaints_csv, models_dir / "complaints", corpus, source)}
+    listings = train_listings(listings_csv, models_dir / "listings")
+    listings["threshold"] = choose_listing_threshold(LISTING_DEVELOPMENT, models_dir / "listings")
+    annotate_card(models_dir / "listings", knowledge=listing_knowledge_card())
+    return {"listings": listings, "complaints": train_complaints(complaints_csv, models_dir / "complaints", corpus, source)}
+
+
+LISTING_DEVELOPMENT = SHIPPED_DATA / "eval" / "listings_dev.csv"
+
+
+def listing_knowledge_card() -> dict:
+    """What the listing model's card says about the knowledge every path lays over it."""
+    from trust.detect.brand_catalogue import CATALOGUE, shipped_catalogue
+    from trust.detect.listing_knowledge import CUES, shipped_cues
+
+    catalogue = shipped_catalogue()
+    version = next((line.split("Version:")[1].split()[0].rstrip(".") for line in CATALOGUE.read_text(encoding="utf-8").splitlines()
+                    if "Version:" in line), "unversioned")
+    return {"how": "P(problem) is at least the knowledge's (noisy-OR of its evidence within a kind); its reasons come first. "
+                   "Applied by the nightly stage, trust listings check, the API check, trust listings score and trust eval listings.",
+            "brand_catalogue": {"file": str(CATALOGUE.relative_to(SHIPPED_DATA.parent)), "version": version,
+                                "brands": catalogue.brands, "rows": int(len(catalogue.rows))},
+            "cues": {"file": str(CUES.relative_to(SHIPPED_DATA.parent)),
+                     "families": {f.name: {"kind": f.kind, "weight": f.weight} for f in shipped_cues()}},
+            "impossible_specifications": "storage per TB, power-bank mAh, portable speaker watts, projector 8K/lumens, "
+                                         "gold per gram, 18K gold, cashmere, silk, jade (trust/detect/listing_knowledge.py)"}
 
 
 def evaluate_moderation(workdir: Path, models_dir: Path, merchants: int = 600, days: int = 30, seed: int = 303,
@@ -326,7 +350,9 @@ def evaluate_moderation(workdir: Path, models_dir: Path, merchants: int = 600, d
     from sklearn.metrics import average_precision_score, classification_report, f1_score, roc_auc_score
 
     from trust.detect.complaint_model import ComplaintClassifier, load_complaint_model
-    from trust.detect.listing_model import ListingContext, ListingDetector, listing_signals, load_listing_model
+    from trust.detect.listing_knowledge import assess_listings
+    from trust.detect.listing_model import ListingContext, ListingDetector, flag_threshold, listing_signals, load_listing_model
+    from trust.detect.moderation_csv import threshold_sweep
     from trust.planner import catch_rate
 
     generate_marketplace(SynthConfig(merchants=merchants, days=days, seed=seed, out=workdir, vocabulary=vocabulary))
@@ -336,10 +362,17 @@ def evaluate_moderation(workdir: Path, models_dir: Path, merchants: int = 600, d
     bad = (listings["label"] != "ok").to_numpy()
     result: dict = {"dataset": f"generated marketplace seed {seed}, {vocabulary} vocabulary, {merchants} merchants x {days} days",
                     "listings": int(len(listings)), "problem_listings": int(bad.sum())}
-    for name, model in (("listing_model", load_listing_model(models_dir / "listings")), ("listing_rules", ListingDetector().fit(None))):
-        score = model.predict_proba(signals)[:, 1]
+    trained = load_listing_model(models_dir / "listings")
+    for name, model in (("listing_model", trained), ("listing_model_without_knowledge", trained), ("listing_rules", ListingDetector().fit(None))):
+        if name == "listing_model":  # as the nightly stage scores: the model with the knowledge laid over it
+            score = 1 - assess_listings(model, listings, signals, flag_threshold(model))[0][:, 0]
+        else:
+            score = model.predict_proba(signals)[:, 1]
         result[name] = {"auc": round(float(roc_auc_score(bad, score)), 4), "ap": round(float(average_precision_score(bad, score)), 4),
                         "top_1pct": _top_share_metrics(score, bad.astype(int), 0.01), "top_5pct": _top_share_metrics(score, bad.astype(int), 0.05)}
+        if name == "listing_model":
+            at = threshold_sweep(bad, score, (flag_threshold(model),))[0]
+            result[name]["at_threshold"] = at
         for kind in ("counterfeit", "false_advertising"):
             mask = (listings["label"].isin([kind, "ok"])).to_numpy()
             result[name][f"auc_{kind}"] = round(float(roc_auc_score(listings["label"][mask] == kind, score[mask])), 4)

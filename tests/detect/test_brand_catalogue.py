@@ -61,6 +61,9 @@ def test_a_bad_value_is_refused_with_file_row_column_and_value(tmp_path, column,
     ("Beta AR 冲锋衣", "Arcteryx", "its nickname, abbreviation or line name"),
     ("冲锋衣 男 户外", None, None),
     ("马汀博士 1460 马丁靴", "DrMartens", "its brand name"),  # not Bose (博士) inside it
+    ("Cel1ne 腋下包 小号", "Celine", "digits or symbols for letters"),
+    ("🐴力士 男表 黑盘", "Rolex", "an emoji in place of a character"),
+    ("巴黎家 老爹鞋 三代", "Balenciaga", "an “X家” nickname"),
 ])
 def test_brand_mentions_are_found_the_way_sellers_hide_them_and_say_how(text, brand, how):
     from trust.detect.brand_catalogue import find_brands
@@ -84,6 +87,10 @@ def test_brand_mentions_are_found_the_way_sellers_hide_them_and_say_how(text, br
     ("盱眙龙虾 4斤装", 38, "食品", True, "per kg"),
     ("Apple 手机 iPhone 全新", 699, "数码", True, "iPhone / Mac / iPad"),
     ("苹果 红富士 10斤", 30, "食品", False, None),  # the fruit, not the phone maker
+    ("迪奥 烈艳蓝金 口红", 60, "美妆护肤", True, "迪奥美妆"),  # the brand's beauty line, not its bags
+    ("Balenciaga Triple S 老爹鞋", 260, "鞋靴", True, "outside its own category"),  # no shoe line: a third of the bags'
+    ("二手 AirPods Pro 单只 右耳", 150, "数码", False, "a part or a single piece"),
+    ("五粮液 普五 52度 整箱6瓶", 1380, "酒水", True, "6 read from the text"),
 ])
 def test_the_price_is_judged_against_the_catalogue_floor_with_no_market(title, price, category, fires, words):
     from trust.detect.brand_catalogue import judge_price

@@ -37,7 +37,10 @@ def test_eval_listings_reports_auc_precision_recall_and_figures_per_kind_and_cat
         "c,数码,适用于 iPhone 16 手机壳,,,35,ok,ok_compatible\n"
         "d,保健品,降血糖 胶囊 根治糖尿病 停药不反弹,,,298,false_advertising,fa_medical\n", encoding="utf-8")
     result = evaluate_listings_file(sample, MODELS)
-    assert result["rows"] == 4 and result["problem_listings"] == 2 and result["threshold"] == 0.5
+    from trust.detect.listing_model import flag_threshold, load_listing_model
+
+    assert result["rows"] == 4 and result["problem_listings"] == 2
+    assert result["threshold"] == flag_threshold(load_listing_model(MODELS))  # the model's own, the nightly run's
     assert 0 <= result["auc"] <= 1 and set(result["by_kind"]) == {"cf_jargon", "ok_unbranded", "ok_compatible", "fa_medical"}
     assert result["by_kind"]["ok_compatible"]["problem"] is False and result["by_category"]["数码"]["recall"] is None
     assert result["hard_negative_false_positive_rate"] is not None

@@ -38,6 +38,14 @@ def load_artifact(directory: Path, what: str, command: str):
     return joblib.load(path)
 
 
+def resave_model(model, directory: Path, **fields) -> None:
+    """Write a changed model (a chosen threshold) over its artifact and add ``fields`` to its card."""
+    import joblib
+
+    joblib.dump(model, directory / MODEL_FILE, compress=3)
+    annotate_card(directory, **fields)
+
+
 def annotate_card(directory: Path, **fields) -> None:
     """Add fields (training data, evaluations, limitations) to a saved model's card and re-render its Markdown."""
     card = json.loads((directory / CARD_FILE).read_text(encoding="utf-8"))
@@ -48,7 +56,8 @@ def annotate_card(directory: Path, **fields) -> None:
 def _write_card(directory: Path, card: dict) -> None:
     (directory / CARD_FILE).write_text(json.dumps(card, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     lines = [f"# Model card: {card['model']} ({card['mode']})", "", card.get("purpose", ""), ""]
-    for title, key in (("Training data", "training_data"), ("Evaluation", "metrics"), ("Limitations", "limitations")):
+    for title, key in (("Training data", "training_data"), ("Evaluation", "metrics"), ("Threshold", "threshold"),
+                       ("Knowledge laid over the model", "knowledge"), ("Limitations", "limitations")):
         value = card.get(key)
         if isinstance(value, str):
             lines += [f"## {title}", "", value, ""]

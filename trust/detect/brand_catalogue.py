@@ -219,7 +219,7 @@ def _build_index(catalogue: Catalogue) -> _Index:
 
 
 EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]\ufe0f?")
-LEET = str.maketrans("0134579@$", "oleastgas")
+LEETS = (str.maketrans("0134579@$", "oieastgas"), str.maketrans("0134579@$", "oleastgas"))  # 1 for i, or for l
 MIXED_TOKEN = re.compile(r"[a-z0-9@$]*[a-z][a-z0-9@$]*")
 
 
@@ -293,7 +293,7 @@ def find_brands(text: str, catalogue: Catalogue | None = None) -> list[BrandMent
         add(row, key, how)
     words = LATIN_TOKEN.findall(normal)
     candidates = [(w, w) for w in words + [a + b for a, b in zip(words, words[1:])]]
-    candidates += [(t, t.translate(LEET)) for t in MIXED_TOKEN.findall(normal) if re.search(r"[0-9@$]", t)]
+    candidates += [(t, t.translate(leet)) for t in MIXED_TOKEN.findall(normal) if re.search(r"[0-9@$]", t) for leet in LEETS]
     for written, word in candidates:
         if len(word) < 4 or (word in index.keys and written == word):
             continue

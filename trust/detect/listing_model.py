@@ -40,6 +40,7 @@ from trust.detect.trees import SMALL_BATCH, compile_trees
 from trust.text import normalize_text, segment
 
 CLASSES = ("ok", "counterfeit", "false_advertising")
+DEFAULT_FLAG_AT = 0.5  # a model trained before its threshold was chosen (see flag_threshold)
 REGULATED = {"美妆护肤", "保健品", "食品", "母婴"}
 ACCESSORY = re.compile(r"(?:适用于?|兼容|通用|专用|for)")
 NOT_THE_PRODUCT = re.compile("|".join(p.pattern for p in (brand_catalogue.ACCESSORY, brand_catalogue.PART, brand_catalogue.EMPTY)))
@@ -470,6 +471,13 @@ def _words(code: str, row: pd.Series) -> str:
     if code == "false_claim":
         return "advertising claim: " + "、".join(row["_claims"])
     return "efficacy or absolute claim on cosmetics, food, baby or health goods"
+
+
+def flag_threshold(model) -> float:
+    """The P(problem) at which the model's listings are flagged: chosen when the shipped model is trained (the lowest
+    threshold reaching the stated precision on the real-style development set, ``choose_listing_threshold``) and kept
+    on the model, so the nightly run, the check, the CSV score and the card all use the same one."""
+    return float(getattr(model, "flag_at_", DEFAULT_FLAG_AT))
 
 
 def save_listing_model(model: ListingDetector, directory: Path, card: dict) -> Path:

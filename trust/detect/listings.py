@@ -22,13 +22,14 @@ from trust.db.engine import read_frame
 from trust.db.tables import Complaint, DetectorScore, Listing, ModerationLabel, SpotCheck
 from trust.detect.base import empty_result
 from trust.detect.listing_knowledge import assess_listings
-from trust.detect.listing_model import CONTEXT_FILE, ListingContext, ListingDetector, listing_signals, load_listing_model, title_tokens
+from trust.detect.listing_model import (CONTEXT_FILE, DEFAULT_FLAG_AT, ListingContext, ListingDetector, flag_threshold, listing_signals,
+                                        load_listing_model, title_tokens)
 from trust.settings import PROJECT_ROOT
 
 NAME = "listings"
 ENTITY = "listing"
 VERSION = "listings-0.2"
-FLAG_AT = 0.5
+FLAG_AT = DEFAULT_FLAG_AT  # without a model (rules); a trained model carries its own (flag_threshold)
 MODEL_DIR = PROJECT_ROOT / "models" / "listings"
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def score_listings(listings: pd.DataFrame, context: ListingContext, events: pd.D
                    model: ListingDetector | None, tokens: list[set[str]] | None = None) -> pd.DataFrame:
     signals = listing_signals(listings, context, events, tokens)
     model = model or ListingDetector().fit(signals)
-    kinds, names, reasons = assess_listings(model, listings, signals, FLAG_AT)  # the knowledge needs no market
+    kinds, names, reasons = assess_listings(model, listings, signals, flag_threshold(model))  # the knowledge needs no market
     return pd.DataFrame({
         "entity_id": listings["listing_id"].to_numpy(), "entity_type": ENTITY, "merchant_id": listings["merchant_id"].to_numpy(),
         "score": np.round(1 - kinds[:, 0], 6), "label": names, "reasons": reasons,
@@ -136,11 +137,13 @@ class ListingChecker:
         frame = pd.DataFrame([{"listing_id": "CHECK", "merchant_id": merchant or "", "title": title, "description": description,
                                "brand": brand, "category": category or "", "price": float(price)}])
         signals = listing_signals(frame, self.context)
-        all_kinds, _, reasons = assess_listings(self.model, frame, signals, FLAG_AT, only_flagged=False)
+        flag_at = flag_threshold(self.model)
+        all_kinds, _, reasons = assess_listings(self.model, frame, signals, flag_at, only_flagged=False)
         kinds = all_kinds[0]
         probability = float(1 - kinds[0])
-        flags = [k for k, p in (("counterfeit_risk", kinds[1]), ("false_advertising", kinds[2])) if p >= FLAG_AT / 2 and probability >= FLAG_AT]
-        return {"probability": round(probability, 4), "verdict": "review" if probability >= FLAG_AT else "pass", "flags": flags,
+        flags = [k for k, p in (("counterfeit_risk", kinds[1]), ("false_advertising", kinds[2])) if p >= flag_at / 2 and probability >= flag_at]
+        return {"probability": round(probability, 4), "verdict": "review" if probability >= flag_at else "pass", "flags": flags,
+                "threshold": flag_at,
                 "kind_probabilities": {"counterfeit": round(float(kinds[1]), 4), "false_advertising": round(float(kinds[2]), 4)},
                 "reasons": json.loads(reasons[0]), "model": getattr(self.model, "mode_", "rules"),
                 "context": self.context_source}

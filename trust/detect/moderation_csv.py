@@ -77,12 +77,13 @@ def train_listings(input_path: Path, model_dir: Path, context_listings: pd.DataF
 
 
 def score_listings_csv(input_path: Path, model_dir: Path, output_path: Path) -> dict:
-    from trust.detect.listing_model import ListingDetector, listing_signals, load_listing_model
+    from trust.detect.listing_model import ListingDetector, flag_threshold, listing_signals, load_listing_model
 
     model = load_listing_model(model_dir) if (model_dir / "model.joblib").exists() else ListingDetector().fit(None)
     listings = read_listing_csv(input_path, need_label=False)
     signals = listing_signals(listings, _context(listings, model))
-    kinds, flags, reasons = assess_listings(model, listings, signals, flag_at=0.5, only_flagged=False)
+    flag_at = flag_threshold(model)
+    kinds, flags, reasons = assess_listings(model, listings, signals, flag_at, only_flagged=False)
     probability = 1 - kinds[:, 0]
     original = pd.read_csv(input_path, dtype=str, keep_default_na=False)
     original["problem_probability"] = np.round(probability, 6)
@@ -90,26 +91,71 @@ def score_listings_csv(input_path: Path, model_dir: Path, output_path: Path) -> 
     original["reasons"] = reasons
     output_path.parent.mkdir(parents=True, exist_ok=True)
     original.to_csv(output_path, index=False)
-    return {"scored": int(len(original)), "output": str(output_path), "flagged_at_0.5": int((probability >= 0.5).sum())}
+    return {"scored": int(len(original)), "output": str(output_path), "threshold": flag_at, "flagged": int((probability >= flag_at).sum())}
 
 
 HARD_NEGATIVE_KINDS = ("ok_discount", "ok_second_hand", "ok_authorised", "ok_compatible", "ok_unbranded")
 
 
-def evaluate_listings_file(input_path: Path, model_dir: Path, flag_at: float = 0.5) -> dict:
-    """A labelled listing file (``label`` ok/counterfeit/false_advertising, optional ``kind`` and ``category``) scored
-    the way ``trust listings score`` scores it: AUC of 'problem' against 'ok', precision and recall at ``flag_at``
-    (the shipped threshold), and per kind and per category the share flagged and the mean probability."""
-    from sklearn.metrics import roc_auc_score
-
-    from trust.detect.listing_model import ListingDetector, listing_signals, load_listing_model
+def listing_problem_probability(input_path: Path, model_dir: Path):
+    """A labelled listing file scored as ``trust listings score`` scores it: (model, listings read, P(problem))."""
+    from trust.detect.listing_model import ListingDetector, flag_threshold, listing_signals, load_listing_model
 
     model = load_listing_model(model_dir) if (model_dir / "model.joblib").exists() else ListingDetector().fit(None)
     listings = read_listing_csv(input_path, need_label=True)
+    kinds, _, _ = assess_listings(model, listings, listing_signals(listings, _context(listings, model)), flag_threshold(model))
+    return model, listings, 1 - kinds[:, 0]
+
+
+def is_problem(labels: pd.Series) -> np.ndarray:
+    return labels.isin(["1", "counterfeit", "false_advertising"]).to_numpy()
+
+
+def threshold_sweep(bad: np.ndarray, probability: np.ndarray, thresholds=tuple(np.round(np.arange(0.2, 0.91, 0.05), 2))) -> list[dict]:
+    """Precision, recall and the share flagged at each threshold."""
+    rows = []
+    for t in thresholds:
+        flagged = probability >= t
+        rows.append({"threshold": float(t), "flagged": int(flagged.sum()),
+                     "precision": round(float((flagged & bad).sum() / flagged.sum()), 4) if flagged.any() else None,
+                     "recall": round(float((flagged & bad).sum() / max(bad.sum(), 1)), 4)})
+    return rows
+
+
+def choose_listing_threshold(development: Path, model_dir: Path, min_precision: float = 0.9) -> dict:
+    """Choose the listing model's flag threshold on a labelled real-style development file (never the held-out set):
+    among the thresholds whose precision there is at least ``min_precision``, the one with the best F1 (ties: the
+    lowest, which catches the most); kept on the model and in its card with the whole sweep."""
+    from trust.detect.artifacts import resave_model
+
+    model, listings, probability = listing_problem_probability(development, model_dir)
+    sweep = threshold_sweep(is_problem(listings["label"]), probability)
+    good = [row for row in sweep if row["precision"] is not None and row["precision"] >= min_precision]
+    def f1(row: dict) -> float:
+        return 2 * row["precision"] * row["recall"] / max(row["precision"] + row["recall"], 1e-9)
+
+    chosen = min(good, key=lambda row: (-round(f1(row), 6), row["threshold"])) if good else max(sweep, key=lambda row: row["precision"] or 0)
+    chosen = {**chosen, "f1": round(f1(chosen), 4) if chosen["precision"] is not None else None}
+    model.flag_at_ = chosen["threshold"]
+    choice = {"flag_at": chosen["threshold"], "rule": f"best F1 among thresholds with precision >= {min_precision} on the development set (ties: the lowest)",
+              "development_set": str(development), "at_threshold": chosen, "sweep": sweep}
+    resave_model(model, model_dir, threshold=choice)
+    return choice
+
+
+def evaluate_listings_file(input_path: Path, model_dir: Path, flag_at: float | None = None) -> dict:
+    """A labelled listing file (``label`` ok/counterfeit/false_advertising, optional ``kind`` and ``category``) scored
+    the way ``trust listings score`` scores it: AUC of 'problem' against 'ok', precision and recall at ``flag_at``
+    (default: the model's own threshold, the one the nightly run uses), and per kind and per category the share
+    flagged and the mean probability."""
+    from sklearn.metrics import roc_auc_score
+
+    from trust.detect.listing_model import flag_threshold
+
+    model, listings, probability = listing_problem_probability(input_path, model_dir)
+    flag_at = flag_threshold(model) if flag_at is None else flag_at
     extra = pd.read_csv(input_path, dtype=str, keep_default_na=False)
-    kinds, _, _ = assess_listings(model, listings, listing_signals(listings, _context(listings, model)), flag_at)  # as every path does
-    probability = 1 - kinds[:, 0]
-    bad = listings["label"].isin(["1", "counterfeit", "false_advertising"]).to_numpy()
+    bad = is_problem(listings["label"])
     flagged = probability >= flag_at
     true_positive = int((flagged & bad).sum())
     frame = pd.DataFrame({"probability": probability, "flagged": flagged, "bad": bad,

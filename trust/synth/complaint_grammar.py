@@ -33,11 +33,16 @@ STATEMENTS = {
         "fake货，完全不是{brand}的东西", "验货APP鉴定结果为假", "专柜说这个{item}不是他们出的", "卖的是仿货，却标着官方正品", "拿到手就知道是假货，重量都不对", "没有任何防伪标识，假得离谱",
         "用着和正品完全两个感觉，怀疑是假冒", "假的", "不是正品", "是假货吧", "卖山寨的，鉴定过了", "假货，别买", "和{brand}官方旗舰店买的对比一下就露馅了", "做工一看就是小作坊仿的",
         "防伪标签是贴上去的，一撕就掉", "扫码跳转的是个假网站",
+        "追溯码查出来被扫过几千次，明显是回收码", "酒的口感像兑了水的，瓶盖封口也不对", "鉴定报告写着非品牌原装",
+        "this is a counterfeit {item}, not the real {brand}", "the {brand} store says this serial number is fake",
+        "got a knockoff, the logo and stitching are wrong", "authentication app says it is not genuine",
         "{item}的生产厂家在网上根本搜不到", "中文标签都没有，说是进口的，八成是假的", "拿家里之前买的正品对比，颜色、气味、质地全不一样", "有人在同一家买的，也鉴定出是假的", "卖的是贴牌货冒充{brand}",
         "看着像正品，用起来完全不是那回事，肯定是仿冒品", "宣传是原厂直供，其实是翻新加贴标", "网上查了这个型号，{brand}从来没出过", "防伪涂层一刮就掉，数字还查不到", "发票是假的，税务系统查不到",
         "这不是正版，是盗版", "味道冲，质地稀，跟正品差远了，假冒产品", "所谓的代购正品就是莆田鞋", "序列号被磨掉了，不敢相信是真的", "品牌售后拒绝保修，说不是正规渠道的真品",
     ],
     "quality_defect": [
+        "the {item} stopped working after two days", "it broke the first time I used it", "the zipper came off and the seams split",
+        "defective out of the box, it will not turn on", "螺丝孔位对不上，装好后摇摇晃晃", "用了没几天就有异响", "接口松动，一碰就断电",
         "{item}用了{n}天就坏了", "刚拆开就发现有裂缝", "开机就黑屏，根本用不了", "洗了一次就严重缩水", "做工很差，线头到处都是", "鞋底开胶了，穿了不到一周", "电池鼓包了，不敢再用",
         "{item}有股刺鼻的味道，闻着头疼", "涂了以后脸又红又痒，过敏了", "零件松动，一晃就响", "充电时烫得厉害，吓人", "吃出了异物，太恶心了", "收到的零食已经过期了", "水果烂了一半",
         "面料起球特别严重", "屏幕有划痕和亮点", "耳机一边没有声音", "杯子漏水，盖子拧不紧", "拉链卡住拉不动，质量太次", "用料很廉价，一掰就断", "奶粉结块还有怪味", "洗完掉色把别的衣服都染了",
@@ -49,6 +54,9 @@ STATEMENTS = {
         "孩子的水杯一摔就裂了", "耳机充电仓合不上，磁吸不牢", "车载支架夹不住手机，开车时掉了好几次", "屏幕亮度不均匀，边上发黄", "油漆没刷匀，有好多气泡和流痕", "药盒里的胶囊都粘在一起了，受潮了",
     ],
     "not_as_described": [
+        "not as described, the listing said {n} pieces", "the photos show a different colour from what arrived",
+        "it says real leather on the page but this is plastic", "much smaller than the size in the description",
+        "标题写的新款，收到的是旧款", "页面标注的产地和实物不符",
         "实物和详情页的图片差太多了", "颜色跟网页上完全不是一个色", "页面写的纯棉，实际是化纤", "尺码标的L，穿上像S", "说好的{n}毫升，量出来少了一大半", "宣传能美白祛斑，用了一个月一点变化都没有",
         "号称七天瘦十斤，完全是骗人的", "说是进口原装，结果是国产贴牌的", "描述写的全新，收到的明显是翻新机", "卖家秀和买家秀根本是两个东西", "直播间里讲的功效都是夸大的",
         "标注的配置和实际不一样，内存少了一半", "说是真丝，其实是涤纶", "广告说有机无添加，配料表一堆添加剂", "主播承诺的规格和收到的不一样", "说能治疗失眠，纯属虚假宣传", "图片上是实木，收到的是刨花板",
@@ -61,6 +69,9 @@ STATEMENTS = {
         "说是高清，画面糊得不行", "商品标注的产地和实际发货的产地不一样", "主播口口声声说是正装，拿到手是小样", "宣传可以水洗，洗标写着不可水洗",
     ],
     "not_delivered": [
+        "my parcel never arrived and tracking has not updated", "ordered {n} days ago and it still has not shipped",
+        "marked as delivered but I never received it", "the courier lost my package",
+        "快递被送去了外地的网点", "物流显示派送失败，之后就没动静了",
         "下单{n}天了还没发货", "物流信息{n}天没更新了", "快递显示已签收，但我根本没拿到", "说好当天发货，拖了一个星期", "商家一直说在排单，就是不发", "包裹卡在中转站不动了",
         "预售说{n}天内发货，早就超时了", "催了好几次发货，客服只会让我耐心等待", "快递员说根本没有这个件", "付了钱订单一直是待发货", "地址没填错，包裹却被退回去了", "等了一个月还在路上",
         "运单号是假的，查不到任何记录", "物流停在揽收那一步就没动过", "说发顺丰，结果发了最慢的快递，到现在还没到", "买的{brand}{item}迟迟不发货", "东西被快递弄丢了，谁也不负责", "一直没收到货",
@@ -71,6 +82,9 @@ STATEMENTS = {
         "拍了{n}件只到了一件，剩下的一直没发", "送货延误，婚礼都办完了东西才到", "揽收后就没有任何物流更新", "买的生日礼物，生日都过了还没到", "下单后商家一直不安排配送",
     ],
     "after_sales_refused": [
+        "the seller refuses to refund me", "they rejected my return request without a reason",
+        "warranty claim denied, they say it is my fault", "returned the {item} weeks ago and still no refund",
+        "说好的价保申请了不认账", "让我先改好评才肯处理退款", "寄回去的{item}商家签收了却说没收到",
         "申请退货被商家直接拒绝了", "七天无理由退换也不给办", "客服一直不回消息", "说好的退款到现在也没退", "要求换货，商家让我自己出运费还不一定给换", "售后找各种理由推脱",
         "联系客服全是自动回复，没有人处理", "商家把我拉黑了，退款申请也不管", "保修期内坏了却不给修", "退回去的东西商家说没收到，钱也不退", "申请仅退款被驳回，说影响二次销售", "答应给补偿，后来就不认账了",
         "售后电话永远打不通", "客服态度恶劣，还骂人", "寄回去半个月了还没给退款", "平台介入前商家一直拖着不处理", "让我拍了十几个视频还是不给退", "退款申请提交{n}天了商家不处理", "卖家不同意退货",
@@ -81,6 +95,9 @@ STATEMENTS = {
         "售后承诺三天回电，等了一周",
     ],
     "reseller_recruitment": [
+        "they want me to pay a fee to become a distributor and recruit others", "asked me to join their team and build a downline",
+        "this is a pyramid scheme, you earn by recruiting people", "pushed me to buy stock to upgrade my agent level",
+        "买过一次就天天有人打电话拉我做微商", "说拉满三个人就能回本",
         "交了{money}元加盟费做代理，结果就是拉人头", "说发展三个下线就能回本", "上级要求先囤{n}箱货才给代理资格", "入会要交会员费，还要拉朋友进来", "宣传躺着赚钱，其实是靠招人赚钱",
         "让我天天在朋友圈发广告招代理", "交了押金说是创业项目，货根本卖不出去", "层层代理，越往下越亏", "团队长让我借钱升级成总代", "说是微商创业，其实是传销模式", "招代理时承诺月入过万，交了钱就没人管了",
         "每个月必须完成拿货任务，不然取消资格", "拉一个人进来给提成，下线再拉人还有分成", "交了{money}元培训费，教的全是怎么招人", "拉人头的骗局，交钱当代理", "要先交{money}元才能拿货做分销",
@@ -97,6 +114,16 @@ STATEMENTS = {
         "付款后优惠券没退回来", "开的发票金额不对", "发票寄来的是纸质的，我要的是电子的", "地址修改后系统没同步", "商品链接突然下架了，想回购找不到", "店铺名字换了，差点没认出来", "价格比线下贵了一点",
         "直播间抽奖中了，领奖流程太麻烦", "客服的语气有点冷淡", "分期付款的手续费没有提前说明", "快递没有打电话就放到了驿站", "账号被限制下单了，不知道为什么", "想加急发货，被告知不能加急",
         "包裹里没有装箱单",
+        # service that insults, leaks, harasses or takes the payment off the platform: not an after-sales refusal
+        "客服张口就骂人，还嫌我烦", "问了几句尺码，被客服阴阳怪气地嘲讽", "店主在聊天里辱骂我，说话特别难听", "客服态度恶劣，直接让我滚",
+        "我的电话和住址被卖家泄露出去了", "买完{item}就有陌生号码打来推销，信息肯定是店里卖的", "快递单上我的全名和手机号全露着，没做隐私保护",
+        "订单信息被泄露，有骗子冒充客服打电话给我", "卖家让我私下微信转账，说走平台要加钱", "店主发了个人收款码，让我别在平台付款",
+        "客服让我线下交易，说可以便宜{n}块", "要我把钱打到私人银行卡上", "每天好几条营销短信，回复退订也照样发", "店铺一直给我打电话推销新品，拉黑了换号继续打",
+        "卖家天天打电话让我改成好评", "给了差评以后商家一直骚扰我让我删评", "答应返现让我写五星好评", "转人工客服一直排队，机器人只会回复套话",
+        "客服一整天都不回消息", "直播时主播对提问的观众冷嘲热讽", "不开发票还说要开就得加{n}个点的税", "开的发票是别家公司的",
+        "the customer service agent was rude and swore at me", "my phone number and address were leaked after this order",
+        "the seller asked me to pay by bank transfer outside the platform", "they keep sending me spam messages every day",
+        "the shop keeps calling me to change my review", "cannot get an invoice from this seller",
     ],
 }
 DETAILS = {
