@@ -817,8 +817,9 @@ def complaints_score(
 
 
 LISTING_LIMITS = (" The knowledge laid over the model (cue file, impossible specifications, brand catalogue) and the flag "
-                  "threshold were tuned on data/eval/listings_dev.csv (152 listings written by the same team, at the same "
-                  "time as that knowledge): its figures in the Threshold section are optimistic. The clean figure is the "
+                  "threshold were tuned on data/eval/listings_dev.csv and listings_dev2.csv (152 and 107 listings written by "
+                  "the same team as that knowledge, each before the round of work it served): the figures in the Threshold "
+                  "section are optimistic (listings_dev2 scored AUC 0.83 before its round, 0.98 after). The clean figure is the "
                   "held-out data/eval/listings_handwritten.csv, looked at only after documented changes (README, "
                   "'Listing moderation on real-style listings'). Brand price floors are team knowledge, not re-checked "
                   "online, and age: a genuine sale below a floor is flagged for review, not blocked.")

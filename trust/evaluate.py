@@ -316,12 +316,12 @@ def train_shipped_moderation_models(workdir: Path, models_dir: Path, merchants: 
     pd.concat(parts, ignore_index=True).to_csv(complaints_csv, index=False)
     source = f"{real_reviews}: every review except the {REAL_COMPLAINT_LABELS.name} evaluation rows" if corpus else None
     listings = train_listings(listings_csv, models_dir / "listings")
-    listings["threshold"] = choose_listing_threshold(LISTING_DEVELOPMENT, models_dir / "listings")
+    listings["threshold"] = choose_listing_threshold(LISTING_DEVELOPMENT, models_dir / "listings")  # both dev sets
     annotate_card(models_dir / "listings", knowledge=listing_knowledge_card())
     return {"listings": listings, "complaints": train_complaints(complaints_csv, models_dir / "complaints", corpus, source)}
 
 
-LISTING_DEVELOPMENT = SHIPPED_DATA / "eval" / "listings_dev.csv"
+LISTING_DEVELOPMENT = [SHIPPED_DATA / "eval" / "listings_dev.csv", SHIPPED_DATA / "eval" / "listings_dev2.csv"]
 
 
 def listing_knowledge_card() -> dict:

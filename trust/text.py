@@ -31,6 +31,10 @@ def _translation_table() -> dict[int, str]:
             table[ord(parts[0])] = parts[1].split(" ")[0]
     for code in range(0xFF01, 0xFF5F):  # full-width ASCII variants → ASCII
         table[code] = chr(code - 0xFEE0)
+    # Letters dressed up to dodge filters (🅰货, Ⓛⓥ, 🄻🅅): squared, negative squared and circled Latin letters → ASCII
+    for start, letters in ((0x1F130, 26), (0x1F170, 26), (0x1F150, 26), (0x24B6, 26), (0x24D0, 26)):
+        for offset in range(letters):
+            table[start + offset] = chr((0x61 if start == 0x24D0 else 0x41) + offset)
     table[0x3000] = " "  # ideographic space
     for code in list(range(0x00, 0x09)) + [0x0B, 0x0C] + list(range(0x0E, 0x20)) + [0x7F, 0x200B, 0xFEFF]:
         table[code] = None  # control characters, zero-width space, BOM

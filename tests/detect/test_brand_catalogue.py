@@ -91,6 +91,11 @@ def test_brand_mentions_are_found_the_way_sellers_hide_them_and_say_how(text, br
     ("Balenciaga Triple S 老爹鞋", 260, "鞋靴", True, "outside its own category"),  # no shoe line: a third of the bags'
     ("二手 AirPods Pro 单只 右耳", 150, "数码", False, "a part or a single piece"),
     ("五粮液 普五 52度 整箱6瓶", 1380, "酒水", True, "6 read from the text"),
+    ("剑南春 水晶剑 500ml 6瓶 送礼", 520, "酒水", True, "6 read from the text"),
+    ("华为 充电器 66W 超级快充", 59, "数码", False, "a lower-priced product"),  # not judged as a phone
+    ("华为 FreeBuds SE 2 耳机", 199, "数码", False, "at or above"),  # the earbuds line, not the phones
+    ("茅台 王子酒 53度 500ml", 188, "酒水", False, "at or above"),  # the series liquor, not 飞天
+    ("飞天茅台 53度 500ml", 690, "酒水", True, "飞天"),
 ])
 def test_the_price_is_judged_against_the_catalogue_floor_with_no_market(title, price, category, fires, words):
     from trust.detect.brand_catalogue import judge_price

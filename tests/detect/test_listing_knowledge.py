@@ -35,6 +35,7 @@ MODELS = ROOT / "models" / "listings"
     ("三天瘦8斤 不反弹", "efficacy_promise", "不反弹"),
     ("儿童奶片 增强免疫力", "immunity_claim", "增强免疫力"),
     ("母树大红袍 50g", "impossible_provenance", "母树"),
+    ("🅰货 口红 三支装", "counterfeit_slang", "a货"),  # letters dressed up as emoji are letters
 ])
 def test_each_cue_family_fires_on_its_wording_and_quotes_the_words(text, family, words):
     fired = {e.code: e for e in find_cues(text)}
@@ -63,6 +64,8 @@ def test_honest_wording_fires_nothing_strong(text):
     ("100%羊绒 毛衣 男", 89, True, "cashmere"),
     ("真丝 睡衣 套装", 59, True, "pure silk"),
     ("1000W 蓝牙音箱 便携", 59, True, "portable speaker"),
+    ("纯银 999 手镯 50克 实心", 59, True, "solid silver"),
+    ("s925 银 耳钉 2克", 39, False, None),  # too light to judge
 ])
 def test_specifications_impossible_at_the_price_are_named_with_the_figure(text, price, fires, words):
     found = impossible_specs(text, price)

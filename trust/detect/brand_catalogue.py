@@ -337,7 +337,11 @@ SAMPLE = re.compile(r"小样|中样|试用装|分装|旅行装|sample|\d+\s*ml\s
 EMPTY = re.compile(r"空瓶|空盒|包装盒|礼盒空|仅盒")
 WEIGHT = re.compile(r"(\d+(?:\.\d+)?)\s*(kg|公斤|千克|斤|g|克)(?![a-z])")
 COUNT = re.compile(r"(\d+)\s*(只|个|枚|粒|瓶|盒|件|支|双|袋|罐)装?")
-PACK = re.compile(r"(\d+)\s*(件|支|瓶|双|盒|只|罐)装|[x×*]\s*(\d+)(?!\d)|(?:整箱|一箱|共)\s*(\d+)\s*(?:瓶|支|罐|盒)")
+PACK = re.compile(r"(\d+)\s*(件|支|瓶|双|盒|只|罐)装|[x×*]\s*(\d+)(?!\d)|(?:整箱|一箱|共)\s*(\d+)\s*(?:瓶|支|罐|盒)|(?<![\d.])(\d{1,2})\s*瓶(?!\s*[/每])")
+# Lower-priced products of electronics brands whose floor is set by their flagship (phones, consoles, cameras).
+PERIPHERAL = re.compile(r"充电宝|移动电源|充电器|充电头|快充头|数据线|耳机|耳塞|手环|鼠标|键盘|支架|钢化膜|手机壳|保护壳|"
+                        r"保护套|表带|贴膜|u盘|内存卡|tf卡|sd卡|读卡器|插线板|插座|适配器|滤网|滤芯|刷头|替换头|挂绳|电池|"
+                        r"镜头盖|遥控器|手柄|音箱|路由器|摄像头|台灯|电动牙刷|剃须刀|体脂秤|充电线")
 PART = re.compile(r"单只|单个耳机|左耳|右耳|单耳|充电仓|耳机仓|单仓|表扣|表冠|表盘面|五金件|拉链头|鞋盒|吊牌|说明书")
 TO_KG = {"kg": 1.0, "公斤": 1.0, "千克": 1.0, "斤": 0.5, "g": 0.001, "克": 0.001}
 
@@ -359,7 +363,7 @@ def _quantity(text: str, unit: str) -> tuple[float, str]:
             return (kg if unit == "kg" else kg * 1000), f"{kg:g} kg read from the text"
         return 1.0, f"no weight in the text: judged as 1 {unit}"
     counts = [int(n) for n, _ in COUNT.findall(text)] if unit == "each" else \
-        [int(a or b or c) for a, _, b, c in PACK.findall(text)]
+        [int(a or b or c or d) for a, _, b, c, d in PACK.findall(text)]
     counts = [c for c in counts if 0 < c <= 200]
     if counts:
         return float(max(counts)), f"{max(counts)} read from the text"
@@ -414,9 +418,16 @@ def judge_price(title: str, description: str | None, price: float | None, catego
     if not mentions:
         return None
     lowered = (normalize_text(text) or "").lower()
+    # A product line named (茅台王子酒, FreeBuds) is what is sold: the brand's default line (飞天, phones) is not.
+    specific = {m.brand for m in mentions if m.row != catalogue.lines_of[m.brand][0] and m.line != OTHER_CATEGORY}
+    mentions = [m for m in mentions if m.brand not in specific or m.row != catalogue.lines_of[m.brand][0]]
     mention = max(mentions, key=lambda m: catalogue.records[m.row]["price_floor_cny"] * (OTHER_CATEGORY_SHARE if m.line == OTHER_CATEGORY else 1))
     row = catalogue.records[mention.row]
     named = f"{row['name_zh']} ({mention.how})"
+    peripheral = PERIPHERAL.search(lowered)
+    if peripheral and mention.brand not in specific and row["category"] == "数码":
+        return PriceJudgement(0.0, f"names {named} for a {peripheral.group(0)}, a lower-priced product than the line its "
+                                   "floor is for: not judged against it", row["brand"], None)
     if PART.search(lowered):
         return PriceJudgement(0.0, f"names {named} for a part or a single piece of it, not judged against the brand's "
                                    "price", row["brand"], None)

@@ -160,12 +160,15 @@ GRAMS = re.compile(NUMBER + r"\s*(?:克|g)(?![a-z])")
 CASHMERE = re.compile(r"100%\s*(?:山)?羊绒|纯羊绒|100%\s*cashmere")
 SILK = re.compile(r"真丝|桑蚕丝|100%\s*蚕丝")
 SILK_GARMENT = re.compile(r"睡衣|衬衫|连衣裙|套装|长裙|上衣|被")
+SILVER = re.compile(r"纯银|足银|999银|925银|s925|s999|银手镯|银手链|银项链")
+NOT_SOLID_SILVER = re.compile(r"镀银|银色|仿银|藏银|苗银|合金")
 JADE = re.compile(r"天然和田玉|和田玉籽料|冰种翡翠|玻璃种|a货翡翠|天然翡翠")
 # Lowest plausible prices of a genuine item (CNY, late 2026; sources: JD/Tmall list prices of the cheapest genuine
 # items, the Shanghai Gold Exchange Au9999 price less a margin for a floor)
 PER_TB_STORAGE = 150.0  # the cheapest genuine 1 TB drive or card
 PER_10K_MAH = 12.0  # the cheapest genuine 10,000 mAh power bank
 PER_GRAM_GOLD = 400.0  # gold jewellery per gram, well under the metal's own price
+PER_GRAM_SILVER = 4.0  # silver jewellery per gram, half the metal's own price
 SOLID_18K_ITEM = 300.0
 CASHMERE_ITEM = 200.0
 SILK_GARMENT_ITEM = 120.0
@@ -211,6 +214,11 @@ def impossible_specs(text: str, price: float | None) -> list[Evidence]:
                 found.append(f"solid gold for ¥{price:g}, less than half a gram's worth")
         elif GOLD_18K.search(normal) and price < SOLID_18K_ITEM:
             found.append(f"18K gold jewellery for ¥{price:g} (under ¥{SOLID_18K_ITEM:.0f})")
+    if SILVER.search(normal) and not NOT_SOLID_SILVER.search(normal):
+        grams = max((float(n) for n in GRAMS.findall(normal)), default=0)
+        if grams >= 5 and price / grams < PER_GRAM_SILVER:
+            found.append(f"{grams:g} g of solid silver for ¥{price:g}, ¥{price / grams:,.1f} per gram "
+                         f"(silver jewellery costs at least ¥{PER_GRAM_SILVER:.0f} per gram)")
     if CASHMERE.search(normal) and price < CASHMERE_ITEM:
         found.append(f"100% cashmere for ¥{price:g} (under ¥{CASHMERE_ITEM:.0f})")
     if SILK.search(normal):

@@ -97,11 +97,12 @@ def score_listings_csv(input_path: Path, model_dir: Path, output_path: Path) -> 
 HARD_NEGATIVE_KINDS = ("ok_discount", "ok_second_hand", "ok_authorised", "ok_compatible", "ok_unbranded")
 
 
-def listing_problem_probability(input_path: Path, model_dir: Path):
+def listing_problem_probability(input_path: Path, model_dir: Path, model=None):
     """A labelled listing file scored as ``trust listings score`` scores it: (model, listings read, P(problem))."""
     from trust.detect.listing_model import ListingDetector, flag_threshold, listing_signals, load_listing_model
 
-    model = load_listing_model(model_dir) if (model_dir / "model.joblib").exists() else ListingDetector().fit(None)
+    if model is None:
+        model = load_listing_model(model_dir) if (model_dir / "model.joblib").exists() else ListingDetector().fit(None)
     listings = read_listing_csv(input_path, need_label=True)
     kinds, _, _ = assess_listings(model, listings, listing_signals(listings, _context(listings, model)), flag_threshold(model))
     return model, listings, 1 - kinds[:, 0]
@@ -122,14 +123,19 @@ def threshold_sweep(bad: np.ndarray, probability: np.ndarray, thresholds=tuple(n
     return rows
 
 
-def choose_listing_threshold(development: Path, model_dir: Path, min_precision: float = 0.9) -> dict:
-    """Choose the listing model's flag threshold on a labelled real-style development file (never the held-out set):
+def choose_listing_threshold(development: Path | list[Path], model_dir: Path, min_precision: float = 0.9) -> dict:
+    """Choose the listing model's flag threshold on labelled real-style development files (never the held-out set):
     among the thresholds whose precision there is at least ``min_precision``, the one with the best F1 (ties: the
     lowest, which catches the most); kept on the model and in its card with the whole sweep."""
     from trust.detect.artifacts import resave_model
 
-    model, listings, probability = listing_problem_probability(development, model_dir)
-    sweep = threshold_sweep(is_problem(listings["label"]), probability)
+    files = development if isinstance(development, list) else [development]
+    model, bad, probability = None, [], []
+    for path in files:
+        model, listings, scored = listing_problem_probability(path, model_dir, model)
+        bad.append(is_problem(listings["label"]))
+        probability.append(scored)
+    sweep = threshold_sweep(np.concatenate(bad), np.concatenate(probability))
     good = [row for row in sweep if row["precision"] is not None and row["precision"] >= min_precision]
     def f1(row: dict) -> float:
         return 2 * row["precision"] * row["recall"] / max(row["precision"] + row["recall"], 1e-9)
@@ -138,7 +144,7 @@ def choose_listing_threshold(development: Path, model_dir: Path, min_precision: 
     chosen = {**chosen, "f1": round(f1(chosen), 4) if chosen["precision"] is not None else None}
     model.flag_at_ = chosen["threshold"]
     choice = {"flag_at": chosen["threshold"], "rule": f"best F1 among thresholds with precision >= {min_precision} on the development set (ties: the lowest)",
-              "development_set": str(development), "at_threshold": chosen, "sweep": sweep}
+              "development_sets": [str(path) for path in files], "at_threshold": chosen, "sweep": sweep}
     resave_model(model, model_dir, threshold=choice)
     return choice
 
