@@ -250,14 +250,14 @@ def _misspelt(word: str, index: "_Index") -> tuple[int, str] | None:
     return hit
 
 
-def find_brands(text: str, catalogue: Catalogue | None = None) -> list[BrandMention]:
+def find_brands(text: str, catalogue: Catalogue | None = None, normal: str | None = None) -> list[BrandMention]:
     """Every catalogue brand the text names, each with how it was found: as written, across spaces and symbols,
     in traditional script or full-width letters, misspelt or with digits for letters (edit distance), with an emoji
     in place of a character, as an "X家" nickname, or by homophones."""
     catalogue = catalogue or shipped_catalogue()
     index = catalogue.index
     raw = (text or "").lower()
-    normal = (normalize_text(text or "") or "").lower()
+    normal = (normalize_text(text or "") or "").lower() if normal is None else normal  # given: already normalised
     collapsed = SEPARATORS.sub("", normal)
     found: dict[int, BrandMention] = {}
     spans: list[tuple[int, int]] = []
@@ -403,21 +403,23 @@ def _in_category(mention: BrandMention, category: str, catalogue: Catalogue) -> 
 
 
 def judge_price(title: str, description: str | None, price: float | None, category: str | None = None,
-                catalogue: Catalogue | None = None, mentions: list[BrandMention] | None = None) -> PriceJudgement | None:
+                catalogue: Catalogue | None = None, mentions: list[BrandMention] | None = None,
+                normal: str | None = None) -> PriceJudgement | None:
     """The listing's price against the catalogue floor of the brand it names, with no market needed. None when it
     names no catalogued brand (or no price). Compatible accessories, empty packaging and samples are not judged
     against the brand's floor; second-hand goods against a third of it; multi-packs and weights per unit.
-    ``mentions``: :func:`find_brands` of the title and description, if already found."""
+    ``mentions``: :func:`find_brands` of the title and description, and ``normal`` that text normalised and lower
+    case, if already known."""
     catalogue = catalogue or shipped_catalogue()
     text = f"{title or ''} {description or ''}"
     if price is None or not price == price:
         return None
-    mentions = find_brands(text, catalogue) if mentions is None else mentions  # given: already found in this text
+    mentions = find_brands(text, catalogue, normal) if mentions is None else mentions  # given: already found in this text
     if category:
         mentions = [m for m in (_in_category(m, category, catalogue) for m in mentions) if m is not None]
     if not mentions:
         return None
-    lowered = (normalize_text(text) or "").lower()
+    lowered = (normalize_text(text) or "").lower() if normal is None else normal
     # A product line named (茅台王子酒, FreeBuds) is what is sold: the brand's default line (飞天, phones) is not.
     specific = {m.brand for m in mentions if m.row != catalogue.lines_of[m.brand][0] and m.line != OTHER_CATEGORY}
     mentions = [m for m in mentions if m.brand not in specific or m.row != catalogue.lines_of[m.brand][0]]

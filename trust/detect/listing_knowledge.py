@@ -117,17 +117,30 @@ def _automaton(families: tuple[CueFamily, ...]):
     return automaton if owners else None
 
 
-def find_cues(text: str, families: tuple[CueFamily, ...] | None = None) -> list[Evidence]:
-    """The cue families the text fires, each with the words that matched."""
+def lowered(text: str | None) -> str:
+    """How every matcher here reads text: normalised (simplified, half-width, folded spaces) and lower case."""
+    return (normalize_text(text or "") or "").lower()
+
+
+@functools.lru_cache(maxsize=4)
+def _screen(families: tuple[CueFamily, ...]) -> re.Pattern | None:
+    """One pattern for every family's Latin terms and patterns: a text it misses needs none of them tried."""
+    parts = [p.pattern for f in families for p in (f.latin_terms, *f.patterns) if p is not None]
+    return re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
+
+
+def find_cues(text: str, families: tuple[CueFamily, ...] | None = None, normal: str | None = None) -> list[Evidence]:
+    """The cue families the text fires, each with the words that matched (``normal``: :func:`lowered` text, if known)."""
     families = families if families is not None else shipped_cues()
-    normal = (normalize_text(text or "") or "").lower()
+    normal = lowered(text) if normal is None else normal
     found: dict[int, list[str]] = {}
     automaton = _automaton(families)
     if automaton is not None:
         for _, (term, numbers) in automaton.iter(SEPARATORS.sub("", normal)):
             for number in numbers:
                 found.setdefault(number, []).append(term)
-    for number, family in enumerate(families):
+    screen = _screen(families)
+    for number, family in enumerate(families if screen is not None and screen.search(normal) else ()):
         if family.latin_terms is not None:
             found.setdefault(number, []).extend(family.latin_terms.findall(normal))
         for pattern in family.patterns:
@@ -178,12 +191,12 @@ PROJECTOR_8K = 3000.0
 PORTABLE_POWER_BANK_MAH = 40000  # no pocket power bank holds more
 
 
-def impossible_specs(text: str, price: float | None) -> list[Evidence]:
+def impossible_specs(text: str, price: float | None, normal: str | None = None) -> list[Evidence]:
     """Specifications no genuine product has at the listed price (2 TB for ¥39, 100,000 mAh in a pocket, 10 g of
     solid gold for ¥399), each with the figure it was judged against."""
     if price is None or not price == price or price <= 0:
         return []
-    normal = (normalize_text(text or "") or "").lower()
+    normal = lowered(text) if normal is None else normal
     found: list[str] = []
     if STORAGE_GOODS.search(normal):
         sizes = [float(n) / (1 if u in ("tb", "t") else 1000) for n, u in STORAGE.findall(normal)]
@@ -239,17 +252,30 @@ def listing_evidence(title: str, description: str | None, price: float | None, c
     that a text seen before (the same title in many shops) is searched once; only its price is judged again."""
     text = f"{title or ''} {description or ''}"
     if cache is not None and text in cache:
-        cues, mentions = cache[text]
+        normal, cues, mentions = cache[text]
     else:
-        cues, mentions = find_cues(text), find_brands(text)
+        normal = lowered(text)
+        cues, mentions = find_cues(text, normal=normal), find_brands(text, normal=normal)
         if cache is not None:
-            cache[text] = (cues, mentions)
-    evidence = cues + impossible_specs(text, price)
-    judgement = judge_price(title, description, price, category or None, mentions=mentions)
+            cache[text] = (normal, cues, mentions)
+    evidence = cues + impossible_specs(text, price, normal)
+    judgement = judge_price(title, description, price, category or None, mentions=mentions, normal=normal)
     if judgement is not None:
         code = "below_brand_floor" if judgement.probability > 0 else "brand_named"
         evidence.append(Evidence(code, "counterfeit", judgement.probability, judgement.reason))
     return sorted(evidence, key=lambda e: -e.probability)
+
+
+def batch_evidence(frame: pd.DataFrame) -> list[list[Evidence]]:
+    """:func:`listing_evidence` of every row (title, price; description and category when present)."""
+    columns = {c: (frame[c].tolist() if c in frame else [None] * len(frame)) for c in ("title", "description", "price", "category")}
+    cache: dict = {}
+    out = []
+    for title, description, price, category in zip(columns["title"], columns["description"], columns["price"], columns["category"]):
+        price = None if price is None or price != price else float(price)
+        out.append(listing_evidence(title if isinstance(title, str) else "", description if isinstance(description, str) else None,
+                                    price, category if isinstance(category, str) else None, cache))
+    return out
 
 
 def _noisy_or(probabilities: list[float]) -> float:
@@ -264,45 +290,47 @@ def knowledge_probabilities(evidence: list[Evidence]) -> tuple[float, float]:
     return tuple(_noisy_or([e.probability for e in evidence if e.kind == kind]) for kind in KINDS)  # type: ignore[return-value]
 
 
-def with_knowledge(frame: pd.DataFrame, kinds, reasons: list[str]):
-    """A model's kind probabilities (ok, counterfeit, false advertising) and reasons with the knowledge laid over them:
-    P(problem) becomes at least the knowledge's, split between the kinds in proportion to the evidence, and the
-    knowledge's reasons come first. ``frame`` needs title and price; description and category are used when present.
-    A text seen before in the batch is searched once."""
+def overlay(kinds, evidence: list[list[Evidence]]) -> np.ndarray:
+    """Kind probabilities (ok, counterfeit, false advertising) with the knowledge laid over them: P(problem) becomes at
+    least the knowledge's, split between the kinds in proportion to the evidence."""
     kinds = np.array(kinds, dtype=float, copy=True)
-    out = list(reasons)
-    columns = {c: (frame[c].tolist() if c in frame else [None] * len(frame)) for c in ("title", "description", "price", "category")}
-    cache: dict = {}
-    for i in range(len(frame)):
-        price = columns["price"][i]
-        price = None if price is None or price != price else float(price)
-        description = columns["description"][i] if isinstance(columns["description"][i], str) else None
-        category = columns["category"][i] if isinstance(columns["category"][i], str) else None
-        title = columns["title"][i] if isinstance(columns["title"][i], str) else ""
-        evidence = listing_evidence(title, description, price, category, cache)
-        if not evidence:
+    for i, found in enumerate(evidence):
+        if not found:
             continue
-        counterfeit, false_ad = knowledge_probabilities(evidence)
+        counterfeit, false_ad = knowledge_probabilities(found)
         known = 1 - (1 - counterfeit) * (1 - false_ad)
         if known > 1 - kinds[i, 0]:
             share = counterfeit / max(counterfeit + false_ad, 1e-9)
             kinds[i] = [1 - known, known * share, known * (1 - share)]
-        said = {e.code for e in evidence}
-        items = [item for item in (json.loads(out[i]) if out[i] else []) if item["code"] not in said]
-        out[i] = json.dumps([*({"code": e.code, "text": e.text} for e in evidence), *items], ensure_ascii=False)
-    return kinds, out
+    return kinds
+
+
+def merged_reasons(evidence: list[Evidence], model_reasons: str) -> str:
+    """The knowledge's reasons first, then the model's not already said (as a reasons JSON list)."""
+    said = {e.code for e in evidence}
+    items = [item for item in (json.loads(model_reasons) if model_reasons else []) if item["code"] not in said]
+    return json.dumps([*({"code": e.code, "text": e.text} for e in evidence), *items], ensure_ascii=False)
+
+
+def with_knowledge(frame: pd.DataFrame, kinds, reasons: list[str]):
+    """A model's kind probabilities and reasons with the knowledge laid over them (:func:`overlay`,
+    :func:`merged_reasons`). ``frame`` needs title and price; description and category are used when present."""
+    evidence = batch_evidence(frame)
+    return overlay(kinds, evidence), [merged_reasons(e, r) if e else r for e, r in zip(evidence, reasons)]
 
 
 def assess_listings(model, listings: pd.DataFrame, signals: pd.DataFrame, flag_at: float, only_flagged: bool = True):
-    """What every path shows for a batch of listings: the model's assessment (:meth:`ListingDetector.assess`) with the
-    knowledge laid over it. Returns (kind probabilities, kind names where P(problem) >= ``flag_at`` else None,
-    reasons: for the flagged listings only unless ``only_flagged`` is False)."""
+    """What every path shows for a batch of listings: the model's kind probabilities with the knowledge laid over
+    them. Returns (kind probabilities, kind names where P(problem) >= ``flag_at`` else None, reasons: for the flagged
+    listings only unless ``only_flagged`` is False). The wording model runs once; reasons are written only for the
+    listings that get them."""
     from trust.detect.listing_model import _kind_names
 
-    kinds, _, reasons = model.assess(signals, flag_at, only_flagged=False)
-    kinds, reasons = with_knowledge(listings, kinds, reasons)
+    text_proba = model.text_proba(signals)
+    evidence = batch_evidence(listings)
+    kinds = overlay(model.predict_kind_proba(signals, text_proba), evidence)
     flagged = 1 - kinds[:, 0] >= flag_at
-    names = np.where(flagged, _kind_names(kinds), None)
-    if only_flagged:
-        reasons = [r if f else "[]" for r, f in zip(reasons, flagged)]
-    return kinds, names, reasons
+    wanted = flagged if only_flagged else np.ones(len(kinds), dtype=bool)
+    model_reasons = model.reasons(signals, only=wanted, text_proba=text_proba)
+    reasons = [merged_reasons(e, r) if w and e else (r if w else "[]") for e, r, w in zip(evidence, model_reasons, wanted)]
+    return kinds, np.where(flagged, _kind_names(kinds), None), reasons

@@ -337,6 +337,12 @@ class ListingDetector(ClassifierMixin, BaseEstimator):
     def _text_proba(self, signals: pd.DataFrame) -> np.ndarray:
         return self.text_model_.predict_proba(self.vectorizer_.transform(signals["_text"]))
 
+    def text_proba(self, signals: pd.DataFrame) -> np.ndarray | None:
+        """The wording model's class probabilities (None in rules mode or for no rows): compute once, hand to
+        ``predict_kind_proba`` and ``reasons``."""
+        check_is_fitted(self, "mode_")
+        return self._text_proba(signals) if self.mode_ == "trained" and len(signals) else None
+
     def _evidence(self, signals: pd.DataFrame) -> np.ndarray:
         """P(problem) from the evidence trees: compiled trees for a few rows (a check at listing time), scikit-learn's
         predictor for batches."""
@@ -379,8 +385,7 @@ class ListingDetector(ClassifierMixin, BaseEstimator):
     def assess(self, signals: pd.DataFrame, flag_at: float, only_flagged: bool = True) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """Everything a queue or a check shows, with the wording model run once: (kind probabilities, kind names where
         P(problem) >= ``flag_at`` else None, reasons: for the flagged listings only unless ``only_flagged`` is False)."""
-        check_is_fitted(self, "mode_")
-        text_proba = self._text_proba(signals) if self.mode_ == "trained" and len(signals) else None
+        text_proba = self.text_proba(signals)
         kinds = self.predict_kind_proba(signals, text_proba)
         flagged = 1 - kinds[:, 0] >= flag_at
         names = np.where(flagged, _kind_names(kinds), None)
