@@ -61,20 +61,55 @@ class _PeakMemory:
         self.peak = max(self.peak, self._rss())
 
 
+PROFILE_TOP = 12  # functions shown per profiled stage
+
+
+def top_costs(profile, top: int = PROFILE_TOP) -> list[dict]:
+    """The functions of a ``cProfile.Profile`` that took the most time, own time included in callees (cumulative),
+    leaving out the bench's own frames and the interpreter's entry points."""
+    import pstats
+
+    stats = pstats.Stats(profile)
+    rows = []
+    for (filename, line, function), (_, calls, own, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
+        if filename.endswith(("bench.py", "contextlib.py")) or function in ("<module>", "exec") or filename == "~":
+            continue
+        where = filename.split("site-packages/")[-1].split("/work/main/")[-1]
+        rows.append({"function": f"{where}:{line}({function})", "calls": calls, "own_s": round(own, 3), "cumulative_s": round(cumulative, 3)})
+    return sorted(rows, key=lambda r: -r["cumulative_s"])[:top]
+
+
 @contextmanager
-def _stage(results: list[dict], name: str, rows_of=None):
+def _stage(results: list[dict], name: str, rows_of=None, profile_dir: Path | None = None):
+    import cProfile
+
     box: dict = {}
+    profiler = cProfile.Profile() if profile_dir is not None else None
     started = time.perf_counter()
     with _PeakMemory() as memory:
-        yield box
+        if profiler is not None:
+            profiler.enable()
+        try:
+            yield box
+        finally:
+            if profiler is not None:
+                profiler.disable()
     seconds = time.perf_counter() - started
+    if profiler is not None:
+        profile_dir.mkdir(parents=True, exist_ok=True)
+        slug = "".join(c if c.isalnum() else "_" for c in name).strip("_")
+        profiler.dump_stats(profile_dir / f"{slug}.prof")
+        box["profile"] = top_costs(profiler)
     rows = box.get("rows", 0)
     results.append({"stage": name, "rows": rows, "seconds": round(seconds, 2),
                     "rows_per_second": round(rows / seconds) if seconds and rows else None,
-                    "peak_rss_mb": round(memory.peak / 2**20)})
+                    "peak_rss_mb": round(memory.peak / 2**20), **({"profile": box["profile"]} if "profile" in box else {})})
 
 
-def run_bench(console: Console, reviews: int, days: int, workdir: Path, db_url: str | None = None) -> list[dict]:
+def run_bench(console: Console, reviews: int, days: int, workdir: Path, db_url: str | None = None,
+              profile: bool = False) -> list[dict]:
+    """Time every stage; with ``profile`` the nightly stages also run under cProfile (slower: read the top costs,
+    not the seconds) and their top costs are printed and kept in bench.json."""
     from trust import pipeline
     from trust.detect import DETECTOR_NAMES
     from trust.settings import Settings
@@ -108,19 +143,20 @@ def run_bench(console: Console, reviews: int, days: int, workdir: Path, db_url: 
         with session_scope(settings.db_url) as session:
             box["rows"] = update_history(session, dates[-2])["reviews"]
     nightly_start = len(results)
-    with _stage(results, "nightly: ingest (last day)") as box:
+    profiles = workdir / "profiles" if profile else None
+    with _stage(results, "nightly: ingest (last day)", profile_dir=profiles) as box:
         out = pipeline.run_ingest(settings, last)
         box["rows"] = sum(v["rows_in"] for v in out["entities"].values())
     for name in DETECTOR_NAMES:
-        with _stage(results, f"nightly: detect_{name}") as box:
+        with _stage(results, f"nightly: detect_{name}", profile_dir=profiles) as box:
             box["rows"] = pipeline.run_detector(settings, last, name)["scored"]
-    with _stage(results, "nightly: merchant_metrics") as box:
+    with _stage(results, "nightly: merchant_metrics", profile_dir=profiles) as box:
         box["rows"] = pipeline.run_merchant_metrics(settings, last)["merchants"]
-    with _stage(results, "nightly: credit_scores") as box:
+    with _stage(results, "nightly: credit_scores", profile_dir=profiles) as box:
         box["rows"] = pipeline.run_credit_scores(settings, last)["merchants"]
-    with _stage(results, "nightly: grades") as box:
+    with _stage(results, "nightly: grades", profile_dir=profiles) as box:
         box["rows"] = pipeline.run_grades(settings, last)["graded"]
-    with _stage(results, "nightly: quality_gate + publish + summary") as box:
+    with _stage(results, "nightly: quality_gate + publish + summary", profile_dir=profiles) as box:
         pipeline.run_quality_gate(settings, last)
         pipeline.run_publish(settings, last)
         box["rows"] = sum(pipeline.summarise_run(settings, last)["tiers"].values())
@@ -138,6 +174,14 @@ def run_bench(console: Console, reviews: int, days: int, workdir: Path, db_url: 
         table.add_row(r["stage"], f"{r['rows']:,}" if r["rows"] else "", f"{r['seconds']:.1f}",
                       f"{r['rows_per_second']:,}" if r["rows_per_second"] else "", str(r["peak_rss_mb"]))
     console.print(table)
+    for r in results:
+        if r.get("profile"):
+            costs = Table(title=f"top costs: {r['stage']} (cProfile, cumulative seconds)")
+            for column in ("function", "calls", "own s", "cumulative s"):
+                costs.add_column(column, justify="left" if column == "function" else "right")
+            for row in r["profile"]:
+                costs.add_row(row["function"], f"{row['calls']:,}", f"{row['own_s']:.2f}", f"{row['cumulative_s']:.2f}")
+            console.print(costs)
     (workdir / "bench.json").write_text(json.dumps({"reviews": summary.rows.get("reviews"), "merchants": merchants, "days": days,
                                                      "db_url": settings.db_url, "stages": results}, indent=2))
     console.print(f"figures also in {workdir / 'bench.json'}")

@@ -355,11 +355,13 @@ def bench(
     days: Annotated[int, typer.Option(help="Days of history")] = 30,
     workdir: Annotated[Path, typer.Option(help="Scratch folder (deleted first)")] = Path("var/bench"),
     db_url: Annotated[Optional[str], typer.Option(help="Warehouse URL (default: SQLite under workdir)")] = None,
+    profile: Annotated[bool, typer.Option(help="Profile each nightly stage (cProfile): print its top costs and "
+                                               "write profiles/<stage>.prof under workdir")] = False,
 ) -> None:
     """Generate a marketplace at scale and time every pipeline stage: rows/s, wall time, peak memory."""
     from trust.bench import run_bench
 
-    run_bench(console, reviews=reviews, days=days, workdir=workdir, db_url=db_url)
+    run_bench(console, reviews=reviews, days=days, workdir=workdir, db_url=db_url, profile=profile)
 
 
 @app.command()

@@ -252,13 +252,15 @@ def run_quality_gate(settings: Settings, business_date: dt.date) -> dict:
         for entity in ENTITY_ORDER:
             check(*volume_check(session, ingest, entity, business_date, limits))
         max_rate = limits.get("max_quarantine_rate", 0.05)
+        min_rows = int(limits.get("quarantine_min_rows", 1))
         for entity in ENTITY_ORDER:
             part = ingest[ingest["entity"] == entity] if not ingest.empty else ingest
             rows_in = int(part["rows_in"].sum()) if not part.empty else 0
             quarantined = int(part["rows_quarantined"].sum()) if not part.empty else 0
             rate = quarantined / rows_in if rows_in else 0.0
-            check(f"quarantine_rate_{entity}", rate <= max_rate, rate, max_rate,
-                  f"{quarantined} of {rows_in} {entity} rows quarantined ({rate:.2%}, limit {max_rate:.0%})")
+            check(f"quarantine_rate_{entity}", rate <= max_rate or quarantined < min_rows, rate, max_rate,
+                  f"{quarantined} of {rows_in} {entity} rows quarantined ({rate:.2%}, limit {max_rate:.0%}"
+                  + (f"; judged from {min_rows} rows)" if quarantined < min_rows and rate > max_rate else ")"))
         grades = read_frame(session, select(Grade.merchant_id, Grade.tier, Grade.score).where(Grade.business_date == business_date))
         minimum = limits.get("min_merchants_graded", 1)
         check("merchants_graded", len(grades) >= minimum, float(len(grades)), minimum, f"{len(grades)} merchants graded")

@@ -126,10 +126,27 @@ def test_a_one_fault_day_loses_nothing_changes_nothing_and_publishes_only_when_c
                             assert float(getattr(table[record_id], attribute)) == float(value), f"{record_id}.{column} changed"
         if entity_folder.name in ("orders", "reviews") and loaded < 0.2 * HISTORY_ROWS:
             loaded_short = True
-        if total and quarantined / total > 0.05:
+        if total and quarantined / total > 0.05 and quarantined >= 3:  # thresholds.toml: max_quarantine_rate, quarantine_min_rows
             over_quarantined = True
     expected_held = rejected or loaded_short or over_quarantined
     assert not must_hold or expected_held  # the generator's own verdict agrees
     failed = checks[~checks["passed"].astype(bool)].index
     gate_holds = any(c.startswith(("no_rejected_files", "volume_", "quarantine_rate_")) for c in failed)
     assert gate_holds == expected_held, f"gate failed {list(failed)}; expected held: {expected_held}"
+
+
+def test_one_bad_row_in_a_small_delivery_is_quarantined_without_holding_the_day_but_three_are_judged(tmp_path):
+    settings = make_settings(tmp_path / "var", tmp_path / "landing")
+    prepare_warehouse(settings)
+    with session_scope(settings.db_url) as session:
+        for entity, rows_in, quarantined in (("spot_checks", 5, 1), ("orders", 40, 3), ("reviews", 400, 2)):
+            session.add(IngestLog(business_date=DAY, entity=entity, source_file=f"{entity}/part-000.csv", status="loaded",
+                                  rows_in=rows_in, rows_loaded=rows_in - quarantined, rows_quarantined=quarantined))
+    run_quality_gate(settings, DAY)
+    with session_scope(settings.db_url) as session:
+        checks = read_table(session, QualityCheck, QualityCheck.business_date == DAY).set_index("check_name")
+    dispose_engines()
+    assert bool(checks.loc["quarantine_rate_spot_checks", "passed"])  # 20%, but a single row: it is quarantined, named
+    assert "judged from 3 rows" in checks.loc["quarantine_rate_spot_checks", "detail"]
+    assert not bool(checks.loc["quarantine_rate_orders", "passed"])  # 7.5% from three rows: a broken delivery
+    assert bool(checks.loc["quarantine_rate_reviews", "passed"])  # 0.5%
