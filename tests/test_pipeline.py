@@ -119,6 +119,25 @@ def test_an_override_survives_a_rerun_and_is_named_in_the_grade(graded, last_day
 
 
 @pytest.mark.postgres
+def assert_both_windows_equal_separate_reads(settings, last_day):
+    """The metrics of a short window derived from one read of the long window equal those of the short window read
+    on its own (issue 21: each row read once)."""
+    from trust.metrics import compute_both_windows, compute_merchant_metrics
+
+    short, long = pipeline.Window(last_day - dt.timedelta(days=6), last_day), pipeline.Window(last_day - dt.timedelta(days=89), last_day)
+    with session_scope(settings.db_url) as session:
+        derived_short, derived_long = compute_both_windows(session, last_day, short, long)
+        alone_short = compute_merchant_metrics(session, last_day, short.start, short.end)
+        alone_long = compute_merchant_metrics(session, last_day, long.start, long.end)
+    pd.testing.assert_frame_equal(derived_short, alone_short)
+    pd.testing.assert_frame_equal(derived_long, alone_long)
+    assert (derived_short["orders"] < derived_long["orders"]).any()  # the short window really is a cut of the long one
+
+
+def test_the_short_window_is_cut_from_one_read_of_the_long_window(graded, last_day):
+    assert_both_windows_equal_separate_reads(graded[0], last_day)
+
+
 def test_the_same_pipeline_runs_on_postgresql(tmp_path, marketplace, last_day, postgres_url):
     settings = make_settings(tmp_path / "var", marketplace / "landing", postgres_url)
     backfill(settings, last_day)
@@ -129,6 +148,7 @@ def test_the_same_pipeline_runs_on_postgresql(tmp_path, marketplace, last_day, p
     second = snapshot(settings, last_day)
     for name in first:
         pd.testing.assert_frame_equal(first[name], second[name], obj=name)
+    assert_both_windows_equal_separate_reads(settings, last_day)
 
 
 def test_the_orchestrator_entry_point_names_unknown_stages_and_bad_dates(monkeypatch, tmp_path):

@@ -8,6 +8,7 @@ Defects whose appeal was upheld do not count.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -82,25 +83,90 @@ def upheld_appeals(session: Session) -> dict[str, set[str]]:
     return out
 
 
-def compute_merchant_metrics(session: Session, business_date: dt.date, window_start: dt.date,
-                             window_end: dt.date) -> pd.DataFrame:
-    """Wide frame indexed by merchant_id, one column per raw metric, over one window (no smoothing)."""
+@dataclasses.dataclass(frozen=True)
+class MetricInputs:
+    """Everything the metrics read for a window, each event with its time, so a shorter window ending on the same day
+    is a filter of the frames (:meth:`within`), not another round of queries."""
+
+    merchants: pd.DataFrame  # index merchant_id: registered_at, deposit, verified
+    orders: pd.DataFrame  # order_id, merchant_id, buyer_id, status, refund_reason, shipped_late, at
+    complaints: pd.DataFrame  # complaint_id, merchant_id, order_id, status, at
+    checks: pd.DataFrame  # check_id, merchant_id, result, at
+    scores: pd.DataFrame  # the date's detector scores: detector, entity_id, merchant_id, score, label
+    ratings: pd.DataFrame  # review_id, rating, at (reviews scored by the review detector only)
+    confirmed: pd.DataFrame  # analysts' counterfeit labels on listings: merchant_id, at
+    appeals: dict
+    window_start: dt.date
+    window_end: dt.date
+
+    def within(self, window_start: dt.date, window_end: dt.date) -> "MetricInputs":
+        start = pd.Timestamp(window_start)
+        end = pd.Timestamp(window_end) + pd.Timedelta(days=1)
+
+        def cut(frame: pd.DataFrame) -> pd.DataFrame:
+            at = pd.to_datetime(frame["at"])
+            return frame[(at >= start) & (at < end)]
+
+        return dataclasses.replace(self, orders=cut(self.orders), complaints=cut(self.complaints), checks=cut(self.checks),
+                                   ratings=cut(self.ratings), confirmed=cut(self.confirmed), window_start=window_start,
+                                   window_end=window_end)
+
+
+def read_metric_inputs(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date) -> MetricInputs:
+    """One round of queries for a window: orders, complaints, test buys, reviews' ratings and analysts' labels in it,
+    and the date's detector scores."""
     appeals = upheld_appeals(session)
     merchants = read_frame(session, select(Merchant.merchant_id, Merchant.registered_at, Merchant.deposit, Merchant.verified)
                            .order_by(Merchant.merchant_id)).set_index("merchant_id")
-    agent_ids = set(merchants.index)
     orders = read_frame(session, select(Order.order_id, Order.merchant_id, Order.buyer_id, Order.status, Order.refund_reason,
-                                        Order.shipped_late).where(_between(Order.ordered_at, window_start, window_end)))
-    orders = orders[~orders["buyer_id"].isin(agent_ids)]  # stock bought by agents is not a consumer order
-    complaints = read_frame(session, select(Complaint.complaint_id, Complaint.merchant_id, Complaint.order_id, Complaint.status)
+                                        Order.shipped_late, Order.ordered_at.label("at"))
+                        .where(_between(Order.ordered_at, window_start, window_end)))
+    orders = orders[~orders["buyer_id"].isin(set(merchants.index))]  # stock bought by agents is not a consumer order
+    complaints = read_frame(session, select(Complaint.complaint_id, Complaint.merchant_id, Complaint.order_id, Complaint.status,
+                                            Complaint.created_at.label("at"))
                             .where(_between(Complaint.created_at, window_start, window_end)))
-    complaints = complaints[~complaints["complaint_id"].isin(appeals["complaint"])]
-    checks = read_frame(session, select(SpotCheck.check_id, SpotCheck.merchant_id, SpotCheck.result)
+    checks = read_frame(session, select(SpotCheck.check_id, SpotCheck.merchant_id, SpotCheck.result, SpotCheck.checked_at.label("at"))
                         .where(_between(SpotCheck.checked_at, window_start, window_end)))
-    checks = checks[~checks["check_id"].isin(appeals["spot_check"])]
     scores = read_frame(session, select(DetectorScore.detector, DetectorScore.entity_id, DetectorScore.merchant_id,
                                         DetectorScore.score, DetectorScore.label)
                         .where(DetectorScore.business_date == business_date))
+    if (scores["detector"] == "reviews").any():
+        ratings = read_frame(session, select(Review.review_id, Review.rating, Review.created_at.label("at"))
+                             .where(_between(Review.created_at, window_start, window_end)))
+    else:
+        ratings = pd.DataFrame(columns=["review_id", "rating", "at"])
+    confirmed = read_frame(session, select(Listing.merchant_id, ModerationLabel.decided_at.label("at"))
+                           .join(ModerationLabel, and_(ModerationLabel.entity_id == Listing.listing_id,
+                                                       ModerationLabel.entity_type == "listing"))
+                           .where(ModerationLabel.label == "counterfeit", _between(ModerationLabel.decided_at, window_start, window_end)))
+    return MetricInputs(merchants, orders, complaints, checks, scores, ratings, confirmed, appeals, window_start, window_end)
+
+
+def compute_merchant_metrics(session: Session, business_date: dt.date, window_start: dt.date,
+                             window_end: dt.date) -> pd.DataFrame:
+    """Wide frame indexed by merchant_id, one column per raw metric, over one window (no smoothing)."""
+    return metrics_from_inputs(read_metric_inputs(session, business_date, window_start, window_end))
+
+
+def compute_both_windows(session: Session, business_date: dt.date, short, long) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The metrics over the short and the long window from one round of queries over the long one (both end on the
+    same day, so the short window's events are a filter of the long window's)."""
+    inputs = read_metric_inputs(session, business_date, long.start, long.end)
+    long_metrics = metrics_from_inputs(inputs)
+    if (short.start, short.end) == (long.start, long.end):
+        return long_metrics, long_metrics
+    if short.end != long.end or short.start < long.start:
+        return compute_merchant_metrics(session, business_date, short.start, short.end), long_metrics
+    return metrics_from_inputs(inputs.within(short.start, short.end)), long_metrics
+
+
+def metrics_from_inputs(inputs: MetricInputs) -> pd.DataFrame:
+    """Wide frame indexed by merchant_id, one column per raw metric (no smoothing), from one window's inputs."""
+    appeals, merchants, scores = inputs.appeals, inputs.merchants, inputs.scores
+    window_start, window_end = inputs.window_start, inputs.window_end
+    orders = inputs.orders.copy()
+    complaints = inputs.complaints[~inputs.complaints["complaint_id"].isin(appeals["complaint"])].copy()
+    checks = inputs.checks[~inputs.checks["check_id"].isin(appeals["spot_check"])].copy()
 
     out = pd.DataFrame(index=merchants.index)
     out["window_days"] = float((window_end - window_start).days + 1)
@@ -130,13 +196,13 @@ def compute_merchant_metrics(session: Session, business_date: dt.date, window_st
     out["spot_checks"] = by_check.size()
     out["failed_counterfeit_spot_checks"] = by_check["counterfeit"].sum()
     out["spot_check_pass_rate"] = by_check["passed"].mean()
-    confirmed_labels = _analyst_confirmed_counterfeits(session, window_start, window_end)
+    confirmed = inputs.confirmed
+    confirmed_labels = confirmed.groupby("merchant_id").size().astype(float) if not confirmed.empty else pd.Series(dtype=float)
     out["confirmed_counterfeit_cases"] = out["failed_counterfeit_spot_checks"].fillna(0).add(confirmed_labels, fill_value=0)
 
     reviews = scores[scores["detector"] == "reviews"]
     if not reviews.empty:
-        ratings = read_frame(session, select(Review.review_id, Review.rating).where(_between(Review.created_at, window_start, window_end)))
-        reviews = reviews.merge(ratings, left_on="entity_id", right_on="review_id", how="inner")
+        reviews = reviews.merge(inputs.ratings[["review_id", "rating"]], left_on="entity_id", right_on="review_id", how="inner")
         reviews = reviews.assign(suspected=reviews["label"].notna())
         by_review = reviews.groupby("merchant_id")
         out["reviews"] = by_review.size()
@@ -177,14 +243,6 @@ def compute_merchant_metrics(session: Session, business_date: dt.date, window_st
         out[rate] = out[rate].fillna(0.0)
     return out[list(METRICS)].astype(float).sort_index()
 
-
-def _analyst_confirmed_counterfeits(session: Session, window_start: dt.date, window_end: dt.date) -> pd.Series:
-    """Listings an analyst labelled counterfeit in the window, counted per merchant."""
-    labels = read_frame(session, select(Listing.merchant_id)
-                        .join(ModerationLabel, and_(ModerationLabel.entity_id == Listing.listing_id,
-                                                    ModerationLabel.entity_type == "listing"))
-                        .where(ModerationLabel.label == "counterfeit", _between(ModerationLabel.decided_at, window_start, window_end)))
-    return labels.groupby("merchant_id").size().astype(float) if not labels.empty else pd.Series(dtype=float)
 
 
 def choose_windows(short: pd.DataFrame, long: pd.DataFrame, min_orders: int) -> pd.Series:

@@ -27,7 +27,7 @@ from trust.detect import DETECTOR_NAMES
 from trust.errors import GradesHeld
 from trust.ingest.contracts import ENTITY_ORDER
 from trust.ingest.loader import ingest_partition
-from trust.metrics import add_smoothed_rates, choose_windows, compute_merchant_metrics
+from trust.metrics import add_smoothed_rates, choose_windows, compute_both_windows
 from trust.notices import build_notices
 from trust.report import build_report
 from trust.runs import PIPELINE_ACTOR, recorded_stage, run_outcome, stage_outcomes
@@ -92,8 +92,7 @@ def run_merchant_metrics(settings: Settings, business_date: dt.date) -> dict:
     short_window = evaluation_window(business_date, thresholds)
     long_window = evaluation_window(business_date, thresholds, long=True)
     with session_scope(settings.db_url) as session:
-        short = compute_merchant_metrics(session, business_date, short_window.start, short_window.end)
-        long = short if long_window == short_window else compute_merchant_metrics(session, business_date, long_window.start, long_window.end)
+        short, long = compute_both_windows(session, business_date, short_window, long_window)  # one read of the long window
         use_short = choose_windows(short, long, thresholds.min_orders_for_short_window)
         wide = add_smoothed_rates(long.where(~use_short, short.reindex(long.index), axis=0), thresholds.prior_orders)
         window_start = pd.Series(np.where(use_short, short_window.start, long_window.start), index=wide.index)
