@@ -120,17 +120,35 @@ def test_an_override_survives_a_rerun_and_is_named_in_the_grade(graded, last_day
 
 @pytest.mark.postgres
 def assert_both_windows_equal_separate_reads(settings, last_day):
-    """The metrics of a short window derived from one read of the long window equal those of the short window read
-    on its own (issue 21: each row read once)."""
-    from trust.metrics import compute_both_windows, compute_merchant_metrics
+    """The metrics of both windows, aggregated by the database and with the short window's small tables cut from one
+    read of the long window, equal the reference (every row pulled into pandas, one window at a time) to 1e-9."""
+    from tests.reference.metrics_v1 import compute_merchant_metrics as reference
+    from trust.metrics import compute_both_windows
+
+    from sqlalchemy import delete
+
+    from trust.db.tables import Appeal, Complaint, Order
 
     short, long = pipeline.Window(last_day - dt.timedelta(days=6), last_day), pipeline.Window(last_day - dt.timedelta(days=89), last_day)
     with session_scope(settings.db_url) as session:
+        # upheld appeals against a defective order, an upheld complaint and a late order: they no longer count
+        refunded = session.execute(select(Order.order_id, Order.merchant_id).where(Order.status == "refunded").limit(3)).all()
+        late = session.execute(select(Order.order_id, Order.merchant_id).where(Order.shipped_late.is_(True)).limit(3)).all()
+        upheld = session.execute(select(Complaint.complaint_id, Complaint.merchant_id)
+                                 .where(Complaint.status == "resolved_for_buyer").limit(3)).all()
+        for kind, rows in (("order", refunded + late), ("complaint", upheld)):
+            for subject, merchant in rows:
+                session.add(Appeal(merchant_id=merchant, subject_type=kind, subject_id=subject, reason="test", status="upheld",
+                                   filed_at=dt.datetime(2026, 10, 1)))
+        session.flush()
         derived_short, derived_long = compute_both_windows(session, last_day, short, long)
-        alone_short = compute_merchant_metrics(session, last_day, short.start, short.end)
-        alone_long = compute_merchant_metrics(session, last_day, long.start, long.end)
-    pd.testing.assert_frame_equal(derived_short, alone_short)
-    pd.testing.assert_frame_equal(derived_long, alone_long)
+        alone_short = reference(session, last_day, short.start, short.end)
+        alone_long = reference(session, last_day, long.start, long.end)
+        session.execute(delete(Appeal).where(Appeal.reason == "test"))
+    pd.testing.assert_frame_equal(derived_short, alone_short, check_exact=False, rtol=1e-9, atol=1e-9)
+    pd.testing.assert_frame_equal(derived_long, alone_long, check_exact=False, rtol=1e-9, atol=1e-9)
+    assert derived_long["order_defects"].sum() > 0 and derived_long["suspected_fake_reviews"].sum() > 0
+    assert refunded and late and upheld  # the appeals above had something to take away
     assert (derived_short["orders"] < derived_long["orders"]).any()  # the short window really is a cut of the long one
 
 

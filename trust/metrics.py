@@ -13,7 +13,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, select
+from sqlalchemy import Float, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from trust.db.engine import read_frame
@@ -85,21 +85,24 @@ def upheld_appeals(session: Session) -> dict[str, set[str]]:
 
 @dataclasses.dataclass(frozen=True)
 class MetricInputs:
-    """Everything the metrics read for a window, each event with its time, so a shorter window ending on the same day
-    is a filter of the frames (:meth:`within`), not another round of queries."""
+    """What the metrics of one window read. The two big tables are aggregated by the database (orders and reviewed
+    reviews per merchant, one query each per window); the small ones come as rows with their time, so a shorter window
+    ending on the same day cuts them (:meth:`for_window`) instead of reading them again."""
 
     merchants: pd.DataFrame  # index merchant_id: registered_at, deposit, verified
-    orders: pd.DataFrame  # order_id, merchant_id, buyer_id, status, refund_reason, shipped_late, at
+    order_counts: pd.DataFrame  # index merchant_id: orders, order_defects, cancellations, late_shipments
+    review_stats: pd.DataFrame  # index merchant_id: reviews, suspected_fake_reviews, average_rating, adjusted_rating
     complaints: pd.DataFrame  # complaint_id, merchant_id, order_id, status, at
     checks: pd.DataFrame  # check_id, merchant_id, result, at
-    scores: pd.DataFrame  # the date's detector scores: detector, entity_id, merchant_id, score, label
-    ratings: pd.DataFrame  # review_id, rating, at (reviews scored by the review detector only)
+    scores: pd.DataFrame  # the date's complaint, listing and agent scores: detector, entity_id, merchant_id, score, label
     confirmed: pd.DataFrame  # analysts' counterfeit labels on listings: merchant_id, at
     appeals: dict
+    business_date: dt.date
     window_start: dt.date
     window_end: dt.date
 
-    def within(self, window_start: dt.date, window_end: dt.date) -> "MetricInputs":
+    def for_window(self, session: Session, window_start: dt.date, window_end: dt.date) -> "MetricInputs":
+        """The inputs of a window inside this one: the small tables cut, the two aggregates asked again."""
         start = pd.Timestamp(window_start)
         end = pd.Timestamp(window_end) + pd.Timedelta(days=1)
 
@@ -107,21 +110,59 @@ class MetricInputs:
             at = pd.to_datetime(frame["at"])
             return frame[(at >= start) & (at < end)]
 
-        return dataclasses.replace(self, orders=cut(self.orders), complaints=cut(self.complaints), checks=cut(self.checks),
-                                   ratings=cut(self.ratings), confirmed=cut(self.confirmed), window_start=window_start,
-                                   window_end=window_end)
+        return dataclasses.replace(
+            self, complaints=cut(self.complaints), checks=cut(self.checks), confirmed=cut(self.confirmed),
+            order_counts=_order_counts(session, window_start, window_end, self.appeals),
+            review_stats=_review_stats(session, self.business_date, window_start, window_end),
+            window_start=window_start, window_end=window_end)
+
+
+def _upheld_orders(window_start: dt.date, window_end: dt.date, appeals: dict):
+    """Orders whose complaint in the window was resolved for the buyer (appealed complaints excluded), as a subquery."""
+    return select(Complaint.order_id).where(
+        _between(Complaint.created_at, window_start, window_end), Complaint.status == "resolved_for_buyer",
+        Complaint.order_id.is_not(None), Complaint.complaint_id.not_in(sorted(appeals["complaint"])))
+
+
+def _order_counts(session: Session, window_start: dt.date, window_end: dt.date, appeals: dict) -> pd.DataFrame:
+    """Consumer orders per merchant in the window with their defects, cancellations and late shipments, counted by
+    the database: a defect is a refund for a defect reason or an order whose complaint was upheld; an appealed order
+    counts neither as a defect nor as late; stock bought by agents (a merchant as buyer) is not a consumer order."""
+    appealed = Order.order_id.not_in(sorted(appeals["order"]))
+    defect = and_(or_(and_(Order.status == "refunded", Order.refund_reason.in_(DEFECT_REFUND_REASONS)),
+                      Order.order_id.in_(_upheld_orders(window_start, window_end, appeals))), appealed)
+    late = and_(Order.shipped_late.is_(True), appealed)
+    statement = (select(Order.merchant_id, func.count().label("orders"),
+                        func.sum(case((defect, 1), else_=0)).label("order_defects"),
+                        func.sum(case((Order.status == "cancelled", 1), else_=0)).label("cancellations"),
+                        func.sum(case((late, 1), else_=0)).label("late_shipments"))
+                 .where(_between(Order.ordered_at, window_start, window_end),
+                        or_(Order.buyer_id.is_(None), Order.buyer_id.not_in(select(Merchant.merchant_id))))
+                 .group_by(Order.merchant_id))
+    return read_frame(session, statement).set_index("merchant_id").astype(float)
+
+
+def _review_stats(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date) -> pd.DataFrame:
+    """Reviews written in the window and scored by the date's review detector, per merchant: how many, how many
+    suspected (flagged), their mean rating and the mean of the unflagged ones, computed by the database."""
+    suspected = DetectorScore.label.is_not(None)
+    statement = (select(DetectorScore.merchant_id, func.count().label("reviews"),
+                        func.sum(case((suspected, 1), else_=0)).label("suspected_fake_reviews"),
+                        cast(func.avg(Review.rating), Float).label("average_rating"),
+                        cast(func.avg(case((~suspected, Review.rating))), Float).label("adjusted_rating"))
+                 .join(Review, Review.review_id == DetectorScore.entity_id)
+                 .where(DetectorScore.detector == "reviews", DetectorScore.business_date == business_date,
+                        _between(Review.created_at, window_start, window_end))
+                 .group_by(DetectorScore.merchant_id))
+    return read_frame(session, statement).set_index("merchant_id").astype(float)
 
 
 def read_metric_inputs(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date) -> MetricInputs:
-    """One round of queries for a window: orders, complaints, test buys, reviews' ratings and analysts' labels in it,
-    and the date's detector scores."""
+    """One round of queries for a window: the order and review aggregates, complaints, test buys and analysts'
+    labels in it, and the date's complaint, listing and agent scores."""
     appeals = upheld_appeals(session)
     merchants = read_frame(session, select(Merchant.merchant_id, Merchant.registered_at, Merchant.deposit, Merchant.verified)
                            .order_by(Merchant.merchant_id)).set_index("merchant_id")
-    orders = read_frame(session, select(Order.order_id, Order.merchant_id, Order.buyer_id, Order.status, Order.refund_reason,
-                                        Order.shipped_late, Order.ordered_at.label("at"))
-                        .where(_between(Order.ordered_at, window_start, window_end)))
-    orders = orders[~orders["buyer_id"].isin(set(merchants.index))]  # stock bought by agents is not a consumer order
     complaints = read_frame(session, select(Complaint.complaint_id, Complaint.merchant_id, Complaint.order_id, Complaint.status,
                                             Complaint.created_at.label("at"))
                             .where(_between(Complaint.created_at, window_start, window_end)))
@@ -129,17 +170,14 @@ def read_metric_inputs(session: Session, business_date: dt.date, window_start: d
                         .where(_between(SpotCheck.checked_at, window_start, window_end)))
     scores = read_frame(session, select(DetectorScore.detector, DetectorScore.entity_id, DetectorScore.merchant_id,
                                         DetectorScore.score, DetectorScore.label)
-                        .where(DetectorScore.business_date == business_date))
-    if (scores["detector"] == "reviews").any():
-        ratings = read_frame(session, select(Review.review_id, Review.rating, Review.created_at.label("at"))
-                             .where(_between(Review.created_at, window_start, window_end)))
-    else:
-        ratings = pd.DataFrame(columns=["review_id", "rating", "at"])
+                        .where(DetectorScore.business_date == business_date, DetectorScore.detector != "reviews"))
     confirmed = read_frame(session, select(Listing.merchant_id, ModerationLabel.decided_at.label("at"))
                            .join(ModerationLabel, and_(ModerationLabel.entity_id == Listing.listing_id,
                                                        ModerationLabel.entity_type == "listing"))
                            .where(ModerationLabel.label == "counterfeit", _between(ModerationLabel.decided_at, window_start, window_end)))
-    return MetricInputs(merchants, orders, complaints, checks, scores, ratings, confirmed, appeals, window_start, window_end)
+    return MetricInputs(merchants, _order_counts(session, window_start, window_end, appeals),
+                        _review_stats(session, business_date, window_start, window_end), complaints, checks, scores,
+                        confirmed, appeals, business_date, window_start, window_end)
 
 
 def compute_merchant_metrics(session: Session, business_date: dt.date, window_start: dt.date,
@@ -149,37 +187,28 @@ def compute_merchant_metrics(session: Session, business_date: dt.date, window_st
 
 
 def compute_both_windows(session: Session, business_date: dt.date, short, long) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The metrics over the short and the long window from one round of queries over the long one (both end on the
-    same day, so the short window's events are a filter of the long window's)."""
+    """The metrics over the short and the long window (``Window``s), reading the small tables once, over the long
+    one: the short window ends on the same day, so its rows are a cut of the long window's."""
     inputs = read_metric_inputs(session, business_date, long.start, long.end)
     long_metrics = metrics_from_inputs(inputs)
     if (short.start, short.end) == (long.start, long.end):
         return long_metrics, long_metrics
     if short.end != long.end or short.start < long.start:
         return compute_merchant_metrics(session, business_date, short.start, short.end), long_metrics
-    return metrics_from_inputs(inputs.within(short.start, short.end)), long_metrics
+    return metrics_from_inputs(inputs.for_window(session, short.start, short.end)), long_metrics
 
 
 def metrics_from_inputs(inputs: MetricInputs) -> pd.DataFrame:
     """Wide frame indexed by merchant_id, one column per raw metric (no smoothing), from one window's inputs."""
     appeals, merchants, scores = inputs.appeals, inputs.merchants, inputs.scores
     window_start, window_end = inputs.window_start, inputs.window_end
-    orders = inputs.orders.copy()
     complaints = inputs.complaints[~inputs.complaints["complaint_id"].isin(appeals["complaint"])].copy()
     checks = inputs.checks[~inputs.checks["check_id"].isin(appeals["spot_check"])].copy()
 
     out = pd.DataFrame(index=merchants.index)
     out["window_days"] = float((window_end - window_start).days + 1)
-    upheld_orders = set(complaints.loc[complaints["status"] == "resolved_for_buyer", "order_id"].dropna())
-    orders["defect"] = (((orders["status"] == "refunded") & orders["refund_reason"].isin(DEFECT_REFUND_REASONS))
-                        | orders["order_id"].isin(upheld_orders)) & ~orders["order_id"].isin(appeals["order"])
-    orders["cancelled"] = orders["status"] == "cancelled"
-    orders["late"] = orders["shipped_late"].astype(bool) & ~orders["order_id"].isin(appeals["order"])
-    by_order = orders.groupby("merchant_id")
-    out["orders"] = by_order.size()
-    out["order_defects"] = by_order["defect"].sum()
-    out["cancellations"] = by_order["cancelled"].sum()
-    out["late_shipments"] = by_order["late"].sum()
+    for column in ("orders", "order_defects", "cancellations", "late_shipments"):
+        out[column] = inputs.order_counts[column]
 
     complaint_labels = scores[scores["detector"] == "complaints"].set_index("entity_id")["label"]
     complaints["category"] = complaints["complaint_id"].map(complaint_labels).fillna("other")
@@ -200,16 +229,11 @@ def metrics_from_inputs(inputs: MetricInputs) -> pd.DataFrame:
     confirmed_labels = confirmed.groupby("merchant_id").size().astype(float) if not confirmed.empty else pd.Series(dtype=float)
     out["confirmed_counterfeit_cases"] = out["failed_counterfeit_spot_checks"].fillna(0).add(confirmed_labels, fill_value=0)
 
-    reviews = scores[scores["detector"] == "reviews"]
-    if not reviews.empty:
-        reviews = reviews.merge(inputs.ratings[["review_id", "rating"]], left_on="entity_id", right_on="review_id", how="inner")
-        reviews = reviews.assign(suspected=reviews["label"].notna())
-        by_review = reviews.groupby("merchant_id")
-        out["reviews"] = by_review.size()
-        out["suspected_fake_reviews"] = by_review["suspected"].sum()
-        out["fake_review_share"] = by_review["suspected"].mean()
-        out["average_rating"] = by_review["rating"].mean()
-        out["adjusted_rating"] = reviews[~reviews["suspected"]].groupby("merchant_id")["rating"].mean()
+    stats = inputs.review_stats
+    if not stats.empty:
+        for column in ("reviews", "suspected_fake_reviews", "average_rating", "adjusted_rating"):
+            out[column] = stats[column]
+        out["fake_review_share"] = stats["suspected_fake_reviews"] / stats["reviews"]
     listings = scores[scores["detector"] == "listings"]
     if not listings.empty:
         listings = listings.assign(risky=listings["label"].notna())

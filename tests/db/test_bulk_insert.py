@@ -1,0 +1,43 @@
+"""The bulk insert path (COPY on PostgreSQL, one prepared executemany on SQLite) stores every value exactly as an ORM
+insert does, hostile text included (issue 21: bulk load with nothing changed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import insert, select
+
+from trust.db.engine import dispose_engines, insert_rows, read_frame, session_scope
+from trust.db.migrate import upgrade_database
+from trust.db.tables import Order
+
+HOSTILE = ["plain", "tab\there", "new\nline", "carriage\rreturn", "back\\slash", "\\N", "\\", "", " ", '"quoted"', "'single'",
+           "逗号,分号;", "繁體與简体", "emoji 🅰️🐴", "semi\\t literal", "NULL", "null", "x" * 500]
+
+
+def records(prefix: str) -> list[dict]:
+    out = []
+    for i, text in enumerate(HOSTILE):
+        out.append({"order_id": f"{prefix}{i:03d}", "merchant_id": text[:64], "listing_id": None if i % 3 == 0 else text[:64],
+                    "buyer_id": f"B{i}", "amount": [0.1, 1e-12, 123456789.125, -0.0, 2.5, float("inf")][i % 6],
+                    "quantity": i - 5, "status": "paid", "refund_reason": None if i % 2 else text[:32],
+                    "shipped_late": bool(i % 2), "ordered_at": dt.datetime(2026, 11, 30, 23, 59, 59, 999999 - i),
+                    "business_date": dt.date(2026, 11, 30)})
+    return out
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_bulk_inserted_rows_read_back_equal_to_orm_inserted_rows(database, tmp_path, request):
+    url = f"sqlite:///{tmp_path / 'w.db'}" if database == "sqlite" else request.getfixturevalue("postgres_url")
+    upgrade_database(url)
+    with session_scope(url) as session:
+        assert insert_rows(session, Order, records("BULK")) == len(HOSTILE)
+        session.execute(insert(Order.__table__), records("ORM_"))
+    with session_scope(url) as session:
+        stored = read_frame(session, select(*Order.__table__.columns).order_by(Order.order_id))
+    dispose_engines()
+    bulk = stored[stored["order_id"].str.startswith("BULK")].drop(columns="order_id").reset_index(drop=True)
+    orm = stored[stored["order_id"].str.startswith("ORM_")].drop(columns="order_id").reset_index(drop=True)
+    assert bulk.to_dict("records") == orm.to_dict("records")
+    assert bulk["merchant_id"].tolist() == [t[:64] for t in HOSTILE]  # every string, byte for byte
