@@ -6,66 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import numpy as np
 import pandas as pd
 
-from trust.metrics import METRIC_DESCRIPTIONS
+from trust.scoring import _fmt, _worse, tier_for_score, tier_with_hysteresis
 from trust.thresholds import TIER_ORDER, Thresholds
-
-MAX_SCORE = 1000.0
-
-
-def score_merchants(metrics: pd.DataFrame, thresholds: Thresholds) -> tuple[pd.Series, pd.DataFrame]:
-    """Return (score per merchant, points table: merchant_id, metric, value, points, explanation)."""
-    points_rows = []
-    total = pd.Series(MAX_SCORE, index=metrics.index)
-    for entry in thresholds.scorecard:
-        value = metrics[entry.metric].fillna(0.0)
-        deduction = (entry.weight * (value - entry.free).clip(lower=0.0)).clip(upper=entry.cap)
-        total -= deduction
-        explanation = [
-            f"{METRIC_DESCRIPTIONS[entry.metric]}: {_fmt(v, entry.metric)} (free up to {_fmt(entry.free, entry.metric)})"
-            f" → −{d:.0f} points"
-            for v, d in zip(value, deduction)
-        ]
-        points_rows.append(pd.DataFrame({"merchant_id": metrics.index, "metric": entry.metric, "value": value.to_numpy(),
-                                         "points": -deduction.round(2).to_numpy(), "explanation": explanation}))
-    points = pd.concat(points_rows, ignore_index=True) if points_rows else pd.DataFrame(
-        columns=["merchant_id", "metric", "value", "points", "explanation"])
-    return total.clip(lower=0.0).round(1), points
-
-
-def _fmt(value: float, metric: str = "") -> str:
-    """Shares and rates as percentages, counts and scores as plain numbers."""
-    if metric.endswith(("_rate", "_share", "_smoothed")):
-        return f"{value:.1%}"
-    return f"{value:.2f}" if 0 < abs(value) < 1 else f"{value:g}"
-
-
-def tier_for_score(score: float, thresholds: Thresholds) -> str:
-    return next(t for t in TIER_ORDER if score >= thresholds.tier_cutoffs[t])
-
-
-def tier_with_hysteresis(score: float, previous: str | None, thresholds: Thresholds) -> str:
-    """Move up only when the score clears the better tier's cut-off by the margin; move down only when it falls
-    the margin below the current tier's cut-off. Without a previous A–E tier, the plain cut-offs decide."""
-    raw = tier_for_score(score, thresholds)
-    if previous not in TIER_ORDER:
-        return raw
-    margin = thresholds.hysteresis_margin
-    now, before = TIER_ORDER.index(raw), TIER_ORDER.index(previous)
-    if now < before:  # better
-        for candidate in TIER_ORDER[now:before]:
-            if score >= thresholds.tier_cutoffs[candidate] + margin:
-                return candidate
-        return previous
-    if now > before:  # worse
-        return previous if score >= thresholds.tier_cutoffs[previous] - margin else raw
-    return raw
-
-
-def _worse(a: str, b: str) -> str:
-    return a if TIER_ORDER.index(a) >= TIER_ORDER.index(b) else b
 
 
 def grade_merchants(metrics: pd.DataFrame, scores: pd.Series, points: pd.DataFrame, thresholds: Thresholds,
@@ -148,5 +92,3 @@ def grade_merchants(metrics: pd.DataFrame, scores: pd.Series, points: pd.DataFra
     columns = ["merchant_id", "tier", "tier_name", "score", "projected_tier", "previous_tier", "effective_from", "decided_by"]
     return (pd.DataFrame(rows, columns=columns),
             pd.DataFrame(fired_holds, columns=["merchant_id", "gate", "cap", "first_fired", "text"]))
-
-
