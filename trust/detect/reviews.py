@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from trust.db.engine import frame_to_records, read_frame, upsert
+from trust.db.engine import frame_to_records, insert_rows, read_frame, upsert
 from trust.db.tables import ModerationLabel, Order, Review, ReviewRing, ReviewTextFeature, ReviewTextScore
 from trust.detect.base import empty_result
 from trust.detect.review_history import prior_history, update_history
@@ -85,11 +85,11 @@ def _stored_per_review(session: Session, reviews: pd.DataFrame, table, columns: 
     """``columns`` of the window's reviews, row for row: read where ``table`` holds them under ``stamp`` (the code or
     model version that computed them) for the same text, computed by ``compute(texts)`` and stored only for the rest.
     Returns (values, reviews computed now)."""
+    in_window = (Review.created_at >= dt.datetime.combine(window_start, dt.time()),
+                 Review.created_at < dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time()))
     stored = read_frame(session, select(table.review_id, table.text_hash, *[getattr(table, c) for c in columns])
                         .join(Review, Review.review_id == table.review_id)
-                        .where(Review.created_at >= dt.datetime.combine(window_start, dt.time()),
-                               Review.created_at < dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time()),
-                               *[getattr(table, name) == value for name, value in stamp.items()]))
+                        .where(*in_window, *[getattr(table, name) == value for name, value in stamp.items()]))
     hashes = _text_hash(reviews["text"])
     stored = stored.set_index("review_id").reindex(reviews["review_id"].to_numpy())
     fresh = stored["text_hash"].to_numpy(dtype=float) != hashes  # NaN (never stored) is also "fresh"
@@ -98,7 +98,16 @@ def _stored_per_review(session: Session, reviews: pd.DataFrame, table, columns: 
         computed = compute(reviews["text"].to_numpy()[fresh])
         values.loc[np.flatnonzero(fresh), columns] = computed[columns].to_numpy()
         rows = computed.assign(review_id=reviews["review_id"].to_numpy()[fresh], text_hash=hashes[fresh], **stamp)
-        upsert(session, table, frame_to_records(rows))
+        # A review with no row at all goes in by the bulk path (COPY on PostgreSQL); a changed text, or a row stored
+        # under another stamp that is not part of the key, is replaced.
+        if set(stamp) <= {c.name for c in table.__table__.primary_key.columns}:
+            never = np.isnan(stored["text_hash"].to_numpy(dtype=float))[fresh]
+        else:
+            kept = read_frame(session, select(table.review_id).join(Review, Review.review_id == table.review_id)
+                              .where(*in_window))["review_id"]
+            never = ~reviews["review_id"].isin(set(kept)).to_numpy()[fresh]
+        insert_rows(session, table, frame_to_records(rows[never]))
+        upsert(session, table, frame_to_records(rows[~never]))
     return values, int(fresh.sum())
 
 
