@@ -250,7 +250,7 @@ def seed_graded_merchants(db_url: str, merchants: int, business_date: dt.date) -
     import numpy as np
     import pandas as pd
 
-    from trust.db.engine import frame_to_records, replace_partition, session_scope
+    from trust.db.engine import replace_partition, session_scope
     from trust.db.migrate import upgrade_database
     from trust.db.tables import Grade, MerchantMetric, PublishLog
     from trust.pipeline import write_grade_documents
@@ -274,8 +274,8 @@ def seed_graded_merchants(db_url: str, merchants: int, business_date: dt.date) -
                             "metric": np.tile(metric_names, merchants), "value": rng.random(merchants * len(metric_names)),
                             "window_start": business_date - dt.timedelta(days=89), "window_end": business_date, "code_version": "bench"})
     with session_scope(db_url) as session:
-        replace_partition(session, Grade, business_date, frame_to_records(grades))
-        replace_partition(session, MerchantMetric, business_date, frame_to_records(metrics))
+        replace_partition(session, Grade, business_date, grades)
+        replace_partition(session, MerchantMetric, business_date, metrics)
         write_grade_documents(session, grades, business_date, load_thresholds(Settings.from_env().thresholds_path))
         session.add(PublishLog(business_date=business_date, grade_version=f"{business_date}/bench", status="published",
                                reason="bench", actor="bench", decided_at=dt.datetime(2026, 1, 1)))

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from trust import __version__
-from trust.db.engine import frame_to_records, read_frame, read_table, reading_as_of, replace_partition, session_scope
+from trust.db.engine import read_frame, read_table, reading_as_of, replace_partition, session_scope
 from trust.db.locks import date_lock
 from trust.db.migrate import upgrade_database
 from trust.db.tables import (
@@ -78,9 +78,9 @@ def run_detector(settings: Settings, business_date: dt.date, name: str) -> dict:
         result = module.run(session, business_date, window.start, window.end, **extra)
         scores, extra_tables = result if isinstance(result, tuple) else (result, {})
         scores = scores.assign(business_date=business_date, detector=name, model_version=module.VERSION)
-        written = replace_partition(session, DetectorScore, business_date, frame_to_records(scores), detector=name)
+        written = replace_partition(session, DetectorScore, business_date, scores, detector=name)
         for table, frame in extra_tables.items():
-            replace_partition(session, table, business_date, frame_to_records(frame))
+            replace_partition(session, table, business_date, frame)
     flagged = int(scores["label"].notna().sum())
     log.info("detector %s on %s: %d scored, %d flagged", name, business_date, written, flagged)
     return {"detector": name, "scored": written, "flagged": flagged, "model_version": module.VERSION}
@@ -99,7 +99,7 @@ def run_merchant_metrics(settings: Settings, business_date: dt.date) -> dict:
         long_rows = wide.reset_index().melt(id_vars="merchant_id", var_name="metric", value_name="value").dropna(subset=["value"])
         long_rows = long_rows.assign(business_date=business_date, window_start=long_rows["merchant_id"].map(window_start),
                                      window_end=business_date, code_version=__version__)
-        written = replace_partition(session, MerchantMetric, business_date, frame_to_records(long_rows))
+        written = replace_partition(session, MerchantMetric, business_date, long_rows)
     return {"merchants": len(wide), "metric_rows": written, "short_window_merchants": int(use_short.sum())}
 
 
@@ -121,8 +121,8 @@ def run_credit_scores(settings: Settings, business_date: dt.date) -> dict:
         scores, points = score_merchants(metrics, thresholds)
         frame = pd.DataFrame({"merchant_id": scores.index, "score": scores.to_numpy(), "business_date": business_date,
                               "scorecard_version": thresholds.version})
-        replace_partition(session, CreditScore, business_date, frame_to_records(frame))
-        replace_partition(session, CreditScorePoint, business_date, frame_to_records(points.assign(business_date=business_date)))
+        replace_partition(session, CreditScore, business_date, frame)
+        replace_partition(session, CreditScorePoint, business_date, points.assign(business_date=business_date))
     return {"merchants": len(scores), "mean_score": round(float(scores.mean()), 1) if len(scores) else None}
 
 
@@ -151,11 +151,11 @@ def run_grades(settings: Settings, business_date: dt.date) -> dict:
         grades = grades.assign(business_date=business_date, window_start=grades["merchant_id"].map(window_start),
                                window_end=business_date, grade_version=grade_version(business_date, thresholds))
         _withdraw_if_servable(session, business_date, thresholds, dt.datetime.now(settings.tz).replace(tzinfo=None))
-        replace_partition(session, Grade, business_date, frame_to_records(grades))
+        replace_partition(session, Grade, business_date, grades)
         write_grade_documents(session, grades, business_date, thresholds)
         _record_holds(session, holds, fired, business_date, thresholds.long_window_days)
         notices = build_notices(grades, thresholds, business_date).assign(business_date=business_date)
-        replace_partition(session, GradeNotice, business_date, frame_to_records(notices))
+        replace_partition(session, GradeNotice, business_date, notices)
     return {"graded": len(grades), "tiers": tier_counts(grades["tier"]), "notices": len(notices)}
 
 
@@ -166,7 +166,7 @@ def write_grade_documents(session: Session, grades: pd.DataFrame, business_date:
     metrics = read_frame(session, select(MerchantMetric.merchant_id, MerchantMetric.metric, MerchantMetric.value)
                          .where(MerchantMetric.business_date == business_date))
     documents = build_grade_documents(grades, metrics, thresholds)
-    replace_partition(session, GradeDocument, business_date, frame_to_records(documents))
+    replace_partition(session, GradeDocument, business_date, documents)
 
 
 def _record_holds(session: Session, holds: pd.DataFrame, fired: pd.DataFrame, business_date: dt.date,

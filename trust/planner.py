@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from trust.db.engine import frame_to_records, read_frame, replace_partition, session_scope
+from trust.db.engine import read_frame, replace_partition, session_scope
 from trust.db.tables import DetectorScore, SpotCheck, SpotCheckPlan
 from trust.settings import Settings
 
@@ -55,7 +55,7 @@ def plan_spot_checks(settings: Settings, business_date: dt.date, budget: int, ex
         plan = plan.assign(business_date=business_date, planned_at=now,
                            reasons=[r if by == "model" else json.dumps([{"code": "exploration", "text": "chosen at random to keep labels unbiased"}])
                                     for r, by in zip(plan["reasons"], plan["chosen_by"])])
-        replace_partition(session, SpotCheckPlan, business_date, frame_to_records(plan[[c.name for c in SpotCheckPlan.__table__.columns]]))
+        replace_partition(session, SpotCheckPlan, business_date, plan[[c.name for c in SpotCheckPlan.__table__.columns]])
     out = settings.reports_dir / "spot_checks" / f"plan_{business_date}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     plan[["rank", "listing_id", "merchant_id", "chosen_by", "probability", "reasons"]].to_csv(out, index=False)

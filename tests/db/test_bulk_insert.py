@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from sqlalchemy import insert, select
 
@@ -28,12 +29,16 @@ def records(prefix: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
-def test_bulk_inserted_rows_read_back_equal_to_orm_inserted_rows(database, tmp_path, request):
+def test_bulk_inserted_rows_and_frames_read_back_equal_to_orm_inserted_rows(database, tmp_path, request):
     url = f"sqlite:///{tmp_path / 'w.db'}" if database == "sqlite" else request.getfixturevalue("postgres_url")
     upgrade_database(url)
     with session_scope(url) as session:
         assert insert_rows(session, Order, records("BULK")) == len(HOSTILE)
         session.execute(insert(Order.__table__), records("ORM_"))
+        frame = pd.DataFrame(records("FRAM"))  # datetimes become datetime64, numbers numpy, missing text None
+        assert str(frame["ordered_at"].dtype).startswith("datetime64") and frame["listing_id"].isna().any()
+        assert insert_rows(session, Order, frame) == len(HOSTILE)
+        session.execute(insert(Order.__table__), records("ORMF"))
     with session_scope(url) as session:
         stored = read_frame(session, select(*Order.__table__.columns).order_by(Order.order_id))
     dispose_engines()
@@ -41,3 +46,6 @@ def test_bulk_inserted_rows_read_back_equal_to_orm_inserted_rows(database, tmp_p
     orm = stored[stored["order_id"].str.startswith("ORM_")].drop(columns="order_id").reset_index(drop=True)
     assert bulk.to_dict("records") == orm.to_dict("records")
     assert bulk["merchant_id"].tolist() == [t[:64] for t in HOSTILE]  # every string, byte for byte
+    framed = stored[stored["order_id"].str.startswith("FRAM")].drop(columns="order_id").reset_index(drop=True)
+    orm_framed = stored[stored["order_id"].str.startswith("ORMF")].drop(columns="order_id").reset_index(drop=True)
+    assert framed.to_dict("records") == orm_framed.to_dict("records")  # a DataFrame goes in a column at a time, same values

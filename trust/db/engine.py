@@ -150,7 +150,7 @@ def replace_partition(
     session: Session,
     table: type[Base],
     business_date: dt.date,
-    records: Sequence[dict],
+    records: Sequence[dict] | pd.DataFrame,
     **partition_filters: object,
 ) -> int:
     """Delete the table's rows for ``business_date`` (and any extra equality filters), insert ``records``."""
@@ -161,20 +161,41 @@ def replace_partition(
     return insert_rows(session, table, records)
 
 
-def insert_rows(session: Session, table: type[Base], records: Sequence[dict]) -> int:
+def frame_rows(frame: pd.DataFrame) -> tuple[list[str], list[tuple]]:
+    """(columns, rows as tuples of plain Python values) of a frame, as :func:`frame_to_records` gives them (NaN/NaT →
+    None, Timestamps → datetime) but a column at a time: no dict per row."""
+    columns = [str(c) for c in frame.columns]
+    lists = []
+    for name in frame.columns:
+        series = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            lists.append([None if value is pd.NaT or value is None else value.to_pydatetime() for value in series])
+        else:
+            lists.append(series.astype(object).where(series.notna(), None).tolist())
+    return columns, list(zip(*lists)) if lists else []
+
+
+def insert_rows(session: Session, table: type[Base], records: Sequence[dict] | pd.DataFrame) -> int:
     """Plain inserts (the caller has deleted what they replace) by the database's bulk path: ``COPY FROM STDIN`` on
     PostgreSQL, the driver's ``executemany`` of one prepared statement on SQLite, in the session's transaction.
     Values are converted by each column's SQLAlchemy type first, so they are stored exactly as an ORM insert would
-    store them. Returns rows written."""
-    if not records:
+    store them. ``records``: dicts, or a DataFrame (read a column at a time, no dict per row). Returns rows written."""
+    if isinstance(records, pd.DataFrame):
+        columns, plain = frame_rows(records)
+    else:
+        columns = list(records[0].keys()) if records else []
+        plain = [tuple(record[name] for name in columns) for record in records]
+    if not plain:
         return 0
     mapper_table = table.__table__
-    columns = list(records[0].keys())
     connection = session.connection()
     dialect = connection.dialect
     processors = [mapper_table.c[name].type.bind_processor(dialect) for name in columns]
-    rows = [tuple(value if value is None or process is None else process(value)
-                  for value, process in zip((record[name] for name in columns), processors)) for record in records]
+    if any(processors):
+        rows = [tuple(value if value is None or process is None else process(value) for value, process in zip(row, processors))
+                for row in plain]
+    else:
+        rows = plain
     driver = connection.connection.driver_connection
     if dialect.name == "postgresql":
         _copy_rows(driver, mapper_table.name, columns, rows)
@@ -186,9 +207,9 @@ def insert_rows(session: Session, table: type[Base], records: Sequence[dict]) ->
         finally:
             cursor.close()
     else:  # pragma: no cover - another back end: SQLAlchemy's executemany
-        for chunk in _chunks(records):
+        for chunk in _chunks([dict(zip(columns, row)) for row in plain]):
             session.execute(insert(mapper_table), list(chunk))
-    return len(records)
+    return len(plain)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
-from trust.db.engine import frame_to_records, insert_rows, read_frame
+from trust.db.engine import insert_rows, read_frame
 from trust.db.locks import serialise_transaction
 from trust.db.tables import Review, ReviewHistory
 
@@ -151,7 +151,7 @@ def _read_reviews(session: Session, condition) -> pd.DataFrame:
 def _write(session: Session, rows: pd.DataFrame) -> int:
     for column in ("day", "first_day"):
         rows[column] = (EPOCH + pd.to_timedelta(rows[column], unit="D")).dt.date
-    return insert_rows(session, ReviewHistory, frame_to_records(rows))
+    return insert_rows(session, ReviewHistory, rows)
 
 
 def _late_reviews(session: Session, open_from: dt.date, business_date: dt.date) -> dict:

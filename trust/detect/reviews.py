@@ -106,7 +106,7 @@ def _stored_per_review(session: Session, reviews: pd.DataFrame, table, columns: 
             kept = read_frame(session, select(table.review_id).join(Review, Review.review_id == table.review_id)
                               .where(*in_window))["review_id"]
             never = ~reviews["review_id"].isin(set(kept)).to_numpy()[fresh]
-        insert_rows(session, table, frame_to_records(rows[never]))
+        insert_rows(session, table, rows[never])
         upsert(session, table, frame_to_records(rows[~never]))
     return values, int(fresh.sum())
 

@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from trust.db.engine import frame_to_records, insert_rows, read_frame, session_scope
+from trust.db.engine import insert_rows, read_frame, session_scope
 from trust.db.tables import INPUT_TABLES, IngestLog, QuarantineRow
 from trust.errors import MissingLandingData, NothingDelivered  # noqa: F401  (MissingLandingData is re-exported)
 from trust.ingest.contracts import CONTRACTS, ENTITY_ORDER
@@ -203,7 +203,7 @@ def _load_file(session, contract, table, business_date, settings, name, raw, kno
     good["business_date"] = business_date
     # The date's earlier delivery is gone and ids of other dates were diverted above (conflict or unchanged): every
     # row left is new, so it goes in by the database's bulk path (COPY on PostgreSQL).
-    rows_loaded = insert_rows(session, table, frame_to_records(good)) + unchanged  # a record sent again unchanged stays as it was
+    rows_loaded = insert_rows(session, table, good) + unchanged  # a record sent again unchanged stays as it was
     if quarantine:
         session.execute(insert(QuarantineRow), quarantine)
     rows_quarantined = len(quarantine)
