@@ -869,7 +869,7 @@ def train_moderation(
                                  "was never trained on and not looked at while the model was designed: it is the clean figure. "
                                  "All three were written by the same team as the grammar, so even it is optimistic about "
                                  "real complaints. The model learns from complaints composed by a grammar "
-                                 "(trust/synth/complaint_grammar.py: 37-65 statements per category with slots, shared "
+                                 "(trust/synth/complaint_grammar.py: 43-79 statements per category (some in English) with slots, shared "
                                  "openers, closers and asides, everyday synonyms swapped) plus a balanced draw of 300 per "
                                  "category and the two development wordings.")
     if real:
