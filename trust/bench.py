@@ -440,8 +440,8 @@ def run_moderation_bench(console: Console, listings: int = 1_000_000, complaints
 
     from trust.detect.complaints import classifier
     from trust.detect.listing_knowledge import assess_listings
-    from trust.detect.listing_model import ListingContext, listing_signals, title_tokens
-    from trust.detect.listings import FLAG_AT, ListingChecker, installed_model, save_context
+    from trust.detect.listing_model import ListingContext, flag_threshold, listing_signals, title_tokens
+    from trust.detect.listings import ListingChecker, installed_model, save_context
     from trust.evaluate import labeled_complaints, labeled_listings
     from trust.synth.generator import SynthConfig, generate_marketplace
 
@@ -463,7 +463,7 @@ def run_moderation_bench(console: Console, listings: int = 1_000_000, complaints
         context = ListingContext.fit(catalogue, tokens=tokens)
         figures["context_seconds"] = round(time.perf_counter() - started, 1)
         signals = listing_signals(catalogue, context, tokens=tokens)
-        assess_listings(model, catalogue, signals, FLAG_AT)  # what the nightly stage does: probabilities, kinds, reasons for the flagged, knowledge laid over
+        assess_listings(model, catalogue, signals, flag_threshold(model))  # as the nightly stage: knowledge laid over, reasons for the flagged
         seconds = time.perf_counter() - started
     figures.update(listing_stage_seconds=round(seconds, 1), listings_per_second=round(listings / seconds), listing_peak_rss_mb=round(memory.peak / 2**20))
     texts = labeled_complaints(workdir / "market")["text"].to_numpy()

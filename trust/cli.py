@@ -818,15 +818,6 @@ def complaints_score(
     print_json(score_complaints_csv(input, model, output))
 
 
-LISTING_LIMITS = (" The knowledge laid over the model (cue file, impossible specifications, brand catalogue) and the flag "
-                  "threshold were tuned on data/eval/listings_dev.csv and listings_dev2.csv (152 and 107 listings written by "
-                  "the same team as that knowledge, each before the round of work it served): the figures in the Threshold "
-                  "section are optimistic (listings_dev2 scored AUC 0.83 before its round, 0.98 after). The clean figure is the "
-                  "held-out data/eval/listings_handwritten.csv, looked at only after documented changes (README, "
-                  "'Listing moderation on real-style listings'). Brand price floors are team knowledge, not re-checked "
-                  "online, and age: a genuine sale below a floor is flagged for review, not blocked.")
-
-
 @app.command("train-moderation")
 def train_moderation(
     models: Annotated[Path, typer.Option(help="Models folder")] = Path("models"),
@@ -838,7 +829,7 @@ def train_moderation(
     """Rebuild models/listings and models/complaints from generated truth (seed 7), then evaluate on shifted seed 303."""
     import shutil
 
-    from trust.evaluate import evaluate_moderation, print_json, train_shipped_moderation_models
+    from trust.evaluate import LISTING_LIMITS, evaluate_moderation, print_json, train_shipped_moderation_models
 
     real = (real_complaints / "online_shopping_10_cats.csv").exists()
     if not real:

@@ -106,17 +106,8 @@ def _chunks(records: Sequence[dict], size: int = CHUNK_ROWS) -> Iterable[Sequenc
 
 def frame_to_records(frame: pd.DataFrame) -> list[dict]:
     """DataFrame → list of dicts with plain Python values (NaN/NaT → None, Timestamps → datetime)."""
-    if frame.empty:
-        return []
-    out = frame.astype(object).where(frame.notna(), None)
-    records = out.to_dict(orient="records")
-    for column in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[column]):
-            for record in records:
-                value = record[column]
-                if value is not None:
-                    record[column] = value.to_pydatetime()
-    return records
+    columns, rows = frame_rows(frame)
+    return [dict(zip(columns, row)) for row in rows]
 
 
 def upsert(session: Session, table: type[Base], records: Sequence[dict]) -> int:
@@ -162,8 +153,8 @@ def replace_partition(
 
 
 def frame_rows(frame: pd.DataFrame) -> tuple[list[str], list[tuple]]:
-    """(columns, rows as tuples of plain Python values) of a frame, as :func:`frame_to_records` gives them (NaN/NaT →
-    None, Timestamps → datetime) but a column at a time: no dict per row."""
+    """(columns, rows as tuples of plain Python values: NaN/NaT → None, Timestamps → datetime) of a frame, read a
+    column at a time: no dict per row."""
     columns = [str(c) for c in frame.columns]
     lists = []
     for name in frame.columns:

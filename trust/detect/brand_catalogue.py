@@ -176,7 +176,8 @@ def _sounds() -> dict[int, str]:
     return table
 
 
-def _automaton(words: dict[str, object]):
+def automaton_of(words: dict[str, object]):
+    """An Aho-Corasick automaton (pyahocorasick) of ``words`` → value; empty if there are none (check ``len``)."""
     import ahocorasick
 
     automaton = ahocorasick.Automaton()
@@ -214,7 +215,7 @@ def _build_index(catalogue: Catalogue) -> _Index:
     words = {key: (_whole_word(key), tuple(_whole_word(form) for form in forms))
              for key, (_, _, forms) in keys.items() if re.fullmatch(r"[a-z0-9']+", key)}
     brand_line = tuple(zip(catalogue.rows["brand"].tolist(), catalogue.rows["line"].tolist()))
-    return _Index(keys, latin, by_prefix, _automaton(homophones), masked, _automaton({k: k for k in keys}), {},
+    return _Index(keys, latin, by_prefix, automaton_of(homophones), masked, automaton_of({k: k for k in keys}), {},
                   brand_line, words)
 
 

@@ -51,7 +51,8 @@ def pinyin_variants(term: str) -> list[str]:
     return sorted(variants)
 
 
-def _with_variants(terms: list[str]) -> list[str]:
+def with_variants(terms: list[str]) -> list[str]:
+    """The terms (compacted, lower case) and their generated pinyin spellings."""
     out = []
     for term in terms:
         key = EVASION_SEPARATORS.sub("", term.lower())
@@ -63,18 +64,13 @@ def counterfeit_terms() -> list[str]:
     return _terms("counterfeit_terms.txt")
 
 
-def with_variants(terms: list[str]) -> list[str]:
-    """The terms (compacted, lower case) and their generated pinyin spellings."""
-    return _with_variants(terms)
-
-
 def claim_terms() -> list[str]:
     return [EVASION_SEPARATORS.sub("", t.lower()) for t in _terms("false_claim_terms.txt")]
 
 
 def terms_pattern(terms: list[str]) -> re.Pattern[str]:
     """One pattern for the terms and their generated pinyin spellings (Latin terms as whole words)."""
-    return _alternation(_with_variants(terms))
+    return _alternation(with_variants(terms))
 
 
 @functools.cache

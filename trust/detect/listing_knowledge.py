@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trust.detect.brand_catalogue import SEPARATORS, find_brands, judge_price
+from trust.detect.brand_catalogue import SEPARATORS, automaton_of, find_brands, judge_price
 from trust.text import normalize_text
 
 CUES = Path(__file__).resolve().parents[2] / "data" / "lexicon" / "listing_cues.toml"
@@ -86,8 +86,34 @@ def load_cues(path: Path = CUES) -> tuple[CueFamily, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class Cues:
+    """Cue families with their matchers, built once: one Aho-Corasick automaton for every family's terms across
+    separators, and one pattern screening texts for the Latin terms and patterns."""
+
+    families: tuple[CueFamily, ...]
+
+    def __iter__(self):
+        return iter(self.families)
+
+    @functools.cached_property
+    def automaton(self):
+        """term → (term, the numbers of the families it belongs to)."""
+        owners: dict[str, list[int]] = {}
+        for number, family in enumerate(self.families):
+            for term in family.han_terms:
+                owners.setdefault(term, []).append(number)
+        return automaton_of({term: (term, tuple(numbers)) for term, numbers in owners.items()})
+
+    @functools.cached_property
+    def screen(self) -> re.Pattern | None:
+        """A text this misses needs none of the Latin terms or patterns tried."""
+        parts = [p.pattern for f in self.families for p in (f.latin_terms, *f.patterns) if p is not None]
+        return re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
+
+
 @functools.lru_cache(maxsize=1)
-def shipped_cues() -> tuple[CueFamily, ...]:
+def shipped_cues() -> Cues:
     """The cue file's families, and the counterfeit-slang and claim lexicons (``data/lexicon``) as two more: the
     slang with its generated pinyin spellings (gaofang, gf, gao仿), matched across spaces as well as within words."""
     from trust.detect import lexicon
@@ -95,26 +121,10 @@ def shipped_cues() -> tuple[CueFamily, ...]:
     families = load_cues(CUES)
     weak = {t for f in families if f.name == "weak_slang" for t in f.han_terms}  # said in the cue file, at its own weight
     strong = [t for t in lexicon.counterfeit_terms() if lexicon.EVASION_SEPARATORS.sub("", t.lower()) not in weak]
-    return families + (
+    return Cues(families + (
         CueFamily.of_terms("counterfeit_slang", "counterfeit", 0.85, "counterfeit slang", lexicon.with_variants(strong)),
         CueFamily.of_terms("advertising_claim", "false_advertising", 0.45, "absolute or efficacy claim", lexicon.claim_terms()),
-    )
-
-
-@functools.lru_cache(maxsize=4)
-def _automaton(families: tuple[CueFamily, ...]):
-    """Every family's terms in one Aho-Corasick automaton: term → the families it belongs to."""
-    import ahocorasick
-
-    owners: dict[str, list[int]] = {}
-    for number, family in enumerate(families):
-        for term in family.han_terms:
-            owners.setdefault(term, []).append(number)
-    automaton = ahocorasick.Automaton()
-    for term, numbers in owners.items():
-        automaton.add_word(term, (term, tuple(numbers)))
-    automaton.make_automaton()
-    return automaton if owners else None
+    ))
 
 
 def lowered(text: str | None) -> str:
@@ -122,25 +132,17 @@ def lowered(text: str | None) -> str:
     return (normalize_text(text or "") or "").lower()
 
 
-@functools.lru_cache(maxsize=4)
-def _screen(families: tuple[CueFamily, ...]) -> re.Pattern | None:
-    """One pattern for every family's Latin terms and patterns: a text it misses needs none of them tried."""
-    parts = [p.pattern for f in families for p in (f.latin_terms, *f.patterns) if p is not None]
-    return re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
-
-
-def find_cues(text: str, families: tuple[CueFamily, ...] | None = None, normal: str | None = None) -> list[Evidence]:
+def find_cues(text: str, cues: Cues | None = None, normal: str | None = None) -> list[Evidence]:
     """The cue families the text fires, each with the words that matched (``normal``: :func:`lowered` text, if known)."""
-    families = families if families is not None else shipped_cues()
+    cues = cues if cues is not None else shipped_cues()
+    families = cues.families
     normal = lowered(text) if normal is None else normal
     found: dict[int, list[str]] = {}
-    automaton = _automaton(families)
-    if automaton is not None:
-        for _, (term, numbers) in automaton.iter(SEPARATORS.sub("", normal)):
+    if len(cues.automaton):
+        for _, (term, numbers) in cues.automaton.iter(SEPARATORS.sub("", normal)):
             for number in numbers:
                 found.setdefault(number, []).append(term)
-    screen = _screen(families)
-    for number, family in enumerate(families if screen is not None and screen.search(normal) else ()):
+    for number, family in enumerate(families if cues.screen is not None and cues.screen.search(normal) else ()):
         if family.latin_terms is not None:
             found.setdefault(number, []).extend(family.latin_terms.findall(normal))
         for pattern in family.patterns:

@@ -109,7 +109,10 @@ def listing_problem_probability(input_path: Path, model_dir: Path, model=None):
 
 
 def is_problem(labels: pd.Series) -> np.ndarray:
-    return labels.isin(["1", "counterfeit", "false_advertising"]).to_numpy()
+    """True for a counterfeit or falsely advertised listing, by the label names the model trains on."""
+    from trust.detect.listing_model import _label_codes
+
+    return _label_codes(labels) > 0
 
 
 def threshold_sweep(bad: np.ndarray, probability: np.ndarray, thresholds=tuple(np.round(np.arange(0.2, 0.91, 0.05), 2))) -> list[dict]:

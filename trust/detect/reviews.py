@@ -87,25 +87,24 @@ def _stored_per_review(session: Session, reviews: pd.DataFrame, table, columns: 
     Returns (values, reviews computed now)."""
     in_window = (Review.created_at >= dt.datetime.combine(window_start, dt.time()),
                  Review.created_at < dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time()))
-    stored = read_frame(session, select(table.review_id, table.text_hash, *[getattr(table, c) for c in columns])
+    # Where the stamp is part of the key, only rows under this stamp are read; otherwise a review has one row whatever
+    # its stamp, read with it and compared here, so one read also says which reviews have a row at all.
+    keyed = set(stamp) <= {c.name for c in table.__table__.primary_key.columns}
+    stamped = [] if keyed else [getattr(table, name) for name in stamp]
+    stored = read_frame(session, select(table.review_id, table.text_hash, *stamped, *[getattr(table, c) for c in columns])
                         .join(Review, Review.review_id == table.review_id)
-                        .where(*in_window, *[getattr(table, name) == value for name, value in stamp.items()]))
+                        .where(*in_window, *([getattr(table, name) == value for name, value in stamp.items()] if keyed else [])))
     hashes = _text_hash(reviews["text"])
     stored = stored.set_index("review_id").reindex(reviews["review_id"].to_numpy())
-    fresh = stored["text_hash"].to_numpy(dtype=float) != hashes  # NaN (never stored) is also "fresh"
-    values = stored[columns].reset_index(drop=True).astype(float)
+    has_row = stored["text_hash"].notna().to_numpy()
+    usable = has_row & np.logical_and.reduce([(stored[name] == value).to_numpy() for name, value in stamp.items()]) if not keyed else has_row
+    fresh = np.where(usable, stored["text_hash"].to_numpy(dtype=float), np.nan) != hashes  # never stored is also "fresh"
+    values = stored[columns].reset_index(drop=True).astype(float)  # rows not usable are fresh: overwritten below
     if fresh.any():
         computed = compute(reviews["text"].to_numpy()[fresh])
         values.loc[np.flatnonzero(fresh), columns] = computed[columns].to_numpy()
         rows = computed.assign(review_id=reviews["review_id"].to_numpy()[fresh], text_hash=hashes[fresh], **stamp)
-        # A review with no row at all goes in by the bulk path (COPY on PostgreSQL); a changed text, or a row stored
-        # under another stamp that is not part of the key, is replaced.
-        if set(stamp) <= {c.name for c in table.__table__.primary_key.columns}:
-            never = np.isnan(stored["text_hash"].to_numpy(dtype=float))[fresh]
-        else:
-            kept = read_frame(session, select(table.review_id).join(Review, Review.review_id == table.review_id)
-                              .where(*in_window))["review_id"]
-            never = ~reviews["review_id"].isin(set(kept)).to_numpy()[fresh]
+        never = ~has_row[fresh]  # no row at all: the bulk path (COPY on PostgreSQL); otherwise it is replaced
         insert_rows(session, table, rows[never])
         upsert(session, table, frame_to_records(rows[~never]))
     return values, int(fresh.sum())
