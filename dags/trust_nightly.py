@@ -17,7 +17,9 @@ Asia/Shanghai; override with the `business_date` param, `YYYY-MM-DD`).
 
 1. **ingest** landing files `landing/<entity>/<date>/*.csv|jsonl|parquet` into the warehouse; bad rows go to
    `quarantine` with their reasons. A missing entity fails the run.
-2. **detect_*** score reviews, listings, complaints and reseller chains, in parallel, with reasons.
+2. **pin_models** chooses the model version each detector scores with tonight: the registry's champions at the
+   start of the run (the shipped models the first time), so a promotion during the night waits for the next one.
+   **detect_*** score reviews, listings, complaints and reseller chains, in parallel, with reasons.
 3. **merchant_metrics → credit_scores → grades** over the evaluation window of the thresholds file.
 4. **quality_gate → publish**: grades become visible only if every check passed; otherwise they are held,
    `publish_log` says why, and the **publish task fails** with the reason (an analyst can release them with
@@ -96,13 +98,14 @@ def trust_nightly():
 
     date = resolve_business_date()
     loaded = stage.override(task_id="ingest")("ingest", date)
+    pinned = stage.override(task_id="pin_models")("pin_models", date)
     detectors = [stage.override(task_id=f"detect_{name}")("detect", date, name) for name in DETECTOR_NAMES]
     grading = [stage.override(task_id=name)(name, date)
                for name in ("merchant_metrics", "credit_scores", "grades", "quality_gate", "publish")]
     # The summary and the report are written whatever happened, so a failed, held or undelivered date shows in them.
     closing = [stage.override(task_id=name, trigger_rule="all_done")(name, date) for name in ("summary", "report")]
-    chain(loaded, detectors, *grading, *closing)
-    [loaded, *detectors, *grading, *closing] >> outcome()
+    chain(loaded, pinned, detectors, *grading, *closing)
+    [loaded, pinned, *detectors, *grading, *closing] >> outcome()
 
 
 trust_nightly()

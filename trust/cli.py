@@ -749,7 +749,7 @@ def listings_check(
     """Check one listing at listing time (上架审核): prints a JSON verdict with probability, flags and reasons."""
     from trust.detect.listings import ListingChecker
 
-    result = ListingChecker(state_dir=_settings().data_dir / "state").check(title, price, brand, category, description, merchant)
+    result = ListingChecker.for_settings(_settings()).check(title, price, brand, category, description, merchant)
     typer.echo(json.dumps(result, ensure_ascii=False))
 
 

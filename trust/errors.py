@@ -32,3 +32,7 @@ class GradesHeld(PermanentError):
 def is_permanent(error: BaseException) -> bool:
     """True for failures a retry cannot fix: our own permanent errors, bad values and missing files."""
     return isinstance(error, (PermanentError, ValueError, FileNotFoundError))
+
+
+class ModelUnavailable(PermanentError):
+    """A detector's champion model is missing or cannot be loaded, and the operator has not chosen rules mode."""

@@ -71,19 +71,34 @@ def run_detector(settings: Settings, business_date: dt.date, name: str) -> dict:
 
     if name not in DETECTORS:
         raise ValueError(f"unknown detector {name!r}; known: {', '.join(DETECTORS)}")
+    from trust.lifecycle.registry import pinned_model
+
     module = DETECTORS[name]
     window = evaluation_window(business_date, load_thresholds(settings.thresholds_path), long=True)
+    model, version = pinned_model(settings, business_date, name)  # the version the night pinned at its start
+    parameters = inspect.signature(module.run).parameters
+    extra = {"state_dir": settings.data_dir / "state"} if "state_dir" in parameters else {}
+    if "model" in parameters:
+        extra["model"] = model
+    if "complaint_model" in parameters:
+        extra["complaint_model"] = pinned_model(settings, business_date, "complaints")[0]
     with session_scope(settings.db_url) as session:
-        extra = {"state_dir": settings.data_dir / "state"} if "state_dir" in inspect.signature(module.run).parameters else {}
         result = module.run(session, business_date, window.start, window.end, **extra)
         scores, extra_tables = result if isinstance(result, tuple) else (result, {})
-        scores = scores.assign(business_date=business_date, detector=name, model_version=module.VERSION)
+        scores = scores.assign(business_date=business_date, detector=name, model_version=version)
         written = replace_partition(session, DetectorScore, business_date, scores, detector=name)
         for table, frame in extra_tables.items():
             replace_partition(session, table, business_date, frame)
     flagged = int(scores["label"].notna().sum())
     log.info("detector %s on %s: %d scored, %d flagged", name, business_date, written, flagged)
-    return {"detector": name, "scored": written, "flagged": flagged, "model_version": module.VERSION}
+    return {"detector": name, "scored": written, "flagged": flagged, "model_version": version}
+
+
+def run_pin_models(settings: Settings, business_date: dt.date) -> dict:
+    """The night's first step after ingest: the model version each detector scores with (the champions now)."""
+    from trust.lifecycle.registry import pin_models
+
+    return {"models": pin_models(settings, business_date)}
 
 
 def run_merchant_metrics(settings: Settings, business_date: dt.date) -> dict:
@@ -398,6 +413,8 @@ def run_all(settings: Settings, business_date: dt.date, ingest: bool = True) -> 
         if ingest:
             with recorded_stage(settings, business_date, "ingest"):
                 run_ingest(settings, business_date)
+        with recorded_stage(settings, business_date, "pin_models"):
+            run_pin_models(settings, business_date)
         with reading_as_of(business_date):  # every later stage sees the inputs as known on the date
             for name in DETECTOR_NAMES:
                 with recorded_stage(settings, business_date, f"detect:{name}"):
@@ -419,6 +436,7 @@ def _summary_facts(settings: Settings, business_date: dt.date) -> dict:
 
 STAGES = {
     "ingest": run_ingest,
+    "pin_models": run_pin_models,
     "detect": run_detector,
     "merchant_metrics": run_merchant_metrics,
     "credit_scores": run_credit_scores,

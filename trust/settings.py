@@ -13,13 +13,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_DATA = PROJECT_ROOT / "data"
+SHIPPED_MODELS = PROJECT_ROOT / "models"
+MODEL_DETECTORS = ("reviews", "listings", "complaints")  # the detectors with a trained model (agents is a legal rule)
 
 
 @dataclass(frozen=True)
 class Settings:
     """Where the pipeline reads and writes, and the knobs that change its results.
 
-    ``db_url`` is any SQLAlchemy URL; the default is an embedded SQLite file under ``data_dir``.
+    ``db_url`` is any SQLAlchemy URL; the default is an embedded SQLite file under ``data_dir``. ``model_store`` is
+    where trained models are kept by version (a folder, or an fsspec URL such as ``s3://bucket/models``);
+    ``seed_models`` holds the shipped models that become the first champions; ``rules_mode`` names detectors an
+    operator has chosen to run on their rules, without a model.
     """
 
     data_dir: Path
@@ -28,6 +33,9 @@ class Settings:
     reports_dir: Path
     timezone: str = "Asia/Shanghai"
     thresholds_path: Path = field(default=SHIPPED_DATA / "thresholds.toml")
+    model_store: str = ""  # empty: <data_dir>/model_store
+    seed_models: Path = field(default=SHIPPED_MODELS)
+    rules_mode: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -44,6 +52,9 @@ class Settings:
             reports_dir=reports,
             timezone=env.get("TRUST_TIMEZONE", "Asia/Shanghai"),
             thresholds_path=thresholds,
+            model_store=env.get("TRUST_MODEL_STORE", str(data_dir / "model_store")),
+            seed_models=Path(env.get("TRUST_SEED_MODELS", SHIPPED_MODELS)).expanduser().resolve(),
+            rules_mode=frozenset(n.strip() for n in env.get("TRUST_RULES_MODE", "").split(",") if n.strip()),
         )
         settings.validate()
         return settings
@@ -55,6 +66,14 @@ class Settings:
             raise ValueError(f"TRUST_TIMEZONE={self.timezone!r} is not a known IANA time zone") from exc
         if not self.thresholds_path.is_file():
             raise ValueError(f"TRUST_THRESHOLDS={str(self.thresholds_path)!r}: no such file")
+        unknown = sorted(self.rules_mode - set(MODEL_DETECTORS))
+        if unknown:
+            raise ValueError(f"TRUST_RULES_MODE names {', '.join(unknown)}: only {', '.join(MODEL_DETECTORS)} have a "
+                             "model to go without")
+
+    @property
+    def store_url(self) -> str:
+        return self.model_store or str(self.data_dir / "model_store")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -25,6 +25,7 @@ from trust.settings import Settings
 log = logging.getLogger(__name__)
 MERCHANT_ID = r"^[A-Za-z0-9_\-]{1,64}$"
 PUBLICATION_TTL_SECONDS = 5.0
+CHAMPION_RECHECK_SECONDS = 60.0  # the listing check looks for a newly promoted model at most once a minute
 ItemId = Annotated[str, Path(pattern=MERCHANT_ID, description="Id of a merchant, review, listing or network root")]
 MerchantId = Annotated[str, Path(pattern=MERCHANT_ID, description="Merchant id")]
 
@@ -274,8 +275,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """The listing-time check (上架审核): probability, flags and reasons against the last nightly market context."""
         from trust.detect.listings import ListingChecker
 
-        if "value" not in checker:  # model and market context loaded once per worker
-            checker["value"] = ListingChecker(state_dir=settings.data_dir / "state")
+        now = time.monotonic()
+        if "value" not in checker or now - checker["at"] > CHAMPION_RECHECK_SECONDS:  # a promotion reaches the check
+            from trust.lifecycle.registry import champion_folder
+
+            folder = None if "listings" in settings.rules_mode else champion_folder(settings, "listings")
+            if "value" not in checker or checker["value"].model_dir != folder:
+                checker["value"] = ListingChecker(state_dir=settings.data_dir / "state", model_dir=folder)
+            checker["at"] = now
         try:
             return checker["value"].check(body.title, body.price, body.brand, body.category, body.description, body.merchant_id)
         except ValueError as exc:

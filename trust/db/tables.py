@@ -480,6 +480,60 @@ class ApiToken(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
+
+# --- model lifecycle -------------------------------------------------------------------------------
+
+
+class ModelRecord(Base):
+    """One trained model of one detector: ``version`` is the content hash of its artifact (stored under the model
+    store, never overwritten), with what it learnt from, how it measured, and where it stands. One champion per
+    detector at a time; the nightly run pins the champion at its start (``model_pins``)."""
+
+    __tablename__ = "model_registry"
+    detector: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    artifact_uri: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(16))  # challenger | champion | retired | refused
+    trained_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    trained_by: Mapped[str] = mapped_column(String(128))
+    window_start: Mapped[dt.date | None] = mapped_column(Date)  # the training labels' decision dates
+    window_end: Mapped[dt.date | None] = mapped_column(Date)
+    label_counts: Mapped[str] = mapped_column(Text)  # JSON: {source: {label: n}}
+    features: Mapped[str] = mapped_column(Text)  # JSON list
+    metrics: Mapped[str] = mapped_column(Text)  # JSON: holdout, regression sets, the promotion decision
+    library_versions: Mapped[str] = mapped_column(Text)  # JSON
+    profile: Mapped[str | None] = mapped_column(Text)  # JSON: the training data's drift reference
+    promoted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    promoted_by: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ModelPin(Base):
+    """The model version each detector used for a business date, chosen once at the start of the night's run."""
+
+    __tablename__ = "model_pins"
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    detector: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(8))  # model | rules
+    pinned_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class DriftCheck(Base):
+    """Per business date and detector: population stability of each input and of the score against the champion's
+    reference, and the flag rate against the last 30 nights. ``breach`` rows show in the report and the quality gate."""
+
+    __tablename__ = "model_drift"
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    detector: Mapped[str] = mapped_column(String(32), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(64), primary_key=True)  # psi:<feature> | psi:score | flag_rate
+    model_version: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float | None] = mapped_column(Float)
+    reference: Mapped[float | None] = mapped_column(Float)  # flag_rate: the 30-night mean; psi: 0
+    limit: Mapped[float] = mapped_column(Float)
+    breach: Mapped[bool] = mapped_column(Boolean)
+    text: Mapped[str] = mapped_column(Text)
+
 INPUT_TABLES: dict[str, type[Base]] = {
     "merchants": Merchant,
     "listings": Listing,

@@ -40,19 +40,18 @@ def load_complaints(session: Session, window_start: dt.date, window_end: dt.date
 
 @functools.cache
 def classifier() -> ComplaintClassifier:
-    """The installed complaint model, or the keyword classifier when none is installed (loaded once per process)."""
-    try:
-        return load_complaint_model(MODEL_DIR)
-    except FileNotFoundError:
-        log.warning("no trained complaint model in %s: classifying by keywords", MODEL_DIR)
-        return ComplaintClassifier().fit([])
+    """The shipped complaint model (loaded once per process), for the checks and evaluations outside the night; the
+    nightly stage classifies with the version the night pinned."""
+    return load_complaint_model(MODEL_DIR)
 
 
-def run(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date) -> pd.DataFrame:
+def run(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date,
+        model: ComplaintClassifier | None = None) -> pd.DataFrame:
+    """Categorise the window's complaints with ``model`` (the night's pinned champion; None: the keyword classifier)."""
     complaints = load_complaints(session, window_start, window_end)
     if complaints.empty:
         return empty_result()
-    category, severity, reasons = classifier().explain(complaints["text"].tolist())
+    category, severity, reasons = (model or ComplaintClassifier().fit([])).explain(complaints["text"].tolist())
     outcome = {"resolved_for_buyer": "resolved in the buyer's favour (merchant at fault)",
                "resolved_for_merchant": "resolved in the merchant's favour"}
     reasons = [json.dumps(json.loads(r) + ([{"code": "outcome", "text": outcome[s]}] if s in outcome else []), ensure_ascii=False)

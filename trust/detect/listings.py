@@ -40,8 +40,10 @@ def load_listings(session: Session, window_end: dt.date) -> pd.DataFrame:
     return read_frame(session, statement)
 
 
-def seller_events(session: Session, window_start: dt.date, window_end: dt.date) -> pd.DataFrame:
-    """Failed test buys, takedowns (analysts' labels) and counterfeit complaints in the window, one row per event."""
+def seller_events(session: Session, window_start: dt.date, window_end: dt.date, complaint_model=None) -> pd.DataFrame:
+    """Failed test buys, takedowns (analysts' labels) and counterfeit complaints in the window, one row per event.
+    Complaints the complaint stage has not categorised yet are classified with ``complaint_model`` (the night's pinned
+    complaint model; by default the shipped one)."""
     from trust.detect.complaints import classifier
 
     start, end = dt.datetime.combine(window_start, dt.time()), dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time())
@@ -64,18 +66,15 @@ def seller_events(session: Session, window_start: dt.date, window_end: dt.date) 
         category = complaints["complaint_id"].map(labels).to_numpy(dtype=object)
         unseen = pd.isna(category)
         if unseen.any():
-            category[unseen] = classifier().predict(complaints["text"].to_numpy()[unseen].tolist())
+            category[unseen] = (complaint_model or classifier()).predict(complaints["text"].to_numpy()[unseen].tolist())
         complaints = complaints[category == "counterfeit"]
     complaints = complaints.drop(columns=["complaint_id", "text"]).assign(event="counterfeit_complaint")
     return pd.concat([checks, taken, complaints], ignore_index=True)
 
 
-def installed_model() -> ListingDetector | None:
-    try:
-        return load_listing_model(MODEL_DIR)
-    except FileNotFoundError:
-        log.warning("no trained listing model in %s: scoring with the rules", MODEL_DIR)
-        return None
+def installed_model() -> ListingDetector:
+    """The shipped model (the first champion; the nightly stage scores with the version the night pinned)."""
+    return load_listing_model(MODEL_DIR)
 
 
 def score_listings(listings: pd.DataFrame, context: ListingContext, events: pd.DataFrame | None,
@@ -89,16 +88,18 @@ def score_listings(listings: pd.DataFrame, context: ListingContext, events: pd.D
     })
 
 
-def run(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date, state_dir: Path | None = None):
+def run(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date, state_dir: Path | None = None,
+        model: ListingDetector | None = None, complaint_model=None):
+    """Score every listing with ``model`` (the night's pinned champion; None: the rules) in the night's market."""
     listings = load_listings(session, window_end)
     if listings.empty:
         return empty_result()
-    events = seller_events(session, window_start, window_end)
+    events = seller_events(session, window_start, window_end, complaint_model)
     tokens = title_tokens(listings["title"])  # segmented once, for the market's price index and each listing's lookup
     context = ListingContext.fit(listings, events, tokens)
     if state_dir is not None:
         save_context(context, state_dir)
-    return score_listings(listings, context, events, installed_model(), tokens)
+    return score_listings(listings, context, events, model, tokens)
 
 
 def save_context(context: ListingContext, state_dir: Path) -> Path:
@@ -114,10 +115,12 @@ def save_context(context: ListingContext, state_dir: Path) -> Path:
 class ListingChecker:
     """The single-listing check, with model and market context loaded once (a service or a CLI call)."""
 
-    def __init__(self, state_dir: Path | None = None, model_dir: Path = MODEL_DIR):
+    def __init__(self, state_dir: Path | None = None, model_dir: Path | None = MODEL_DIR):
+        """``model_dir``: the model's folder (None: the rules)."""
         import joblib
 
-        self.model = load_listing_model(model_dir) if (model_dir / "model.joblib").exists() else ListingDetector().fit(None)
+        self.model = load_listing_model(model_dir) if model_dir is not None else ListingDetector().fit(None)
+        self.model_dir = model_dir
         saved = state_dir / CONTEXT_FILE if state_dir is not None else None
         if saved is not None and saved.exists():
             saved_at = dt.datetime.fromtimestamp(saved.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
@@ -127,6 +130,15 @@ class ListingChecker:
         else:
             empty = pd.DataFrame(columns=["listing_id", "merchant_id", "title", "description", "brand", "category", "price"])
             self.context, self.context_source = ListingContext.fit(empty), "no market context"
+
+    @classmethod
+    def for_settings(cls, settings) -> ListingChecker:
+        """The check as the nightly run would score: the registry's current champion (the rules if the operator chose
+        rules mode for listings) and the last night's market context."""
+        from trust.lifecycle.registry import champion_folder
+
+        model_dir = None if "listings" in settings.rules_mode else champion_folder(settings, "listings")
+        return cls(state_dir=settings.data_dir / "state", model_dir=model_dir)
 
     def check(self, title: str, price: float, brand: str | None = None, category: str | None = None,
               description: str | None = None, merchant: str | None = None) -> dict:
@@ -146,4 +158,5 @@ class ListingChecker:
                 "threshold": flag_at,
                 "kind_probabilities": {"counterfeit": round(float(kinds[1]), 4), "false_advertising": round(float(kinds[2]), 4)},
                 "reasons": json.loads(reasons[0]), "model": getattr(self.model, "mode_", "rules"),
+                "model_version": self.model_dir.name if self.model_dir is not None else "rules",
                 "context": self.context_source}

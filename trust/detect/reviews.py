@@ -66,12 +66,9 @@ def analyst_verdicts(session: Session, review_ids: pd.Series) -> pd.Series:
     return pd.Series(review_ids.map(verdict).to_numpy(dtype=float), index=review_ids.index)
 
 
-def installed_model() -> FakeReviewDetector | None:
-    try:
-        return load_model(MODEL_DIR)
-    except FileNotFoundError:
-        log.warning("no trained review model in %s: scoring with the unsupervised rules", MODEL_DIR)
-        return None
+def installed_model() -> FakeReviewDetector:
+    """The shipped model (the first champion; the nightly stage scores with the version the night pinned)."""
+    return load_model(MODEL_DIR)
 
 
 def _text_hash(texts: pd.Series) -> np.ndarray:
@@ -148,7 +145,9 @@ def score_reviews(reviews: pd.DataFrame, known: pd.Series | None = None, model: 
     return scores, rings
 
 
-def run(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date):
+def run(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date,
+        model: FakeReviewDetector | None = None):
+    """Score the window's reviews with ``model`` (the night's pinned champion; None: the unsupervised rules)."""
     history = update_history(session, business_date)
     log.info("review history: days from %s rebuilt from %d reviews (%d rows)", history["open_from"], history["reviews"], history["rows"])
     reviews = load_reviews(session, window_start, window_end)
@@ -157,7 +156,6 @@ def run(session: Session, business_date: dt.date, window_start: dt.date, window_
     text, featurised = stored_text_features(session, reviews, window_start, window_end)
     log.info("review text: %d of %d reviews segmented and featurised now, the rest read back", featurised, len(reviews))
     prior = prior_history(session, window_start, window_end)
-    model = installed_model()
     text_scores, read = stored_text_scores(session, reviews, model, window_start, window_end)
     log.info("review text model: %d of %d reviews read now, the rest read back", read, len(reviews))
     scores, rings = score_reviews(reviews, analyst_verdicts(session, reviews["review_id"]), model, text, prior, text_scores)
