@@ -20,6 +20,8 @@ Asia/Shanghai; override with the `business_date` param, `YYYY-MM-DD`).
 2. **pin_models** chooses the model version each detector scores with tonight: the registry's champions at the
    start of the run (the shipped models the first time), so a promotion during the night waits for the next one.
    **detect_*** score reviews, listings, complaints and reseller chains, in parallel, with reasons.
+   **model_drift** compares each model's inputs and scores on the night's new rows with its reference and its flag
+   rate with the last 30 nights (`model_drift`; a breach is a warning in the gate unless the model policy holds).
 3. **merchant_metrics → credit_scores → grades** over the evaluation window of the thresholds file.
 4. **quality_gate → publish**: grades become visible only if every check passed; otherwise they are held,
    `publish_log` says why, and the **publish task fails** with the reason (an analyst can release them with
@@ -102,10 +104,12 @@ def trust_nightly():
     detectors = [stage.override(task_id=f"detect_{name}")("detect", date, name) for name in DETECTOR_NAMES]
     grading = [stage.override(task_id=name)(name, date)
                for name in ("merchant_metrics", "credit_scores", "grades", "quality_gate", "publish")]
+    drift = stage.override(task_id="model_drift")("model_drift", date)
     # The summary and the report are written whatever happened, so a failed, held or undelivered date shows in them.
     closing = [stage.override(task_id=name, trigger_rule="all_done")(name, date) for name in ("summary", "report")]
     chain(loaded, pinned, detectors, *grading, *closing)
-    [loaded, pinned, *detectors, *grading, *closing] >> outcome()
+    detectors >> drift >> grading[3]  # the quality gate reads the drift checks
+    [loaded, pinned, *detectors, drift, *grading, *closing] >> outcome()
 
 
 trust_nightly()

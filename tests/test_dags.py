@@ -56,12 +56,13 @@ def test_dag_file_parses_without_database_connections_or_heavy_imports():
 def test_dag_has_the_nightly_shape():
     dag = load_dag()
     detectors = {f"detect_{name}" for name in DETECTOR_NAMES}
-    assert set(dag.task_ids) == {"resolve_business_date", "ingest", "pin_models", "merchant_metrics", "credit_scores", "grades",
+    assert set(dag.task_ids) == {"resolve_business_date", "ingest", "pin_models", "model_drift", "merchant_metrics", "credit_scores", "grades",
                                  "quality_gate", "publish", "summary", "report", "outcome"} | detectors
     assert dag.get_task("ingest").downstream_task_ids == {"pin_models", "outcome"}
     assert dag.get_task("pin_models").downstream_task_ids == detectors | {"outcome"}
     for name in detectors:
-        assert dag.get_task(name).downstream_task_ids == {"merchant_metrics", "outcome"}
+        assert dag.get_task(name).downstream_task_ids == {"merchant_metrics", "model_drift", "outcome"}
+    assert dag.get_task("model_drift").downstream_task_ids == {"quality_gate", "outcome"}
     chain = ["merchant_metrics", "credit_scores", "grades", "quality_gate", "publish", "summary", "report"]
     for upstream, downstream in zip(chain, chain[1:]):
         assert downstream in dag.get_task(upstream).downstream_task_ids

@@ -405,6 +405,10 @@ def grade(merchant_id: Annotated[str, typer.Argument(help="Merchant id")],
     console.print(f"[bold]{merchant_id}[/bold]: tier [bold]{record['tier']}[/bold] {record['tier_name']}, score {record['score']:.0f} "
                   f"(projected {record['projected_tier']}, since {record['effective_from']}); as of {record['as_of']}, "
                   f"window {record['window']['start']} .. {record['window']['end']}, {record['grade_version']}")
+    models = record["published"].get("models") or {}
+    if models:
+        console.print("models behind it: " + ", ".join(f"{d} {v}" for d, v in models.items())
+                      + " (`trust models show --detector D --version V`)")
     reasons = Table(title="Why", show_header=False)
     reasons.add_column("reason")
     for reason in record["reasons"]:

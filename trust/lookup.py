@@ -113,8 +113,22 @@ def build_grade_documents(grades: pd.DataFrame, metrics: pd.DataFrame, threshold
                          "body": bodies})
 
 
-def publication_block(publication: PublishLog) -> dict:
-    return {"status": publication.status, "reason": publication.reason, "actor": publication.actor}
+def publication_block(publication: PublishLog, session: Session | None = None) -> dict:
+    """Who published the grades and why; with a session, also the model version each detector scored with that night
+    (the models behind every grade of the publication)."""
+    block = {"status": publication.status, "reason": publication.reason, "actor": publication.actor}
+    if session is not None:
+        block["models"] = night_models(session, publication.business_date)
+    return block
+
+
+def night_models(session: Session, business_date) -> dict[str, str]:
+    """{detector: model version} the night of ``business_date`` pinned (its scores carry the same versions)."""
+    from trust.db.tables import ModelPin
+
+    rows = session.execute(select(ModelPin.detector, ModelPin.version).where(ModelPin.business_date == business_date)
+                           .order_by(ModelPin.detector)).all()
+    return {detector: version for detector, version in rows}
 
 
 def grade_document(connection: Connection, merchant_id: str, publication: PublishLog) -> str | None:
@@ -134,7 +148,7 @@ def grade_record(session: Session, merchant_id: str, publication: PublishLog) ->
     body = grade_document(session.connection(), merchant_id, publication)
     if body is None:
         return None
-    return json.loads(with_publication(body, json.dumps(publication_block(publication), ensure_ascii=False)))
+    return json.loads(with_publication(body, json.dumps(publication_block(publication, session), ensure_ascii=False)))
 
 
 def grade_history(session: Session, merchant_id: str, limit: int) -> list[dict]:

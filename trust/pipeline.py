@@ -101,6 +101,13 @@ def run_pin_models(settings: Settings, business_date: dt.date) -> dict:
     return {"models": pin_models(settings, business_date)}
 
 
+def run_model_drift(settings: Settings, business_date: dt.date) -> dict:
+    """After the detectors: each model's inputs and scores on the night's new rows against its reference."""
+    from trust.lifecycle.drift import run_drift
+
+    return run_drift(settings, business_date)
+
+
 def run_merchant_metrics(settings: Settings, business_date: dt.date) -> dict:
     """Metrics over each merchant's window (short with enough orders, long otherwise), rates also smoothed."""
     thresholds = load_thresholds(settings.thresholds_path)
@@ -302,6 +309,9 @@ def run_quality_gate(settings: Settings, business_date: dt.date) -> dict:
             limit = limits.get("max_score_psi", 0.25)
             check("score_psi", warming or psi <= limit, psi, limit,
                   f"score PSI {psi:.3f} against {previous.grade_version} (limit {limit}){note}")
+        from trust.lifecycle.drift import drift_verdict
+
+        check("model_drift", *drift_verdict(session, business_date))
         replace_partition(session, QualityCheck, business_date, [dict(c, business_date=business_date) for c in checks])
     failed = [c for c in checks if not c["passed"]]
     return {"passed": not failed, "failed": [f"{c['check_name']}: {c['detail']}" for c in failed]}
@@ -419,6 +429,8 @@ def run_all(settings: Settings, business_date: dt.date, ingest: bool = True) -> 
             for name in DETECTOR_NAMES:
                 with recorded_stage(settings, business_date, f"detect:{name}"):
                     run_detector(settings, business_date, name)
+            with recorded_stage(settings, business_date, "model_drift"):
+                run_model_drift(settings, business_date)
             for stage in ("merchant_metrics", "credit_scores", "grades", "quality_gate", "publish"):
                 with recorded_stage(settings, business_date, stage) as outcome:
                     result = STAGES[stage](settings, business_date)
@@ -438,6 +450,7 @@ STAGES = {
     "ingest": run_ingest,
     "pin_models": run_pin_models,
     "detect": run_detector,
+    "model_drift": run_model_drift,
     "merchant_metrics": run_merchant_metrics,
     "credit_scores": run_credit_scores,
     "grades": run_grades,

@@ -172,15 +172,33 @@ def tier_counts(tiers: pd.Series) -> dict[str, int]:
 
 def population_stability(expected: np.ndarray, actual: np.ndarray, bins: int = 10) -> float:
     """PSI of ``actual`` against ``expected`` on the expected distribution's deciles."""
+    reference = decile_reference(expected, bins)
+    return stability_against(reference, actual) if reference is not None else 0.0
+
+
+def decile_reference(expected: np.ndarray, bins: int = 10) -> dict | None:
+    """The bins (the expected values' deciles, open-ended) and the expected share in each: what a PSI compares with.
+    None when there is nothing to compare with (no values, or a single value)."""
     expected = np.asarray(expected, dtype=float)
-    actual = np.asarray(actual, dtype=float)
-    if len(expected) == 0 or len(actual) == 0:
-        return 0.0
+    expected = expected[np.isfinite(expected)]
+    if len(expected) == 0:
+        return None
     edges = np.unique(np.quantile(expected, np.linspace(0, 1, bins + 1)))
     if len(edges) < 2:
+        return None
+    inner = edges[1:-1]
+    shares = np.bincount(np.searchsorted(inner, expected, side="right"), minlength=len(inner) + 1) / len(expected)
+    return {"edges": [float(x) for x in inner], "shares": [float(x) for x in shares]}
+
+
+def stability_against(reference: dict, actual: np.ndarray) -> float:
+    """PSI of ``actual`` against a :func:`decile_reference`."""
+    actual = np.asarray(actual, dtype=float)
+    actual = actual[np.isfinite(actual)]
+    if len(actual) == 0:
         return 0.0
-    edges[0], edges[-1] = -np.inf, np.inf
-    e = np.histogram(expected, edges)[0] / len(expected)
-    a = np.histogram(actual, edges)[0] / len(actual)
+    inner = np.asarray(reference["edges"])
+    e = np.asarray(reference["shares"])
+    a = np.bincount(np.searchsorted(inner, actual, side="right"), minlength=len(inner) + 1) / len(actual)
     e, a = np.clip(e, 1e-4, None), np.clip(a, 1e-4, None)
     return float(np.sum((a - e) * np.log(a / e)))

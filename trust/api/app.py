@@ -196,7 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             current = current_publication(session)
             if current is not None:
                 session.expunge(current)
-                cached["block"] = json.dumps(publication_block(current), ensure_ascii=False)
+                cached["block"] = json.dumps(publication_block(current, session), ensure_ascii=False)
             # "Nothing published" is not kept: while a rerun holds its date off the air, the grades return the moment
             # its gate publishes them, not a few seconds later.
             cached.update(at=now if current is not None else -1e9, value=current)

@@ -280,24 +280,30 @@ def evaluate_complaints_file(input_path: Path, model_dir: Path) -> dict:
             "per_category": per_category}
 
 
-def export_listing_labels(settings, output_path: Path) -> dict:
-    """The warehouse's labelled listings as a training CSV for ``trust listings train``: analysts' verdicts
-    (moderation_labels) and test-buy results (spot_checks: counterfeit -> counterfeit, not_as_described ->
-    false_advertising, pass -> ok; quality defects are not a listing-moderation class and are left out), the latest
-    decision per listing winning, with the seller's record on its other listings."""
+LISTING_TRAINING_COLUMNS = ["listing_id", "merchant_id", "title", "description", "brand", "category", "price", "seller_failed_checks",
+                            "seller_counterfeit_complaints", "seller_takedowns", "label", "label_source"]
+
+
+def listing_labels(settings, complaint_model=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(labelled listings, every listing): analysts' verdicts (moderation_labels) and test-buy results (spot_checks:
+    counterfeit -> counterfeit, not_as_described -> false_advertising, pass -> ok; quality defects are not a
+    listing-moderation class and are left out; a test buy overturned by an upheld appeal is not a label), the latest
+    decision per listing winning (``decided_at``), with the seller's record on its other listings."""
     from sqlalchemy import select
 
     from trust.db.engine import read_frame, session_scope
-    from trust.db.tables import Listing, ModerationLabel, SpotCheck
+    from trust.db.tables import Appeal, Listing, ModerationLabel, SpotCheck
     from trust.detect.listing_model import SELLER_COLUMNS, seller_record
     from trust.detect.listings import seller_events
 
     with session_scope(settings.db_url) as session:
         labels = read_frame(session, select(ModerationLabel.entity_id.label("listing_id"), ModerationLabel.label, ModerationLabel.decided_at)
                             .where(ModerationLabel.entity_type == "listing"))
-        checks = read_frame(session, select(SpotCheck.listing_id, SpotCheck.result, SpotCheck.checked_at.label("decided_at")))
+        overturned = select(Appeal.subject_id).where(Appeal.subject_type == "spot_check", Appeal.status == "upheld")
+        checks = read_frame(session, select(SpotCheck.listing_id, SpotCheck.result, SpotCheck.checked_at.label("decided_at"))
+                            .where(SpotCheck.check_id.not_in(overturned)))
         listings = read_frame(session, select(*[c for c in Listing.__table__.columns]))
-        events = seller_events(session, dt.date(1970, 1, 1), dt.date(2100, 1, 1))
+        events = seller_events(session, dt.date(1970, 1, 1), dt.date(2100, 1, 1), complaint_model)
     checks["label"] = checks.pop("result").map({"counterfeit": "counterfeit", "not_as_described": "false_advertising", "pass": "ok"})
     decided = pd.concat([labels.assign(label_source="analyst"), checks.dropna(subset=["label"]).assign(label_source="test_buy")])
     if decided.empty:
@@ -305,11 +311,15 @@ def export_listing_labels(settings, output_path: Path) -> dict:
     latest = decided.sort_values("decided_at").drop_duplicates("listing_id", keep="last").set_index("listing_id")
     chosen = listings[listings["listing_id"].isin(latest.index)].copy()
     chosen[SELLER_COLUMNS] = seller_record(chosen, events)
-    chosen["label"] = chosen["listing_id"].map(latest["label"])
-    chosen["label_source"] = chosen["listing_id"].map(latest["label_source"])
-    columns = ["listing_id", "merchant_id", "title", "description", "brand", "category", "price", "seller_failed_checks",
-               "seller_counterfeit_complaints", "seller_takedowns", "label", "label_source"]
+    for column in ("label", "label_source", "decided_at"):
+        chosen[column] = chosen["listing_id"].map(latest[column])
+    return chosen.reset_index(drop=True), listings
+
+
+def export_listing_labels(settings, output_path: Path) -> dict:
+    """The warehouse's labelled listings (:func:`listing_labels`) as a training CSV for ``trust listings train``."""
+    chosen, _ = listing_labels(settings)
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    chosen[columns].to_csv(output_path, index=False)
+    chosen[LISTING_TRAINING_COLUMNS].to_csv(output_path, index=False)
     return {"output": str(output_path), "listings": int(len(chosen)), "labels": chosen["label"].value_counts().to_dict(),
             "sources": chosen["label_source"].value_counts().to_dict()}
