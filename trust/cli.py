@@ -33,6 +33,9 @@ app.add_typer(gate_app, name="gate")
 app.add_typer(db_app, name="db")
 app.add_typer(eval_app, name="eval")
 app.add_typer(override_app, name="override")
+from trust.cli_models import models_app  # noqa: E402  (one module per command group)
+
+app.add_typer(models_app, name="models")
 console = Console()
 
 DateOption = Annotated[str, typer.Option("--date", help="Business date, YYYY-MM-DD")]

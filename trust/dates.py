@@ -6,6 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 NIGHTLY_CRON = "30 2 * * *"  # 02:30 in the business time zone: the nightly run processes the day that just ended
+RETRAIN_CRON = "0 4 * * 1"  # Mondays 04:00 in the business time zone, after that night's run: the week's labels
 
 
 def parse_business_date(value: str) -> dt.date:

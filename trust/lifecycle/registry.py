@@ -96,7 +96,7 @@ def ensure_champions(settings: Settings) -> dict[str, str]:
                         f"{detector}/model.joblib, or run the detector on its rules with TRUST_RULES_MODE={detector}")
                 card = json.loads((seed / CARD_FILE).read_text(encoding="utf-8")) if (seed / CARD_FILE).exists() else {}
                 current = register(session, settings, detector, seed, status="champion",
-                                   trained_by=f"shipped with trust ({seed}, written {card.get('written', 'unknown')})")
+                                   trained_by=f"shipped ({seed.parent.name}/{seed.name}, written {card.get('written', 'unknown')})")
                 current.status, current.promoted_at, current.promoted_by = "champion", _now(settings), "seed"
                 current.reason = "the shipped model, first champion"
                 _audit(session, settings, "seed", "model_promoted", detector=detector, version=current.version, reason=current.reason)

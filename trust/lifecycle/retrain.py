@@ -134,6 +134,12 @@ class ReviewsSpec:
 class ListingsSpec:
     detector, metric = "listings", "auc"
 
+    @staticmethod
+    def classes(labels: pd.Series) -> pd.Series:
+        from trust.detect.moderation_csv import is_problem
+
+        return pd.Series(np.where(is_problem(labels), "problem", "ok"), index=labels.index)
+
     def gather(self, settings: Settings) -> Labelled:
         from trust.detect.moderation_csv import listing_labels
 
@@ -274,13 +280,15 @@ def decide(metric: str, holdout: dict, regression: dict, policy: Policy, enough:
     return promote_it, reasons
 
 
-def _enough(data: Labelled, holdout: np.ndarray, train: np.ndarray, policy: Policy) -> tuple[bool, str]:
+def _enough(spec, data: Labelled, holdout: np.ndarray, train: np.ndarray, policy: Policy) -> tuple[bool, str]:
     labels = data.rows["label"].astype(str)
+    if hasattr(spec, "classes"):  # judged as the metric sees them (listings: problem or not)
+        labels = spec.classes(labels)
     held, trained = labels[holdout], labels[train]
     if len(held) < policy.min_holdout_rows:
         return False, f"only {len(held)} labels decided in the last {policy.holdout_days} days (at least {policy.min_holdout_rows} needed): no verdict, champion kept"
     counts = held.value_counts()
-    if len(counts) < 2 or counts.min() < policy.min_per_class:
+    if len(counts) < 2 or (spec.metric == "auc" and counts.min() < policy.min_per_class):
         return False, f"the newer labels have too few of a class ({counts.to_dict()}; at least {policy.min_per_class} each): no verdict, champion kept"
     if trained.nunique() < 2:
         return False, f"the training labels hold one class only ({trained.value_counts().to_dict()}): no challenger"
@@ -318,7 +326,7 @@ def retrain_detector(settings: Settings, detector: str, as_of: dt.date, policy: 
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     folder = workdir / "challenger"
-    enough, why_not = _enough(data, holdout, train, policy)
+    enough, why_not = _enough(spec, data, holdout, train, policy)
     if data.rows.loc[train, "label"].astype(str).nunique() < 2:
         return {**result, "decision": "kept", "why": [why_not or "the training labels hold one class only: no challenger"]}
     trained = spec.train(data, train, folder, workdir)

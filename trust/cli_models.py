@@ -1,0 +1,106 @@
+"""``trust models …``: the model registry from the command line (list, show, promote, rollback, train, retrain)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+models_app = typer.Typer(help="Trained models: the registry, champions, promotion, rollback and retraining.", no_args_is_help=True)
+console = Console()
+
+Detector = Annotated[str, typer.Option("--detector", help="reviews, listings or complaints")]
+Actor = Annotated[str, typer.Option("--actor", help="Who does it (kept in the audit log)")]
+Reason = Annotated[str, typer.Option("--reason", help="Why (kept in the registry and the audit log)")]
+AsOf = Annotated[Optional[str], typer.Option("--as-of", help="Labels decided up to this date, YYYY-MM-DD (default: today)")]
+
+
+def _ready():
+    from trust.pipeline import prepare_warehouse
+    from trust.settings import Settings
+
+    settings = Settings.from_env()
+    prepare_warehouse(settings)
+    return settings
+
+
+def _as_of(value: str | None) -> dt.date:
+    from trust.dates import parse_business_date
+
+    return parse_business_date(value) if value else dt.date.today()
+
+
+@models_app.command("list")
+def models_list(detector: Annotated[Optional[str], typer.Option("--detector", help="Only this detector")] = None) -> None:
+    """Every registered model, newest first per detector, with its status."""
+    from trust.lifecycle.registry import ensure_champions, list_models
+
+    settings = _ready()
+    ensure_champions(settings)
+    table = Table(title="models")
+    for column in ("detector", "version", "status", "trained", "by", "labels from .. to", "promoted"):
+        table.add_column(column, no_wrap=column in ("detector", "version", "status"))
+    for row in list_models(settings, detector):
+        window = " .. ".join(d or "" for d in row["window"]) if any(row["window"]) else ""
+        promoted = f"{row['promoted_at']} by {row['promoted_by']}" if row["promoted_at"] else ""
+        table.add_row(row["detector"], row["version"], row["status"], row["trained_at"], row["trained_by"], window, promoted)
+    console.print(table)
+
+
+@models_app.command("show")
+def models_show(detector: Detector,
+                version: Annotated[Optional[str], typer.Option("--version", help="Version or its first characters (default: the champion)")] = None) -> None:
+    """One model's registry row as JSON: training window, label counts, features, metrics and the promotion decision."""
+    from trust.evaluate import print_json
+    from trust.lifecycle.registry import ensure_champions, show_model
+
+    settings = _ready()
+    ensure_champions(settings)
+    print_json(show_model(settings, detector, version))
+
+
+@models_app.command("promote")
+def models_promote(detector: Detector, version: Annotated[str, typer.Option("--version", help="Version or its first characters")],
+                   actor: Actor, reason: Reason) -> None:
+    """Make a registered model the champion from the next night's run on."""
+    from trust.evaluate import print_json
+    from trust.lifecycle.registry import ensure_champions, promote
+
+    settings = _ready()
+    ensure_champions(settings)
+    print_json(promote(settings, detector, version, actor, reason))
+
+
+@models_app.command("rollback")
+def models_rollback(detector: Detector, actor: Actor, reason: Reason) -> None:
+    """Restore the previous champion for the next night's run."""
+    from trust.evaluate import print_json
+    from trust.lifecycle.registry import rollback
+
+    print_json(rollback(_ready(), detector, actor, reason))
+
+
+@models_app.command("train")
+def models_train(detector: Detector, as_of: AsOf = None) -> None:
+    """Train a challenger from the warehouse's labels and judge it with the champion; it is registered, not promoted
+    (`trust models promote` does that). Prints the verdict the promotion rule would give."""
+    from trust.evaluate import print_json
+    from trust.lifecycle.retrain import retrain_detector
+
+    print_json(retrain_detector(_ready(), detector, _as_of(as_of), apply_rule=False, actor="trust models train"))
+
+
+@models_app.command("retrain")
+def models_retrain(as_of: AsOf = None,
+                   detector: Annotated[Optional[list[str]], typer.Option("--detector", help="Only these (default: all with a model)")] = None) -> None:
+    """What the weekly trust_retrain DAG does, without Airflow: a challenger per detector, promoted only by the rule."""
+    from trust.evaluate import print_json
+    from trust.lifecycle.retrain import retrain_all
+
+    result = retrain_all(_ready(), _as_of(as_of), tuple(detector) if detector else None)
+    for name, one in result["results"].items():
+        console.print(f"[bold]{name}[/]: {one['decision']} — " + "; ".join(one["why"]))
+    print_json({k: v for k, v in result.items() if k != "results"})
