@@ -164,6 +164,45 @@ def attention_rows(decisions: pd.DataFrame, problems: pd.DataFrame) -> list[list
     return [rows[day] for day in sorted(rows, reverse=True)]
 
 
+def model_rows(session, business_date: dt.date) -> list[list[str]]:
+    """Per detector: the version tonight pinned and its status, tonight's drift checks (breaches first), and the newest
+    challenger trained up to that date with the promotion rule's verdict and reasons."""
+
+    from trust.db.tables import DriftCheck, ModelPin, ModelRecord
+
+    pins = read_frame(session, select(ModelPin.detector, ModelPin.version, ModelPin.mode).where(ModelPin.business_date == business_date))
+    drift = read_frame(session, select(DriftCheck.detector, DriftCheck.measure, DriftCheck.value, DriftCheck.breach, DriftCheck.text)
+                       .where(DriftCheck.business_date == business_date))
+    records = read_frame(session, select(ModelRecord.detector, ModelRecord.version, ModelRecord.status, ModelRecord.trained_at,
+                                         ModelRecord.metrics))
+    rows = []
+    for pin in pins.sort_values("detector").itertuples():
+        own = records[(records["detector"] == pin.detector) & (records["version"] == pin.version)]
+        status = own["status"].iloc[0] if len(own) else pin.mode
+        checks = drift[drift["detector"] == pin.detector]
+        drift_text = "<br>".join("<b>BREACH</b> " + _e(r.text) for r in checks[checks["breach"]].itertuples())
+        calm = checks[~checks["breach"].astype(bool)]
+        psi = calm[calm["measure"].str.startswith("psi:")].dropna(subset=["value"])
+        if len(psi):
+            top = psi.loc[psi["value"].idxmax()]
+            drift_text += ("<br>" if drift_text else "") + _e(f"{len(psi)} PSI checks within the limit (largest {top['value']:.3f}: {top['measure'][4:]})")
+        for r in calm[calm["measure"] == "flag_rate"].itertuples():
+            drift_text += ("<br>" if drift_text else "") + _e(r.text)
+        drift_text = drift_text or "not measured"
+        challengers = records[(records["detector"] == pin.detector) & records["status"].isin(["challenger", "refused", "champion", "retired"])]
+        latest = ""
+        for r in challengers.sort_values("trained_at", ascending=False).itertuples():
+            metrics = json.loads(r.metrics)
+            decision = metrics.get("decision")
+            if decision and metrics.get("holdout", {}).get("to", "9999") <= business_date.isoformat():  # labels up to the date
+                verdict = "promoted" if decision["promote"] and r.status in ("champion", "retired") else (
+                    "refused" if r.status == "refused" else ("would promote" if decision["promote"] else "kept champion"))
+                latest = f"{_e(r.version)} trained {_e(str(r.trained_at))}: <b>{verdict}</b> — " + "; ".join(_e(x) for x in decision["reasons"])
+                break
+        rows.append([_e(pin.detector), _e(pin.version), _e(status), drift_text, latest or "no challenger trained yet"])
+    return rows
+
+
 def build_report(settings: Settings, business_date: dt.date) -> dict:
     """Write the report for ``business_date``; returns its path."""
     with session_scope(settings.db_url) as session:
@@ -196,6 +235,7 @@ def build_report(settings: Settings, business_date: dt.date) -> dict:
         networks = read_table(session, ResellerNetwork, ResellerNetwork.business_date == business_date, ResellerNetwork.risk >= 0.6)
         rings = read_table(session, ReviewRing, ReviewRing.business_date == business_date).sort_values(["accounts", "ring_id"],
                                                                                                    ascending=[False, True])
+        models = model_rows(session, business_date)
 
     tiers = "ABCDEN"
     now_counts = grades["tier"].value_counts()
@@ -236,6 +276,9 @@ def build_report(settings: Settings, business_date: dt.date) -> dict:
     sections.append(table("Dates not published as computed (last 30 days): held, released, withdrawn, failed or not run",
                           ["date", "state", "version", "why"], attention_rows(decisions, stage_problems),
                           "every date in the period was published by its own quality gate"))
+    sections.append(table("Models: tonight's versions, drift, and the latest retraining decisions",
+                          ["detector", "version", "status", "drift (breaches first)", "latest challenger: decision and why"], models,
+                          "no models pinned for this date"))
     sections.append(table("Quality checks", ["check", "passed", "observed", "limit", "detail"],
                           [[_e(r.check_name), "yes" if r.passed else "<b>NO</b>", _e(check_value(r.check_name, r.observed)),
                             _e(check_value(r.check_name, r.limit)), _e(r.detail)]

@@ -30,6 +30,7 @@ from trust.settings import MODEL_DETECTORS, Settings
 
 log = logging.getLogger(__name__)
 ACTOR = "trust_retrain"
+SHARED_DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"  # real data beside the checkout, never copied
 
 
 def recall_at_precision(y: np.ndarray, score: np.ndarray, precision: float = 0.9) -> float | None:
@@ -74,7 +75,7 @@ class ReviewsSpec:
     columns = ["review_id", "reviewer_id", "product_id", "merchant_id", "rating", "created_at", "reviewer_registered_at",
                "has_order", "order_created_at", "text"]
 
-    def gather(self, settings: Settings) -> Labelled:
+    def gather(self, settings: Settings, policy: Policy) -> Labelled:
         from trust.db.tables import ModerationLabel
         from trust.detect.reviews import load_reviews
 
@@ -140,7 +141,7 @@ class ListingsSpec:
 
         return pd.Series(np.where(is_problem(labels), "problem", "ok"), index=labels.index)
 
-    def gather(self, settings: Settings) -> Labelled:
+    def gather(self, settings: Settings, policy: Policy) -> Labelled:
         from trust.detect.moderation_csv import listing_labels
 
         rows, catalogue = listing_labels(settings)
@@ -197,7 +198,7 @@ class ListingsSpec:
 class ComplaintsSpec:
     detector, metric = "complaints", "macro_f1"
 
-    def gather(self, settings: Settings) -> Labelled:
+    def gather(self, settings: Settings, policy: Policy) -> Labelled:
         from trust.db.tables import Complaint, ModerationLabel
 
         with session_scope(settings.db_url) as session:
@@ -207,7 +208,23 @@ class ComplaintsSpec:
                               .where(ModerationLabel.entity_type == "complaint", ModerationLabel.label.in_(COMPLAINT_CATEGORIES)))
         rows = rows.sort_values("labelled_at").drop_duplicates("complaint_id", keep="last").reset_index(drop=True)
         rows["labelled_at"] = pd.to_datetime(rows["labelled_at"])
-        return Labelled(rows.assign(label_source="analyst"))
+        return Labelled(pd.concat([rows.assign(label_source="analyst"), *self.seed_rows(policy.seed.get(self.detector, {}))], ignore_index=True))
+
+    @staticmethod
+    def seed_rows(seed: dict) -> list[pd.DataFrame]:
+        """The seed complaints, decided before any window (always training rows)."""
+        from trust.evaluate import REAL_COMPLAINT_TRAINING, grammar_complaints, read_real_complaints
+
+        out, before = [], pd.Timestamp("1970-01-01")
+        if seed.get("grammar_per_category"):
+            out.append(grammar_complaints(int(seed["grammar_per_category"]), seed=7).assign(label_source="seed:grammar", labelled_at=before))
+        real = SHARED_DATASETS / "online_shopping_10_cats"
+        if seed.get("real_labels") and (real / "online_shopping_10_cats.csv").exists():
+            frame = read_real_complaints(real, REAL_COMPLAINT_TRAINING)
+            frame = frame[frame["category"] != "none"]
+            out.append(pd.DataFrame({"complaint_id": [f"REAL{r}" for r in frame["row"]], "text": frame["text"].to_numpy(),
+                                     "label": frame["category"].to_numpy(), "label_source": "seed:real", "labelled_at": before}))
+        return out
 
     def train(self, data: Labelled, train: np.ndarray, folder: Path, workdir: Path) -> dict:
         from trust.detect.moderation_csv import train_complaints
@@ -236,7 +253,7 @@ class ComplaintsSpec:
         if spec.get("real_sample"):
             from trust.evaluate import read_real_complaints
 
-            real = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "online_shopping_10_cats"
+            real = SHARED_DATASETS / "online_shopping_10_cats"
             if (real / "online_shopping_10_cats.csv").exists():
                 frame = read_real_complaints(real)
                 sets["online_shopping_10_cats (real, hand-labelled)"] = frame[frame["category"] != "none"].rename(columns={"category": "label"})
@@ -310,7 +327,7 @@ def retrain_detector(settings: Settings, detector: str, as_of: dt.date, policy: 
         champion_version = current.version if current else None
     if champion_version is None:
         raise ValueError(f"{detector} runs in rules mode (TRUST_RULES_MODE): there is no champion to challenge")
-    data = spec.gather(settings)
+    data = spec.gather(settings, policy)
     decided = data.labelled().to_numpy() & (data.rows["labelled_at"] < pd.Timestamp(as_of + dt.timedelta(days=1))).to_numpy()
     cut = pd.Timestamp(as_of - dt.timedelta(days=policy.holdout_days - 1))
     holdout = decided & (data.rows["labelled_at"] >= cut).to_numpy()
@@ -318,8 +335,11 @@ def retrain_detector(settings: Settings, detector: str, as_of: dt.date, policy: 
     result = {"detector": detector, "as_of": as_of.isoformat(), "champion": champion_version,
               "labels": {"training": data.counts(train), "holdout": data.counts(holdout)},
               "holdout_from": cut.date().isoformat()}
-    if not train.any():
-        return {**result, "decision": "kept", "why": [f"no labels decided before {cut.date()}: nothing to train on"]}
+    seed = data.rows["label_source"].astype(str).str.startswith("seed").to_numpy()
+    if not (decided & ~seed).any():
+        return {**result, "decision": "kept", "why": [f"no labels from the platform up to {as_of}: nothing new to learn from"]}
+    if not (train & ~seed).any():
+        return {**result, "decision": "kept", "why": [f"no labels from the platform decided before {cut.date()}: nothing to train on"]}
     if label_transform is not None:
         data.rows.loc[train, "label"] = label_transform(data.rows.loc[train, "label"])
     workdir = settings.data_dir / "retrain" / f"{detector}-{as_of.isoformat()}"
@@ -335,7 +355,7 @@ def retrain_detector(settings: Settings, detector: str, as_of: dt.date, policy: 
     holdout_metrics = spec.judge(data, holdout, models) if holdout.any() else {"champion": {}, "challenger": {}}
     regression = spec.regression(policy, models, workdir)
     promote_it, reasons = decide(spec.metric, holdout_metrics, regression, policy, enough and holdout.any(), why_not or "no newer labels")
-    labelled_at = data.rows.loc[train, "labelled_at"]
+    labelled_at = data.rows.loc[train & ~seed, "labelled_at"]
     metrics = {"metric": spec.metric, "holdout": {"from": cut.date().isoformat(), "to": as_of.isoformat(), **holdout_metrics},
                "regression": regression, "training": {k: v for k, v in trained.items() if k not in ("model",)},
                "threshold": threshold, "policy": {"margin": policy.margin, "tolerance": policy.tolerance, "file": policy.source},
@@ -343,7 +363,8 @@ def retrain_detector(settings: Settings, detector: str, as_of: dt.date, policy: 
     profile = profile_of(detector, spec.profile_frame(data, train), models["challenger"])
     with session_scope(settings.db_url) as session:
         record = register(session, settings, detector, folder, status="challenger", trained_by=f"{actor} (labels up to {as_of})",
-                          window=(labelled_at.min().date(), labelled_at.max().date()), label_counts=data.counts(train),
+                          window=(labelled_at.min().date(), labelled_at.max().date()) if len(labelled_at) else (None, None),
+                          label_counts=data.counts(train),
                           metrics=metrics, profile=profile)
         version = record.version
         if apply_rule and not promote_it:
