@@ -171,7 +171,7 @@ def test_the_same_pipeline_runs_on_postgresql(tmp_path, marketplace, last_day, p
 
 def test_the_orchestrator_entry_point_names_unknown_stages_and_bad_dates(monkeypatch, tmp_path):
     monkeypatch.setenv("TRUST_DATA_DIR", str(tmp_path))
-    with pytest.raises(ValueError, match="unknown stage 'score'; known: ingest, detect"):
+    with pytest.raises(ValueError, match="unknown stage 'score'; known: ingest, pin_models, detect"):
         pipeline.run_stage("score", "2026-10-01")
     with pytest.raises(ValueError, match="'2026/10/01' is not a date"):
         pipeline.run_stage("grades", "2026/10/01")
