@@ -49,16 +49,8 @@ def drift_features(detector: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def model_scores(detector: str, frame: pd.DataFrame, model) -> tuple[np.ndarray, float]:
-    """(the model's score of every row, the share it flags) as the nightly stage scores them."""
-    if detector == "reviews":
-        from trust.detect.review_signals import review_signals
-        from trust.detect.reviews import FLAG_AT
-
-        columns = ["review_id", "reviewer_id", "product_id", "merchant_id", "rating", "created_at", "reviewer_registered_at",
-                   "has_order", "order_created_at", "text"]
-        signals, _ = review_signals(frame[[c for c in columns if c in frame]])
-        score = model.predict_proba(model.with_text_signals(signals))[:, 1]
-        return score, float((score >= FLAG_AT).mean())
+    """(the model's score of every row, the share it flags) as the nightly stage scores them (listings and complaints;
+    the review model's scores need the warehouse's behaviour context: the retraining passes them in)."""
     if detector == "listings":
         from trust.detect.listing_knowledge import assess_listings
         from trust.detect.listing_model import ListingContext, flag_threshold, listing_signals
@@ -71,10 +63,12 @@ def model_scores(detector: str, frame: pd.DataFrame, model) -> tuple[np.ndarray,
     return np.asarray(severity, dtype=float) / 3.0, 1.0  # every complaint gets a category: the flag rate is 1
 
 
-def profile_of(detector: str, frame: pd.DataFrame, model, source: str = "training data") -> dict:
-    """The reference a champion's nights are compared with: the deciles of each input and of its score on ``frame``."""
+def profile_of(detector: str, frame: pd.DataFrame, model, source: str = "training data",
+               scored: tuple[np.ndarray, float] | None = None) -> dict:
+    """The reference a champion's nights are compared with: the deciles of each input and of its score on ``frame``
+    (``scored``: the model's scores of ``frame`` and the share flagged, when already computed)."""
     features = drift_features(detector, frame)
-    score, flag_rate = model_scores(detector, frame, model)
+    score, flag_rate = scored if scored is not None else model_scores(detector, frame, model)
     return {"source": source, "rows": int(len(frame)), "flag_rate": flag_rate,
             "features": {name: decile_reference(features[name].to_numpy()) for name in features},
             "score": decile_reference(score)}

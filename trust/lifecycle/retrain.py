@@ -90,22 +90,37 @@ class ReviewsSpec:
         rows["label_source"] = np.where(rows["label"].notna(), "analyst", None)
         return Labelled(rows)
 
-    def train(self, data: Labelled, train: np.ndarray, folder: Path, workdir: Path) -> dict:
-        from trust.detect.review_csv import train_from_csv
+    def __init__(self):
+        self._scorers: dict[int, object] = {}  # the warehouse's signals, computed once per retrain for every use
 
-        rows = data.rows[self.columns].assign(label=data.rows["label"].where(train, ""))  # the rest stays as context
-        path = workdir / "reviews_train.csv"
-        rows.to_csv(path, index=False)
-        return train_from_csv(path, folder)
+    def train(self, data: Labelled, train: np.ndarray, folder: Path, workdir: Path) -> dict:
+        """Fit on the training labels with every other review as context, from the signals computed once; the
+        time-split holdout is the evaluation (no second, stratified fit as `trust reviews train` makes)."""
+        from trust.detect.review_model import FakeReviewDetector, save_model
+
+        signals = self.scorer(data.rows).signals
+        y = data.rows["label"].to_numpy()[train].astype(int)
+        model = FakeReviewDetector().fit(signals[train], y)
+        facts = {"rows": int(train.sum()), "fake": int(y.sum()), "context_rows": int((~train).sum())}
+        save_model(model, folder, {"purpose": "Probability that a review is fake (bought or templated), with reasons.",
+                                   "training_data": {"source": "the warehouse's reviews and analysts' verdicts (trust_retrain)", **facts},
+                                   "metrics": {}})
+        return {"mode": model.mode_, **facts}
 
     def scorer(self, frame: pd.DataFrame):
-        """Scores every row of ``frame`` (the signals are computed once, for every model scored with them)."""
+        """Scores every row of ``frame`` with any model (the signals are computed once per frame)."""
+        if id(frame) in self._scorers:
+            return self._scorers[id(frame)][1]
         from trust.detect.review_signals import review_signals
 
         signals, _ = review_signals(frame[[c for c in self.columns if c in frame]])
 
         def score(model) -> np.ndarray:
             return model.predict_proba(model.with_text_signals(signals))[:, 1]
+        score.signals = signals
+        if len(self._scorers) >= 2:  # the warehouse's frame and a regression set's at most
+            self._scorers.pop(next(iter(self._scorers)))
+        self._scorers[id(frame)] = (frame, score)  # the frame is kept alive with its id
         return score
 
     def judge(self, data: Labelled, holdout: np.ndarray, models: dict) -> dict:
@@ -128,8 +143,13 @@ class ReviewsSpec:
         name = f"generated seed {spec['seed']} ({spec['merchants']} merchants x {spec['days']} days)"
         return {name: {model_name: _binary_metrics(frame["label"].to_numpy(), score(model)) for model_name, model in models.items()}}
 
-    def profile_frame(self, data: Labelled, train: np.ndarray) -> pd.DataFrame:
-        return data.rows  # labelled rows and their context: what the model learnt from
+    def profile(self, data: Labelled, train: np.ndarray, model) -> dict:
+        """Drift reference: the warehouse's reviews (labelled and context: what the model learnt from) and their scores."""
+        from trust.detect.reviews import FLAG_AT
+        from trust.lifecycle.drift import profile_of
+
+        score = self.scorer(data.rows)(model)
+        return profile_of(self.detector, data.rows, model, scored=(score, float((score >= FLAG_AT).mean())))
 
 
 class ListingsSpec:
@@ -191,8 +211,10 @@ class ListingsSpec:
                                         "recall_at_precision_0.9": recall_at_precision(bad.astype(int), probability)}
         return out
 
-    def profile_frame(self, data: Labelled, train: np.ndarray) -> pd.DataFrame:
-        return data.context
+    def profile(self, data: Labelled, train: np.ndarray, model) -> dict:
+        from trust.lifecycle.drift import profile_of
+
+        return profile_of(self.detector, data.context, model)  # the catalogue the model is fitted against
 
 
 class ComplaintsSpec:
@@ -260,8 +282,10 @@ class ComplaintsSpec:
         return {name: {model_name: self._f1(frame["label"].to_numpy(), np.asarray(model.predict(frame["text"].tolist())))
                        for model_name, model in models.items()} for name, frame in sets.items()}
 
-    def profile_frame(self, data: Labelled, train: np.ndarray) -> pd.DataFrame:
-        return data.rows[train]
+    def profile(self, data: Labelled, train: np.ndarray, model) -> dict:
+        from trust.lifecycle.drift import profile_of
+
+        return profile_of(self.detector, data.rows[train], model)
 
 
 SPECS = {spec.detector: spec for spec in (ReviewsSpec(), ListingsSpec(), ComplaintsSpec())}
@@ -317,8 +341,6 @@ def retrain_detector(settings: Settings, detector: str, as_of: dt.date, policy: 
     """Train a challenger for one detector from the warehouse's labels decided up to ``as_of``, judge it against the
     champion, register it, and (with ``apply_rule``) promote it when the rule says so. ``label_transform`` changes the
     gathered labels before training (tests corrupt them with it)."""
-    from trust.lifecycle.drift import profile_of
-
     policy = policy or load_policy()
     spec = SPECS[detector]
     ensure_champions(settings)
@@ -360,7 +382,7 @@ def retrain_detector(settings: Settings, detector: str, as_of: dt.date, policy: 
                "regression": regression, "training": {k: v for k, v in trained.items() if k not in ("model",)},
                "threshold": threshold, "policy": {"margin": policy.margin, "tolerance": policy.tolerance, "file": policy.source},
                "decision": {"promote": promote_it, "reasons": reasons, "rule_applied": apply_rule}}
-    profile = profile_of(detector, spec.profile_frame(data, train), models["challenger"])
+    profile = spec.profile(data, train, models["challenger"])
     with session_scope(settings.db_url) as session:
         record = register(session, settings, detector, folder, status="challenger", trained_by=f"{actor} (labels up to {as_of})",
                           window=(labelled_at.min().date(), labelled_at.max().date()) if len(labelled_at) else (None, None),
