@@ -629,3 +629,87 @@ def run_backfill_bench(console: Console, days: int, merchants: int, pg_url: str,
                **{f"mean task s: {task_id}": round(float(seconds), 1) for task_id, seconds in durations}}
     _print_figures(console, "Backfill through the real scheduler (PostgreSQL metadata and warehouse, LocalExecutor)", figures)
     return figures
+
+
+def run_retrain_bench(console: Console, reviews: int, complaints: int, workdir: Path, days: int = 14) -> dict:
+    """The weekly retraining at scale: a generated marketplace of ``reviews`` reviews ingested by the nightly path,
+    every review, listing and complaint labelled by its planted truth (decided the day after it appeared), complaints
+    topped up with the grammar's to ``complaints``; then each detector's challenger trained and judged as
+    ``trust_retrain`` does. Listings are what the marketplace holds (the figure says how many)."""
+    import numpy as np
+    import pandas as pd
+    from sqlalchemy import select
+
+    from trust import pipeline
+    from trust.db.engine import insert_rows, read_frame, session_scope
+    from trust.db.tables import Complaint, Listing, ModerationLabel, Review
+    from trust.evaluate import labeled_listings
+    from trust.lifecycle.retrain import retrain_detector
+    from trust.settings import Settings
+    from trust.synth.generator import SynthConfig, generate_marketplace
+    from trust.synth.text import complaint_texts
+
+    merchants = max(130, round(reviews / (REVIEWS_PER_MERCHANT_DAY * days)))
+    workdir = workdir.resolve()
+    shutil.rmtree(workdir, ignore_errors=True)
+    settings = Settings.from_env({"TRUST_DATA_DIR": str(workdir / "var"), "TRUST_LANDING_DIR": str(workdir / "market" / "landing")})
+    results: list[dict] = []
+    with _stage(results, "synth + ingest (not part of the retraining)") as box:
+        summary = generate_marketplace(SynthConfig(merchants=merchants, days=days, seed=1, out=workdir / "market"))
+        for i in range(days):
+            pipeline.run_ingest(settings, summary.first_date + dt.timedelta(days=i))
+        box["rows"] = sum(summary.rows.values())
+    last = summary.last_date
+    with _stage(results, "label everything by its planted truth (not part of the retraining)") as box:
+        truth = pd.read_csv(workdir / "market" / "truth" / "reviews.csv", dtype=str).drop_duplicates("review_id").set_index("review_id")["is_fake"]
+        kinds = labeled_listings(workdir / "market").set_index("listing_id")["label"]
+        complaint_truth = pd.read_csv(workdir / "market" / "truth" / "complaints.csv", dtype=str).drop_duplicates("complaint_id").set_index("complaint_id")["category"]
+        with session_scope(settings.db_url) as session:
+            review_rows = read_frame(session, select(Review.review_id, Review.created_at))
+            listing_rows = read_frame(session, select(Listing.listing_id, Listing.listed_at))
+            complaint_rows = read_frame(session, select(Complaint.complaint_id, Complaint.created_at))
+            merchant_ids = read_frame(session, select(Complaint.merchant_id))["merchant_id"].unique()
+            missing = max(0, complaints - len(complaint_rows))
+            rng = np.random.default_rng(0)
+            from trust.detect import COMPLAINT_CATEGORIES
+
+            categories = rng.choice(list(COMPLAINT_CATEGORIES), missing).tolist()
+            created = pd.Timestamp(summary.first_date) + pd.to_timedelta(rng.integers(0, days * 86400, missing), unit="s")
+            filler = pd.DataFrame({"complaint_id": [f"BENCHC{i:08d}" for i in range(missing)], "merchant_id": rng.choice(merchant_ids, missing),
+                                   "order_id": None, "listing_id": None, "buyer_id": "BENCH", "text": complaint_texts(rng, categories),
+                                   "status": "open", "created_at": created, "business_date": created.date})
+            insert_rows(session, Complaint, filler)
+            complaint_truth = pd.concat([complaint_truth, pd.Series(categories, index=filler["complaint_id"])])
+            complaint_rows = pd.concat([complaint_rows, filler[["complaint_id", "created_at"]]], ignore_index=True)
+            labels = []
+            for kind, frame, key, when, label in (
+                    ("review", review_rows, "review_id", "created_at", lambda ids: ids.map(truth).map({"True": "fake_review", "1": "fake_review"}).fillna("genuine")),
+                    ("listing", listing_rows, "listing_id", "listed_at", lambda ids: ids.map(kinds).fillna("ok")),
+                    ("complaint", complaint_rows, "complaint_id", "created_at", lambda ids: ids.map(complaint_truth))):
+                decided = pd.to_datetime(frame[when]).clip(lower=pd.Timestamp(summary.first_date)).dt.normalize() + pd.Timedelta(hours=33)
+                labels.append(pd.DataFrame({"label_id": [f"B{kind[0]}{i:09d}" for i in range(len(frame))], "entity_type": kind,
+                                            "entity_id": frame[key].to_numpy(), "label": label(frame[key]).to_numpy(), "analyst": "bench",
+                                            "note": None, "decided_at": decided.to_numpy(), "business_date": decided.dt.date.to_numpy()}))
+            labels = pd.concat(labels, ignore_index=True).dropna(subset=["label"])
+            insert_rows(session, ModerationLabel, labels)
+        box["rows"] = len(labels)
+    counts = {"labelled reviews": len(review_rows), "labelled listings": len(listing_rows), "labelled complaints": len(complaint_rows),
+              "complaints added from the grammar": missing}
+    console.print("labels: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    decisions = {}
+    for detector, rows in (("reviews", len(review_rows)), ("listings", len(listing_rows)), ("complaints", len(complaint_rows))):
+        with _stage(results, f"retrain {detector}") as box:
+            decisions[detector] = retrain_detector(settings, detector, last)["decision"]
+            box["rows"] = rows
+    total = sum(r["seconds"] for r in results if r["stage"].startswith("retrain"))
+    table = Table(title=f"Weekly retraining: {counts['labelled reviews']:,} reviews, {counts['labelled listings']:,} listings, "
+                        f"{counts['labelled complaints']:,} complaints labelled")
+    for column in ("stage", "rows", "s", "rows/s", "peak RSS MB"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for r in results:
+        table.add_row(r["stage"], f"{r['rows']:,}", f"{r['seconds']:.1f}", f"{r['rows_per_second'] or 0:,}", f"{r['peak_rss_mb']:,}")
+    console.print(table)
+    console.print(f"retraining all detectors: {total:.1f} s (target < 900 s); decisions: {decisions}")
+    figures = {"results": results, "counts": counts, "retrain_seconds": round(total, 1), "decisions": decisions}
+    (workdir / "bench_retrain.json").write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
+    return figures

@@ -512,6 +512,18 @@ def bench_backfill(
     run_backfill_bench(console, days=days, merchants=merchants, pg_url=pg_url, workdir=workdir)
 
 
+@app.command("bench-retrain")
+def bench_retrain(
+    reviews: Annotated[int, typer.Option(help="Labelled reviews (a generated marketplace of about this many)")] = 1_000_000,
+    complaints: Annotated[int, typer.Option(help="Labelled complaints (topped up from the grammar)")] = 100_000,
+    workdir: Annotated[Path, typer.Option(help="Scratch folder (deleted first)")] = Path("var/bench-retrain"),
+) -> None:
+    """Time the weekly retraining of every detector on a warehouse where everything is labelled."""
+    from trust.bench import run_retrain_bench
+
+    run_retrain_bench(console, reviews=reviews, complaints=complaints, workdir=workdir)
+
+
 @app.command("bench-agents")
 def bench_agents(
     links: Annotated[int, typer.Option(help="Recruitment links in the random forest")] = 1_000_000,
