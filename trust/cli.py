@@ -391,7 +391,8 @@ def serve(port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8000,
 
 @app.command()
 def grade(merchant_id: Annotated[str, typer.Argument(help="Merchant id")],
-          history: Annotated[int, typer.Option(help="Also show this many past published grades")] = 5) -> None:
+          history: Annotated[int, typer.Option(help="Also show this many past published grades")] = 5,
+          explain: Annotated[bool, typer.Option("--explain", help="Also the models behind it: version, training, metrics")] = False) -> None:
     """A merchant's current published grade: tier, score, window, reasons and metrics against thresholds."""
     from trust.db.engine import session_scope
     from trust.lookup import current_publication, grade_history, grade_record
@@ -409,9 +410,24 @@ def grade(merchant_id: Annotated[str, typer.Argument(help="Merchant id")],
                   f"(projected {record['projected_tier']}, since {record['effective_from']}); as of {record['as_of']}, "
                   f"window {record['window']['start']} .. {record['window']['end']}, {record['grade_version']}")
     models = record["published"].get("models") or {}
-    if models:
-        console.print("models behind it: " + ", ".join(f"{d} {v}" for d, v in models.items())
-                      + " (`trust models show --detector D --version V`)")
+    if models and not explain:
+        console.print("models behind it: " + ", ".join(f"{d} {v}" for d, v in models.items()) + " (--explain for more)")
+    elif models:
+        from trust.lifecycle.registry import show_model
+
+        table = Table(title="Models behind this grade (pinned the night it was computed)")
+        for column in ("detector", "version", "status now", "trained by", "labels from .. to", "holdout when judged"):
+            table.add_column(column, no_wrap=column in ("detector", "version"))
+        for detector, version in models.items():
+            if version.startswith("rules") or detector == "agents":
+                table.add_row(detector, version, "rules", "", "", "")
+                continue
+            shown = show_model(settings, detector, version)
+            holdout = shown["metrics"].get("holdout", {}).get("challenger", {}) if isinstance(shown["metrics"], dict) else {}
+            table.add_row(detector, version, shown["status"], shown["trained_by"],
+                          " .. ".join(d or "" for d in shown["window"]) if any(shown["window"]) else "",
+                          ", ".join(f"{k} {v}" for k, v in holdout.items() if k in ("auc", "macro_f1", "rows")))
+        console.print(table)
     reasons = Table(title="Why", show_header=False)
     reasons.add_column("reason")
     for reason in record["reasons"]:
@@ -971,6 +987,9 @@ def print_summary(summary: dict) -> None:
         for entity, counts in summary["ingest"].items():
             ingest_table.add_row(entity, f"{counts['rows_in']:,}", f"{counts['loaded']:,}", f"{counts['quarantined']:,}")
         console.print(ingest_table)
+    if summary.get("models"):
+        console.print("models: " + ", ".join(f"{d} {v}" for d, v in summary["models"].items())
+                      + " (`trust models list`)", highlight=False)
     worst = Table(title="Worst graded merchants and why", show_lines=True)
     worst.add_column("merchant")
     worst.add_column("tier")

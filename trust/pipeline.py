@@ -378,6 +378,9 @@ def summarise_run(settings: Settings, business_date: dt.date, worst: int = 10) -
                               .where(DetectorScore.business_date == business_date, DetectorScore.label.is_not(None))
                               .group_by(DetectorScore.detector, DetectorScore.label))
         problems = stage_outcomes(session, business_date)
+        from trust.lookup import night_models
+
+        models = night_models(session, business_date)
     graded = grades[grades["tier"] != "N"].sort_values(["score", "merchant_id"]) if not grades.empty else grades
     worst_rows = []
     for row in graded.head(worst).itertuples():
@@ -395,6 +398,7 @@ def summarise_run(settings: Settings, business_date: dt.date, worst: int = 10) -
         if not ingest.empty else {},
         "flagged": {detector: int(part["n"].sum()) for detector, part in labelled.groupby("detector") if detector != "complaints"},
         "complaints_by_category": {row.label: int(row.n) for row in labelled[labelled["detector"] == "complaints"].itertuples()},
+        "models": models,
         "worst_merchants": worst_rows,
         "warehouse": settings.db_url,
     }
