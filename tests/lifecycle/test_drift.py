@@ -29,7 +29,8 @@ def test_psi_against_a_stored_reference_is_the_psi_of_the_two_samples():
 
 
 @pytest.fixture
-def two_nights(settings, last_day):
+def two_nights(warehouse, last_day):
+    settings = warehouse
     day = START
     while day <= last_day:
         pipeline.run_ingest(settings, day)

@@ -49,7 +49,8 @@ def test_the_first_night_registers_the_shipped_models_as_champions_and_pins_them
     assert (settings.data_dir / "model_store" / "listings" / pinned["listings"] / MODEL_FILE).exists()
 
 
-def test_scores_carry_the_version_the_night_pinned(settings, last_day):
+def test_scores_carry_the_version_the_night_pinned(warehouse, last_day):
+    settings = warehouse
     pipeline.run_ingest(settings, last_day)
     pinned = pipeline.run_pin_models(settings, last_day)["models"]
     pipeline.run_detector(settings, last_day, "complaints")
@@ -103,7 +104,8 @@ def _second_listing_model(settings, tmp_path) -> str:
         return registry.register(session, settings, "listings", folder, status="challenger", trained_by="a test").version
 
 
-def test_promotion_reaches_the_next_night_and_rollback_restores_the_champion_before(settings, last_day, tmp_path):
+def test_promotion_reaches_the_next_night_and_rollback_restores_the_champion_before(warehouse, last_day, tmp_path):
+    settings = warehouse
     pipeline.prepare_warehouse(settings)
     first = registry.pin_models(settings, last_day)["listings"]
     second = _second_listing_model(settings, tmp_path)
