@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from trust.db.engine import read_frame, session_scope
 from trust.detect import COMPLAINT_CATEGORIES
+from trust.detect.artifacts import MODEL_FILE
 from trust.lifecycle.policy import Policy, load_policy
 from trust.lifecycle.registry import champion, ensure_champions, load_version, promote, record_outcome, register
 from trust.settings import MODEL_DETECTORS, Settings
@@ -382,6 +383,11 @@ def retrain_detector(settings: Settings, detector: str, as_of: dt.date, policy: 
                "regression": regression, "training": {k: v for k, v in trained.items() if k not in ("model",)},
                "threshold": threshold, "policy": {"margin": policy.margin, "tolerance": policy.tolerance, "file": policy.source},
                "decision": {"promote": promote_it, "reasons": reasons, "rule_applied": apply_rule}}
+    from trust.lifecycle.store import content_version
+
+    if content_version(folder / MODEL_FILE) == champion_version:  # the same labels made the same model
+        return {**result, "challenger": champion_version, "decision": "kept",
+                "why": ["the challenger is the champion itself (the same artifact, byte for byte): nothing to decide"]}
     profile = spec.profile(data, train, models["challenger"])
     with session_scope(settings.db_url) as session:
         record = register(session, settings, detector, folder, status="challenger", trained_by=f"{actor} (labels up to {as_of})",
