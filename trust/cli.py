@@ -1013,7 +1013,7 @@ def main() -> None:
 
     try:
         app()
-    except (PermanentError, WarehouseUnavailable, ValueError, FileNotFoundError) as exc:
+    except (PermanentError, WarehouseUnavailable, ValueError, FileNotFoundError, LookupError) as exc:
         # Expected, user-fixable problems: say what is wrong, no traceback.
         console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise SystemExit(1) from None

@@ -40,13 +40,15 @@ def models_list(detector: Annotated[Optional[str], typer.Option("--detector", he
 
     settings = _ready()
     ensure_champions(settings)
-    table = Table(title="models")
-    for column in ("detector", "version", "status", "trained", "by", "labels from .. to", "promoted"):
-        table.add_column(column, no_wrap=column in ("detector", "version", "status"))
+    from rich import box
+
+    table = Table(title="models, newest first (`trust models show` for one)", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    for column in ("detector", "version", "status", "labels", "promoted"):
+        table.add_column(column, no_wrap=True)
     for row in list_models(settings, detector):
-        window = " .. ".join(d or "" for d in row["window"]) if any(row["window"]) else ""
-        promoted = f"{row['promoted_at']} by {row['promoted_by']}" if row["promoted_at"] else ""
-        table.add_row(row["detector"], row["version"], row["status"], row["trained_at"], row["trained_by"], window, promoted)
+        window = "..".join(d[5:] if d else "" for d in row["window"]) if any(row["window"]) else "shipped"
+        promoted = f"{row['promoted_at'][:10]} {row['promoted_by']}" if row["promoted_at"] else ""
+        table.add_row(row["detector"], row["version"], row["status"], window, promoted)
     console.print(table)
 
 

@@ -1,5 +1,6 @@
 """The model store: every trained artifact kept under ``<store>/<detector>/<version>/``, where ``version`` is the
-SHA-256 of its ``model.joblib``. Nothing is overwritten: the same content is the same version. The store is a folder
+SHA-256 of its ``model.joblib``. Nothing is overwritten: the same content is the same version. (The same training
+run in another process can pickle its sets in another order: then it is another version with the same figures.) The store is a folder
 by default and any fsspec URL otherwise (``s3://…``, ``memory://…``); a remote model is copied to a local cache
 before it is loaded."""
 
