@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 import pandas as pd
+import pytest
 
 from trust.detect.agents import analyse_networks, build_forest, member_labels, subtree_sizes
 
@@ -72,3 +73,37 @@ def test_cycles_self_links_and_second_recruiters_do_not_loop_or_double_count():
     forest = build_forest(pd.DataFrame(rows, columns=["link_id", "recruiter_id", "recruit_id", "entry_fee", "joined_at"]))
     assert sorted(forest["merchant_id"]) == ["A", "B", "C"]  # Z lost C to the earlier link
     assert forest.set_index("merchant_id").loc["C", "level"] == 3
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_chain_orders_read_through_the_indexes_equal_the_window_scan(database, tmp_path, marketplace, last_day):
+    """Issue 21: the members' orders read by seller and by buyer index, a chunk of members at a time, are the rows the
+    old single scan of the window returned (with the window and cancelled orders applied the same way)."""
+    from contextlib import nullcontext
+
+    from tests.conftest import START, make_settings, scratch_postgres
+    from tests.reference.agents_v1 import load_chain_orders as reference
+    from trust import pipeline
+    from trust.db.engine import dispose_engines, session_scope
+    from trust.detect import agents
+
+    with (scratch_postgres("trust_agents") if database == "postgresql" else nullcontext(None)) as url:
+        settings = make_settings(tmp_path / "var", marketplace / "landing", url)
+        day = START
+        while day <= last_day:
+            pipeline.run_ingest(settings, day)
+            day += dt.timedelta(days=1)
+        window_start = last_day - dt.timedelta(days=6)  # a window that cuts the history: the date filter matters
+        with session_scope(settings.db_url) as session:
+            links = agents.load_links(session, last_day)
+            members = set(links["recruiter_id"]) | set(links["recruit_id"])
+            fast = agents.load_chain_orders(session, members, window_start, last_day)
+            slow = reference(session, members, window_start, last_day)
+            few = set(sorted(members)[:5])
+            assert len(agents.load_chain_orders(session, few, window_start, last_day)) == len(reference(session, few, window_start, last_day))
+            assert agents.load_chain_orders(session, set(), window_start, last_day).empty
+        dispose_engines()
+    key = ["merchant_id", "buyer_id", "amount", "quantity"]
+    assert len(fast) == len(slow) > 0
+    pd.testing.assert_frame_equal(fast.sort_values(key).reset_index(drop=True), slow[key].sort_values(key).reset_index(drop=True),
+                                  check_dtype=False)

@@ -52,7 +52,7 @@ class Order(Base):
     order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     merchant_id: Mapped[str] = mapped_column(String(64), index=True)
     listing_id: Mapped[str | None] = mapped_column(String(64))
-    buyer_id: Mapped[str] = mapped_column(String(64))
+    buyer_id: Mapped[str] = mapped_column(String(64), index=True)
     amount: Mapped[float] = mapped_column(Float)
     quantity: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
