@@ -49,3 +49,24 @@ def test_bulk_inserted_rows_and_frames_read_back_equal_to_orm_inserted_rows(data
     framed = stored[stored["order_id"].str.startswith("FRAM")].drop(columns="order_id").reset_index(drop=True)
     orm_framed = stored[stored["order_id"].str.startswith("ORMF")].drop(columns="order_id").reset_index(drop=True)
     assert framed.to_dict("records") == orm_framed.to_dict("records")  # a DataFrame goes in a column at a time, same values
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_read_frame_builds_the_frame_the_column_lists_built(database, tmp_path, request):
+    """Issue 21: ``read_frame`` hands pandas the row tuples in one call; the frame (values and dtypes) is the one the
+    old path built from a list per column, for hostile text, missing values, floats, booleans, dates and times, and a
+    column that is missing in every row."""
+    url = f"sqlite:///{tmp_path / 'w.db'}" if database == "sqlite" else request.getfixturevalue("postgres_url")
+    upgrade_database(url)
+    statements = [select(*Order.__table__.columns).order_by(Order.order_id),
+                  select(Order.order_id, Order.refund_reason).where(Order.refund_reason.is_(None)).order_by(Order.order_id),
+                  select(Order.order_id).where(Order.order_id == "none such")]
+    with session_scope(url) as session:
+        insert_rows(session, Order, records("READ"))
+        for statement in statements:
+            result = session.connection().execute(statement)
+            columns, rows = list(result.keys()), result.fetchall()
+            old = pd.DataFrame(dict(zip(columns, map(list, zip(*rows)))), columns=columns) if rows else pd.DataFrame(columns=columns)
+            new = read_frame(session, statement)
+            pd.testing.assert_frame_equal(new, old)
+    dispose_engines()

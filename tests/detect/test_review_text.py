@@ -129,14 +129,14 @@ def test_the_nightly_stage_reads_each_text_once_per_text_model(settings):
     signals, _ = review_signals(reviews)
     model = FakeReviewDetector().fit(signals, labels)
     with session_scope(settings.db_url) as session:
-        first, read = stored_text_scores(session, reviews, model, START, end)
+        first, read = stored_text_scores(session, reviews, model)
     assert read == len(reviews) > 0
     with session_scope(settings.db_url) as session:
-        again, read = stored_text_scores(session, reviews, model, START, end)
+        again, read = stored_text_scores(session, reviews, model)
     assert read == 0
     pd.testing.assert_frame_equal(first, again)
     with session_scope(settings.db_url) as session:
-        none, read = stored_text_scores(session, reviews, FakeReviewDetector().fit(signals), START, end)
+        none, read = stored_text_scores(session, reviews, FakeReviewDetector().fit(signals))
     assert none is None and read == 0  # the unsupervised rules have no text model
 
 

@@ -170,15 +170,15 @@ def test_each_review_text_is_segmented_once_and_again_only_when_it_changes(setti
     pipeline.run_ingest(settings, START + dt.timedelta(days=1))
     with session_scope(settings.db_url) as session:
         reviews = load_reviews(session, START, START + dt.timedelta(days=1))
-        first, featurised = stored_text_features(session, reviews, START, START + dt.timedelta(days=1))
+        first, featurised = stored_text_features(session, reviews)
     assert featurised == len(reviews) > 0
     with session_scope(settings.db_url) as session:
-        again, featurised = stored_text_features(session, reviews, START, START + dt.timedelta(days=1))
+        again, featurised = stored_text_features(session, reviews)
     assert featurised == 0
     pd.testing.assert_frame_equal(first, again)  # read back exactly as computed (band keys included)
     changed = reviews["review_id"].iloc[0]
     with session_scope(settings.db_url) as session:
         session.execute(update(Review).where(Review.review_id == changed).values(text="加微信12345678领返现"))
         reviews = load_reviews(session, START, START + dt.timedelta(days=1))
-        _, featurised = stored_text_features(session, reviews, START, START + dt.timedelta(days=1))
+        _, featurised = stored_text_features(session, reviews)
     assert featurised == 1

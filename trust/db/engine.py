@@ -235,15 +235,16 @@ def _copy_rows(driver, table_name: str, columns: list[str], rows: list[tuple]) -
 def read_frame(session: Session, statement) -> pd.DataFrame:
     """Run a SELECT in the caller's session (and transaction) and return a DataFrame.
 
-    Executes at the Core level and hands pandas columns, not Row objects: building a frame from Rows is
-    about twice as slow at a million rows.
+    Executes at the Core level and hands pandas the rows as plain tuples in one call (``from_records`` converts them
+    in C: about twice as fast as transposing them into lists first at a million rows, with the same dtypes).
     """
     result = session.connection().execute(statement)
     columns = list(result.keys())
     rows = result.fetchall()
     if not rows:
         return pd.DataFrame(columns=columns)
-    return pd.DataFrame(dict(zip(columns, map(list, zip(*rows)))), columns=columns)
+    # Plain tuples: pandas probes each record for named fields, which a SQLAlchemy Row answers slowly.
+    return pd.DataFrame.from_records(list(map(tuple, rows)), columns=columns, coerce_float=False)
 
 
 def read_table(session: Session, table: type[Base], *conditions) -> pd.DataFrame:

@@ -77,20 +77,19 @@ def _text_hash(texts: pd.Series) -> np.ndarray:
     return np.fromiter((zlib.crc32(t.encode("utf-8")) if isinstance(t, str) else 0 for t in texts), dtype=np.int64, count=len(texts))
 
 
-def _stored_per_review(session: Session, reviews: pd.DataFrame, table, columns: list[str], stamp: dict, compute,
-                       window_start: dt.date, window_end: dt.date) -> tuple[pd.DataFrame, int]:
+def _stored_per_review(session: Session, reviews: pd.DataFrame, table, columns: list[str], stamp: dict,
+                       compute) -> tuple[pd.DataFrame, int]:
     """``columns`` of the window's reviews, row for row: read where ``table`` holds them under ``stamp`` (the code or
     model version that computed them) for the same text, computed by ``compute(texts)`` and stored only for the rest.
     Returns (values, reviews computed now)."""
-    in_window = (Review.created_at >= dt.datetime.combine(window_start, dt.time()),
-                 Review.created_at < dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time()))
     # Where the stamp is part of the key, only rows under this stamp are read; otherwise a review has one row whatever
-    # its stamp, read with it and compared here, so one read also says which reviews have a row at all.
+    # its stamp, read with it and compared here, so one read also says which reviews have a row at all. The table is
+    # read whole, without a join to the window's reviews (the join cost more than the rows outside the window, which
+    # the reindex below drops).
     keyed = set(stamp) <= {c.name for c in table.__table__.primary_key.columns}
     stamped = [] if keyed else [getattr(table, name) for name in stamp]
     stored = read_frame(session, select(table.review_id, table.text_hash, *stamped, *[getattr(table, c) for c in columns])
-                        .join(Review, Review.review_id == table.review_id)
-                        .where(*in_window, *([getattr(table, name) == value for name, value in stamp.items()] if keyed else [])))
+                        .where(*([getattr(table, name) == value for name, value in stamp.items()] if keyed else [])))
     hashes = _text_hash(reviews["text"])
     stored = stored.set_index("review_id").reindex(reviews["review_id"].to_numpy())
     has_row = stored["text_hash"].notna().to_numpy()
@@ -107,22 +106,21 @@ def _stored_per_review(session: Session, reviews: pd.DataFrame, table, columns: 
     return values, int(fresh.sum())
 
 
-def stored_text_features(session: Session, reviews: pd.DataFrame, window_start: dt.date, window_end: dt.date) -> tuple[pd.DataFrame, int]:
-    """Text features of the window's reviews, row for row: read where stored, computed (and stored) only for reviews
+def stored_text_features(session: Session, reviews: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Text features of ``reviews``, row for row: read where stored, computed (and stored) only for reviews
     not seen before or whose text changed. Returns (features, reviews newly featurised)."""
     return _stored_per_review(session, reviews, ReviewTextFeature, TEXT_FEATURES + BAND_COLUMNS,
-                              {"version": TEXT_FEATURES_VERSION}, text_features, window_start, window_end)
+                              {"version": TEXT_FEATURES_VERSION}, text_features)
 
 
-def stored_text_scores(session: Session, reviews: pd.DataFrame, model: FakeReviewDetector | None, window_start: dt.date,
-                       window_end: dt.date) -> tuple[pd.DataFrame | None, int]:
-    """The text model's signals of the window's reviews, row for row: read where stored for this text model, computed
+def stored_text_scores(session: Session, reviews: pd.DataFrame, model: FakeReviewDetector | None) -> tuple[pd.DataFrame | None, int]:
+    """The text model's signals of ``reviews``, row for row: read where stored for this text model, computed
     (and stored) only for reviews it has not read or whose text changed. (None, 0) without a text model."""
     version = model.text_model_version if model is not None else None
     if version is None:
         return None, 0
     return _stored_per_review(session, reviews, ReviewTextScore, TEXT_MODEL_COLUMNS, {"model_version": version},
-                              model.text_signals, window_start, window_end)
+                              model.text_signals)
 
 
 def score_reviews(reviews: pd.DataFrame, known: pd.Series | None = None, model: FakeReviewDetector | None = None,
@@ -153,10 +151,10 @@ def run(session: Session, business_date: dt.date, window_start: dt.date, window_
     reviews = load_reviews(session, window_start, window_end)
     if reviews.empty:
         return empty_result()
-    text, featurised = stored_text_features(session, reviews, window_start, window_end)
+    text, featurised = stored_text_features(session, reviews)
     log.info("review text: %d of %d reviews segmented and featurised now, the rest read back", featurised, len(reviews))
     prior = prior_history(session, window_start, window_end)
-    text_scores, read = stored_text_scores(session, reviews, model, window_start, window_end)
+    text_scores, read = stored_text_scores(session, reviews, model)
     log.info("review text model: %d of %d reviews read now, the rest read back", read, len(reviews))
     scores, rings = score_reviews(reviews, analyst_verdicts(session, reviews["review_id"]), model, text, prior, text_scores)
     if rings.empty:
