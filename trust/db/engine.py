@@ -238,40 +238,13 @@ def read_frame(session: Session, statement) -> pd.DataFrame:
     Executes at the Core level and hands pandas the rows as plain tuples in one call (``from_records`` converts them
     in C: about twice as fast as transposing them into lists first at a million rows, with the same dtypes).
     """
-    connection = session.connection()
-    as_text = _sqlite_datetimes_as_text(statement) if connection.dialect.name == "sqlite" else None
-    result = connection.execute(as_text[0] if as_text else statement)
+    result = session.connection().execute(statement)
     columns = list(result.keys())
     rows = result.fetchall()
     if not rows:
         return pd.DataFrame(columns=columns)
     # Plain tuples: pandas probes each record for named fields, which a SQLAlchemy Row answers slowly.
-    frame = pd.DataFrame.from_records(list(map(tuple, rows)), columns=columns, coerce_float=False)
-    for name in (as_text[1] if as_text else ()):
-        if frame[name].notna().any():  # a column of None stays one (as SQLAlchemy's values would make it)
-            frame[name] = pd.to_datetime(frame[name], format="ISO8601").astype("datetime64[us]")
-    return frame
-
-
-def _sqlite_datetimes_as_text(statement):
-    """(the SELECT with its DateTime columns read as SQLite stores them, ISO text, and those columns' names), or None
-    when it has none: pandas parses a column of ISO text in C, where SQLAlchemy would parse it a value at a time."""
-    from sqlalchemy import String, type_coerce
-    from sqlalchemy.sql import Select
-    from sqlalchemy.types import DateTime
-
-    if not isinstance(statement, Select):
-        return None
-    names, replaced = [], []
-    for column in statement.selected_columns:
-        if isinstance(column.type, DateTime) and column.key:
-            names.append(column.key)
-            replaced.append(type_coerce(column, String).label(column.key))
-        else:
-            replaced.append(column)
-    if not names or len(set(c.key for c in statement.selected_columns)) != len(replaced):
-        return None
-    return statement.with_only_columns(*replaced, maintain_column_froms=True), names
+    return pd.DataFrame.from_records(list(map(tuple, rows)), columns=columns, coerce_float=False)
 
 
 def read_table(session: Session, table: type[Base], *conditions) -> pd.DataFrame:
