@@ -7,11 +7,11 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from trust.db.engine import dispose_engines, insert_rows, read_frame, session_scope
 from trust.db.migrate import upgrade_database
-from trust.db.tables import Order
+from trust.db.tables import Order, Review
 
 HOSTILE = ["plain", "tab\there", "new\nline", "carriage\rreturn", "back\\slash", "\\N", "\\", "", " ", '"quoted"', "'single'",
            "逗号,分号;", "繁體與简体", "emoji 🅰️🐴", "semi\\t literal", "NULL", "null", "x" * 500]
@@ -54,15 +54,21 @@ def test_bulk_inserted_rows_and_frames_read_back_equal_to_orm_inserted_rows(data
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_read_frame_builds_the_frame_the_column_lists_built(database, tmp_path, request):
     """Issue 21: ``read_frame`` hands pandas the row tuples in one call; the frame (values and dtypes) is the one the
-    old path built from a list per column, for hostile text, missing values, floats, booleans, dates and times, and a
-    column that is missing in every row."""
+    old path built from a list per column, for hostile text, missing values, floats, booleans, dates and times
+    (labelled, computed and outer-joined ones too), and a column that is missing in every row."""
     url = f"sqlite:///{tmp_path / 'w.db'}" if database == "sqlite" else request.getfixturevalue("postgres_url")
     upgrade_database(url)
     statements = [select(*Order.__table__.columns).order_by(Order.order_id),
+                  select(Order.order_id, Order.ordered_at.label("at"), func.max(Order.ordered_at).over().label("latest"))
+                  .order_by(Order.ordered_at.desc()),
+                  select(Order.order_id, Review.created_at).outerjoin(Review, Review.order_id == Order.order_id).order_by(Order.order_id),
                   select(Order.order_id, Order.refund_reason).where(Order.refund_reason.is_(None)).order_by(Order.order_id),
                   select(Order.order_id).where(Order.order_id == "none such")]
     with session_scope(url) as session:
         insert_rows(session, Order, records("READ"))
+        session.add(Review(review_id="R1", merchant_id="M", order_id="READ001", reviewer_id="U", rating=5, text="好",
+                           created_at=dt.datetime(2026, 12, 1, 8, 0, 0, 123456), business_date=dt.date(2026, 12, 1)))
+        session.flush()  # one order with a review: the joined column mixes times and missing values
         for statement in statements:
             result = session.connection().execute(statement)
             columns, rows = list(result.keys()), result.fetchall()
