@@ -147,9 +147,13 @@ def run_bench(console: Console, reviews: int, days: int, workdir: Path, db_url: 
     with _stage(results, "nightly: ingest (last day)", profile_dir=profiles) as box:
         out = pipeline.run_ingest(settings, last)
         box["rows"] = sum(v["rows_in"] for v in out["entities"].values())
+    with _stage(results, "nightly: pin_models", profile_dir=profiles) as box:
+        box["rows"] = len(pipeline.run_pin_models(settings, last)["models"])
     for name in DETECTOR_NAMES:
         with _stage(results, f"nightly: detect_{name}", profile_dir=profiles) as box:
             box["rows"] = pipeline.run_detector(settings, last, name)["scored"]
+    with _stage(results, "nightly: model_drift", profile_dir=profiles) as box:
+        box["rows"] = pipeline.run_model_drift(settings, last)["measures"]
     with _stage(results, "nightly: merchant_metrics", profile_dir=profiles) as box:
         box["rows"] = pipeline.run_merchant_metrics(settings, last)["merchants"]
     with _stage(results, "nightly: credit_scores", profile_dir=profiles) as box:
