@@ -101,8 +101,9 @@ class MetricInputs:
     window_start: dt.date
     window_end: dt.date
 
-    def for_window(self, session: Session, window_start: dt.date, window_end: dt.date) -> "MetricInputs":
-        """The inputs of a window inside this one: the small tables cut, the two aggregates asked again."""
+    def for_window(self, window_start: dt.date, window_end: dt.date, order_counts: pd.DataFrame,
+                   review_stats: pd.DataFrame) -> "MetricInputs":
+        """The inputs of a window inside this one: the small tables cut, with that window's two aggregates."""
         start = pd.Timestamp(window_start)
         end = pd.Timestamp(window_end) + pd.Timedelta(days=1)
 
@@ -112,9 +113,7 @@ class MetricInputs:
 
         return dataclasses.replace(
             self, complaints=cut(self.complaints), checks=cut(self.checks), confirmed=cut(self.confirmed),
-            order_counts=_order_counts(session, window_start, window_end, self.appeals),
-            review_stats=_review_stats(session, self.business_date, window_start, window_end),
-            window_start=window_start, window_end=window_end)
+            order_counts=order_counts, review_stats=review_stats, window_start=window_start, window_end=window_end)
 
 
 def _upheld_orders(window_start: dt.date, window_end: dt.date, appeals: dict):
@@ -124,42 +123,69 @@ def _upheld_orders(window_start: dt.date, window_end: dt.date, appeals: dict):
         Complaint.order_id.is_not(None), Complaint.complaint_id.not_in(sorted(appeals["complaint"])))
 
 
-def _order_counts(session: Session, window_start: dt.date, window_end: dt.date, appeals: dict) -> pd.DataFrame:
-    """Consumer orders per merchant in the window with their defects, cancellations and late shipments, counted by
-    the database: a defect is a refund for a defect reason or an order whose complaint was upheld; an appealed order
+ORDER_COUNTS = ("orders", "order_defects", "cancellations", "late_shipments")
+REVIEW_STATS = ("reviews", "suspected_fake_reviews", "average_rating", "adjusted_rating")
+
+
+def _per_window(frame: pd.DataFrame, columns: tuple[str, ...], starts: list[dt.date]) -> list[pd.DataFrame]:
+    """Split one aggregate row per merchant (columns suffixed _0, _1 … by window) into a frame per window, each with
+    the merchants that had a row in that window (its count column above zero), as a query per window would give."""
+    frame = frame.set_index("merchant_id")
+    out = []
+    for i in range(len(starts)):
+        part = frame[[f"{c}_{i}" for c in columns]].set_axis(list(columns), axis=1)
+        out.append(part[part[columns[0]].fillna(0) > 0].astype(float))
+    return out
+
+
+def _order_counts(session: Session, starts: list[dt.date], window_end: dt.date, appeals: dict) -> list[pd.DataFrame]:
+    """For each window from ``starts[i]`` to ``window_end`` (the first the widest), consumer orders per merchant with
+    their defects, cancellations and late shipments, counted by the database in one pass over the widest window: a
+    defect is a refund for a defect reason or an order whose complaint in that window was upheld; an appealed order
     counts neither as a defect nor as late; stock bought by agents (a merchant as buyer) is not a consumer order."""
     appealed = Order.order_id.not_in(sorted(appeals["order"]))
-    defect = and_(or_(and_(Order.status == "refunded", Order.refund_reason.in_(DEFECT_REFUND_REASONS)),
-                      Order.order_id.in_(_upheld_orders(window_start, window_end, appeals))), appealed)
+    refunded = and_(Order.status == "refunded", Order.refund_reason.in_(DEFECT_REFUND_REASONS))
     late = and_(Order.shipped_late.is_(True), appealed)
-    statement = (select(Order.merchant_id, func.count().label("orders"),
-                        func.sum(case((defect, 1), else_=0)).label("order_defects"),
-                        func.sum(case((Order.status == "cancelled", 1), else_=0)).label("cancellations"),
-                        func.sum(case((late, 1), else_=0)).label("late_shipments"))
-                 .where(_between(Order.ordered_at, window_start, window_end),
+    columns = []
+    for i, start in enumerate(starts):
+        inside = Order.ordered_at >= dt.datetime.combine(start, dt.time())
+        defect = and_(or_(refunded, Order.order_id.in_(_upheld_orders(start, window_end, appeals))), appealed)
+        columns += [func.sum(case((inside, 1), else_=0)).label(f"orders_{i}"),
+                    func.sum(case((and_(inside, defect), 1), else_=0)).label(f"order_defects_{i}"),
+                    func.sum(case((and_(inside, Order.status == "cancelled"), 1), else_=0)).label(f"cancellations_{i}"),
+                    func.sum(case((and_(inside, late), 1), else_=0)).label(f"late_shipments_{i}")]
+    statement = (select(Order.merchant_id, *columns)
+                 .where(_between(Order.ordered_at, starts[0], window_end),
                         or_(Order.buyer_id.is_(None), Order.buyer_id.not_in(select(Merchant.merchant_id))))
                  .group_by(Order.merchant_id))
-    return read_frame(session, statement).set_index("merchant_id").astype(float)
+    return _per_window(read_frame(session, statement), ORDER_COUNTS, starts)
 
 
-def _review_stats(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date) -> pd.DataFrame:
-    """Reviews written in the window and scored by the date's review detector, per merchant: how many, how many
-    suspected (flagged), their mean rating and the mean of the unflagged ones, computed by the database."""
+def _review_stats(session: Session, business_date: dt.date, starts: list[dt.date], window_end: dt.date) -> list[pd.DataFrame]:
+    """For each window from ``starts[i]`` (the first the widest), reviews written in it and scored by the date's review
+    detector, per merchant: how many, how many suspected (flagged), their mean rating and the mean of the unflagged
+    ones, computed by the database in one pass."""
     suspected = DetectorScore.label.is_not(None)
-    statement = (select(DetectorScore.merchant_id, func.count().label("reviews"),
-                        func.sum(case((suspected, 1), else_=0)).label("suspected_fake_reviews"),
-                        cast(func.avg(Review.rating), Float).label("average_rating"),
-                        cast(func.avg(case((~suspected, Review.rating))), Float).label("adjusted_rating"))
+    columns = []
+    for i, start in enumerate(starts):
+        inside = Review.created_at >= dt.datetime.combine(start, dt.time())
+        columns += [func.sum(case((inside, 1), else_=0)).label(f"reviews_{i}"),
+                    func.sum(case((and_(inside, suspected), 1), else_=0)).label(f"suspected_fake_reviews_{i}"),
+                    cast(func.avg(case((inside, Review.rating))), Float).label(f"average_rating_{i}"),
+                    cast(func.avg(case((and_(inside, ~suspected), Review.rating))), Float).label(f"adjusted_rating_{i}")]
+    statement = (select(DetectorScore.merchant_id, *columns)
                  .join(Review, Review.review_id == DetectorScore.entity_id)
                  .where(DetectorScore.detector == "reviews", DetectorScore.business_date == business_date,
-                        _between(Review.created_at, window_start, window_end))
+                        _between(Review.created_at, starts[0], window_end))
                  .group_by(DetectorScore.merchant_id))
-    return read_frame(session, statement).set_index("merchant_id").astype(float)
+    return _per_window(read_frame(session, statement), REVIEW_STATS, starts)
 
 
-def read_metric_inputs(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date) -> MetricInputs:
+def read_metric_inputs(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date,
+                       inner_starts: tuple[dt.date, ...] = ()) -> tuple[MetricInputs, list[tuple[pd.DataFrame, pd.DataFrame]]]:
     """One round of queries for a window: the order and review aggregates, complaints, test buys and analysts'
-    labels in it, and the date's complaint, listing and agent scores."""
+    labels in it, and the date's complaint, listing and agent scores; and, in the same passes, the two aggregates of
+    each window from ``inner_starts`` to the same end."""
     appeals = upheld_appeals(session)
     merchants = read_frame(session, select(Merchant.merchant_id, Merchant.registered_at, Merchant.deposit, Merchant.verified)
                            .order_by(Merchant.merchant_id)).set_index("merchant_id")
@@ -175,27 +201,31 @@ def read_metric_inputs(session: Session, business_date: dt.date, window_start: d
                            .join(ModerationLabel, and_(ModerationLabel.entity_id == Listing.listing_id,
                                                        ModerationLabel.entity_type == "listing"))
                            .where(ModerationLabel.label == "counterfeit", _between(ModerationLabel.decided_at, window_start, window_end)))
-    return MetricInputs(merchants, _order_counts(session, window_start, window_end, appeals),
-                        _review_stats(session, business_date, window_start, window_end), complaints, checks, scores,
-                        confirmed, appeals, business_date, window_start, window_end)
+    starts = [window_start, *inner_starts]
+    orders, reviews = _order_counts(session, starts, window_end, appeals), _review_stats(session, business_date, starts, window_end)
+    inputs = MetricInputs(merchants, orders[0], reviews[0], complaints, checks, scores, confirmed, appeals, business_date,
+                          window_start, window_end)
+    return inputs, list(zip(orders[1:], reviews[1:]))
 
 
 def compute_merchant_metrics(session: Session, business_date: dt.date, window_start: dt.date,
                              window_end: dt.date) -> pd.DataFrame:
     """Wide frame indexed by merchant_id, one column per raw metric, over one window (no smoothing)."""
-    return metrics_from_inputs(read_metric_inputs(session, business_date, window_start, window_end))
+    return metrics_from_inputs(read_metric_inputs(session, business_date, window_start, window_end)[0])
 
 
 def compute_both_windows(session: Session, business_date: dt.date, short, long) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The metrics over the short and the long window (``Window``s), reading the small tables once, over the long
     one: the short window ends on the same day, so its rows are a cut of the long window's."""
-    inputs = read_metric_inputs(session, business_date, long.start, long.end)
-    long_metrics = metrics_from_inputs(inputs)
     if (short.start, short.end) == (long.start, long.end):
+        long_metrics = compute_merchant_metrics(session, business_date, long.start, long.end)
         return long_metrics, long_metrics
     if short.end != long.end or short.start < long.start:
-        return compute_merchant_metrics(session, business_date, short.start, short.end), long_metrics
-    return metrics_from_inputs(inputs.for_window(session, short.start, short.end)), long_metrics
+        return (compute_merchant_metrics(session, business_date, short.start, short.end),
+                compute_merchant_metrics(session, business_date, long.start, long.end))
+    inputs, ((order_counts, review_stats),) = read_metric_inputs(session, business_date, long.start, long.end, (short.start,))
+    return (metrics_from_inputs(inputs.for_window(short.start, short.end, order_counts, review_stats)),
+            metrics_from_inputs(inputs))
 
 
 def metrics_from_inputs(inputs: MetricInputs) -> pd.DataFrame:
