@@ -91,8 +91,9 @@ def build_grade_documents(grades: pd.DataFrame, metrics: pd.DataFrame, threshold
     grades are written (grades of a date change only when that date is graded again), so the lookup service serves
     stored text. The publication block is added at read time: publishing does not change a grade."""
     by_merchant: dict[str, list] = {}
-    for merchant, metric, value in sorted(zip(metrics["merchant_id"], metrics["metric"], metrics["value"])):
-        by_merchant.setdefault(merchant, []).append(_thresholds_view(metric, float(value), thresholds))
+    rows = zip(metrics["merchant_id"].tolist(), metrics["metric"].tolist(), metrics["value"].astype(float).tolist())
+    for merchant, metric, value in sorted(rows):  # plain Python values: no per-item trip through pandas' arrays
+        by_merchant.setdefault(merchant, []).append(_thresholds_view(metric, value, thresholds))
     bodies = []
     for row in grades.itertuples(index=False):
         bodies.append(json.dumps({

@@ -125,15 +125,16 @@ def run_merchant_metrics(settings: Settings, business_date: dt.date) -> dict:
     return {"merchants": len(wide), "metric_rows": written, "short_window_merchants": int(use_short.sum())}
 
 
-def load_metrics(session: Session, business_date: dt.date) -> pd.DataFrame:
-    """Wide metrics for the date, with each merchant's ``window_start`` as an extra column."""
+def load_metrics(session: Session, business_date: dt.date, long_too: bool = False):
+    """Wide metrics for the date, with each merchant's ``window_start`` as an extra column (and, with ``long_too``,
+    the rows as stored: merchant_id, metric, value)."""
     long = read_frame(session, select(MerchantMetric.merchant_id, MerchantMetric.metric, MerchantMetric.value,
                                       MerchantMetric.window_start).where(MerchantMetric.business_date == business_date))
     if long.empty:
         raise RuntimeError(f"no merchant metrics for {business_date}: run the metrics stage first")
     wide = long.pivot(index="merchant_id", columns="metric", values="value").sort_index()
     wide["window_start"] = long.drop_duplicates("merchant_id").set_index("merchant_id")["window_start"]
-    return wide
+    return (wide, long[["merchant_id", "metric", "value"]]) if long_too else wide
 
 
 def run_credit_scores(settings: Settings, business_date: dt.date) -> dict:
@@ -159,7 +160,7 @@ def previous_grades(session: Session, business_date: dt.date) -> pd.DataFrame:
 def run_grades(settings: Settings, business_date: dt.date) -> dict:
     thresholds = load_thresholds(settings.thresholds_path)
     with session_scope(settings.db_url) as session:
-        metrics = load_metrics(session, business_date)
+        metrics, long_metrics = load_metrics(session, business_date, long_too=True)
         window_start = metrics.pop("window_start")
         scores = read_frame(session, select(CreditScore.merchant_id, CreditScore.score)
                             .where(CreditScore.business_date == business_date)).set_index("merchant_id")["score"]
@@ -174,19 +175,22 @@ def run_grades(settings: Settings, business_date: dt.date) -> dict:
                                window_end=business_date, grade_version=grade_version(business_date, thresholds))
         _withdraw_if_servable(session, business_date, thresholds, dt.datetime.now(settings.tz).replace(tzinfo=None))
         replace_partition(session, Grade, business_date, grades)
-        write_grade_documents(session, grades, business_date, thresholds)
+        write_grade_documents(session, grades, business_date, thresholds, long_metrics)
         _record_holds(session, holds, fired, business_date, thresholds.long_window_days)
         notices = build_notices(grades, thresholds, business_date).assign(business_date=business_date)
         replace_partition(session, GradeNotice, business_date, notices)
     return {"graded": len(grades), "tiers": tier_counts(grades["tier"]), "notices": len(notices)}
 
 
-def write_grade_documents(session: Session, grades: pd.DataFrame, business_date: dt.date, thresholds) -> None:
-    """Render the lookup service's document of every grade of ``business_date`` (see trust.lookup)."""
+def write_grade_documents(session: Session, grades: pd.DataFrame, business_date: dt.date, thresholds,
+                          metrics: pd.DataFrame | None = None) -> None:
+    """Render the lookup service's document of every grade of ``business_date`` (see trust.lookup); ``metrics``: the
+    date's metric rows when already read."""
     from trust.lookup import build_grade_documents
 
-    metrics = read_frame(session, select(MerchantMetric.merchant_id, MerchantMetric.metric, MerchantMetric.value)
-                         .where(MerchantMetric.business_date == business_date))
+    if metrics is None:
+        metrics = read_frame(session, select(MerchantMetric.merchant_id, MerchantMetric.metric, MerchantMetric.value)
+                             .where(MerchantMetric.business_date == business_date))
     documents = build_grade_documents(grades, metrics, thresholds)
     replace_partition(session, GradeDocument, business_date, documents)
 
