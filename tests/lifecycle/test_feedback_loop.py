@@ -137,5 +137,6 @@ def test_analysts_decisions_retrain_promote_and_catch_what_the_champion_missed(a
     recall = _recall_on_a_new_marketplace(tmp_path_factory, {
         "before": settings.data_dir / "model_store" / "reviews" / champion,
         "after": settings.data_dir / "model_store" / "reviews" / new["version"]})
-    print("recall at precision 0.9 on the next weeks' marketplace:", recall)
+    print("holdout AUC champion/challenger:", holdout["champion"]["auc"], holdout["challenger"]["auc"],
+          "; recall at precision 0.9 on the next weeks' marketplace:", recall)
     assert recall["after"] >= recall["before"] + 0.05, recall
