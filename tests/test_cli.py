@@ -78,3 +78,19 @@ def test_tokens_are_created_listed_and_revoked_by_id_or_name_and_never_shown_aga
     assert "revoked" in trust("token", "list", "--all", env_extra=env).stdout
     again = trust("token", "revoke", "--id", "1", env_extra=env)
     assert again.returncode == 1 and "no active token #1" in again.stdout
+
+
+def test_the_models_commands_list_promote_and_refuse_with_one_line(tmp_path):
+    """`trust models`: a fresh warehouse lists the shipped models as champions; a rollback with nowhere to go and a
+    promotion without a reason are one-line errors, not tracebacks."""
+    env = {"TRUST_DATA_DIR": str(tmp_path / "var")}
+    listed = trust("models", "list", env_extra=env)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.count("champion") == 3 and "shipped" in listed.stdout
+    shown = trust("models", "show", "--detector", "listings", env_extra=env)
+    assert shown.returncode == 0 and '"status": "champion"' in shown.stdout and '"features": [' in shown.stdout
+    for args, message in ((("rollback", "--detector", "reviews", "--actor", "ana", "--reason", "x"), "no earlier reviews champion"),
+                          (("promote", "--detector", "listings", "--version", "abc", "--actor", "ana", "--reason", " "), "needs a reason"),
+                          (("show", "--detector", "agents"), "'agents' has no trained model")):
+        done = trust("models", *args, env_extra=env)
+        assert done.returncode == 1 and message in done.stdout and "Traceback" not in done.stderr, (args, done.stdout, done.stderr)

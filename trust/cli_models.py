@@ -15,7 +15,8 @@ console = Console()
 Detector = Annotated[str, typer.Option("--detector", help="reviews, listings or complaints")]
 Actor = Annotated[str, typer.Option("--actor", help="Who does it (kept in the audit log)")]
 Reason = Annotated[str, typer.Option("--reason", help="Why (kept in the registry and the audit log)")]
-AsOf = Annotated[Optional[str], typer.Option("--as-of", help="Labels decided up to this date, YYYY-MM-DD (default: today)")]
+AsOf = Annotated[Optional[str], typer.Option("--as-of", help="Labels decided up to this date, YYYY-MM-DD (default: today, "
+                                                           "in the business time zone)")]
 
 
 def _ready():
@@ -27,10 +28,11 @@ def _ready():
     return settings
 
 
-def _as_of(value: str | None) -> dt.date:
+def _as_of(value: str | None, settings) -> dt.date:
+    """The given date, or today in the business time zone."""
     from trust.dates import parse_business_date
 
-    return parse_business_date(value) if value else dt.date.today()
+    return parse_business_date(value) if value else dt.datetime.now(settings.tz).date()
 
 
 @models_app.command("list")
@@ -92,7 +94,8 @@ def models_train(detector: Detector, as_of: AsOf = None) -> None:
     from trust.evaluate import print_json
     from trust.lifecycle.retrain import retrain_detector
 
-    print_json(retrain_detector(_ready(), detector, _as_of(as_of), apply_rule=False, actor="trust models train"))
+    settings = _ready()
+    print_json(retrain_detector(settings, detector, _as_of(as_of, settings), apply_rule=False, actor="trust models train"))
 
 
 @models_app.command("retrain")
@@ -102,7 +105,8 @@ def models_retrain(as_of: AsOf = None,
     from trust.evaluate import print_json
     from trust.lifecycle.retrain import retrain_all
 
-    result = retrain_all(_ready(), _as_of(as_of), tuple(detector) if detector else None)
+    settings = _ready()
+    result = retrain_all(settings, _as_of(as_of, settings), tuple(detector) if detector else None)
     for name, one in result["results"].items():
         console.print(f"[bold]{name}[/]: {one['decision']} — " + "; ".join(one["why"]))
     print_json({k: v for k, v in result.items() if k != "results"})

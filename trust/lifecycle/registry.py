@@ -213,6 +213,7 @@ def list_models(settings: Settings, detector: str | None = None) -> list[dict]:
 
 
 def show_model(settings: Settings, detector: str, version: str | None = None) -> dict:
+    check_detector(detector)
     with session_scope(settings.db_url) as session:
         record = _find(session, detector, version) if version else champion(session, detector)
         if record is None:
