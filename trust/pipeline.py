@@ -80,8 +80,10 @@ def run_detector(settings: Settings, business_date: dt.date, name: str) -> dict:
     extra = {"state_dir": settings.data_dir / "state"} if "state_dir" in parameters else {}
     if "model" in parameters:
         extra["model"] = model
-    if "complaint_model" in parameters:
-        extra["complaint_model"] = pinned_model(settings, business_date, "complaints")[0]
+    if "complaint_model" in parameters:  # the complaints the listing stage reads for seller history: the same model
+        from trust.detect.complaint_model import ComplaintClassifier
+
+        extra["complaint_model"] = pinned_model(settings, business_date, "complaints")[0] or ComplaintClassifier().fit([])
     with session_scope(settings.db_url) as session:
         result = module.run(session, business_date, window.start, window.end, **extra)
         scores, extra_tables = result if isinstance(result, tuple) else (result, {})

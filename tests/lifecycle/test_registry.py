@@ -3,13 +3,14 @@ change the next night's models, and nothing falls back to rules without the oper
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import make_settings
+from tests.conftest import START, make_settings
 from trust import pipeline
 from trust.db.engine import read_frame, session_scope
 from trust.db.tables import AuditEntry, DetectorScore, ModelPin, ModelRecord
@@ -69,12 +70,20 @@ def test_a_missing_champion_fails_naming_the_file_and_the_fix(tmp_path, marketpl
     assert "trust models train --detector complaints" in message and "TRUST_RULES_MODE=complaints" in message
 
 
-def test_rules_mode_is_chosen_by_the_operator_and_has_its_own_version(tmp_path, marketplace, last_day):
+def test_rules_mode_is_chosen_by_the_operator_and_has_its_own_version(tmp_path, marketplace, last_day, monkeypatch):
     settings = _settings(tmp_path, marketplace, seed_models=_seed_folder(tmp_path, skip=("complaints",)),
                          rules_mode=frozenset({"complaints"}))
-    pipeline.run_ingest(settings, last_day)
+    day = START
+    while day <= last_day:  # the whole catalogue, so the listing stage has listings and their complaints to read
+        pipeline.run_ingest(settings, day)
+        day += dt.timedelta(days=1)
     assert registry.pin_models(settings, last_day)["complaints"] == "rules:complaints-0.2"
     pipeline.run_detector(settings, last_day, "complaints")
+    def no_model():
+        raise AssertionError("the shipped complaint model was loaded in complaints' rules mode")
+
+    monkeypatch.setattr("trust.detect.complaints.classifier", no_model)
+    pipeline.run_detector(settings, last_day, "listings")  # its sellers' complaint history is read by the keywords too
     with session_scope(settings.db_url) as session:
         versions = set(session.execute(select(DetectorScore.model_version).where(DetectorScore.detector == "complaints")).scalars())
     assert versions == {"rules:complaints-0.2"}
