@@ -80,17 +80,14 @@ def trust_retrain():
     @task(trigger_rule="all_done", retries=0)
     def decisions(as_of: str, results: list) -> dict:
         """Writes the week's decisions where analysts read them; fails the run if any retraining failed."""
-        import json
-
         from airflow.sdk.exceptions import AirflowFailException
 
+        from trust.lifecycle.retrain import write_decisions
         from trust.settings import MODEL_DETECTORS, Settings
 
         settings = Settings.from_env()
         done = {r["detector"]: r for r in results if r}
-        out = settings.reports_dir / "models" / f"{as_of}.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(done, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+        write_decisions(settings, as_of, done)
         missing = [d for d in MODEL_DETECTORS if d not in done and d not in settings.rules_mode]
         if missing:
             raise AirflowFailException(f"retraining failed for {', '.join(missing)}: see the task logs")

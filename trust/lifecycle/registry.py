@@ -144,19 +144,23 @@ def load_version(settings: Settings, detector: str, version: str):
     return _load(settings.store_url, str(settings.data_dir / "model_cache"), detector, version)
 
 
-@functools.lru_cache(maxsize=8)
-def _load(store_url: str, cache_dir: str, detector: str, version: str):
+def load_folder(detector: str, folder: Path):
+    """The detector's model saved in ``folder``, by the detector's own loader."""
     import importlib
 
+    module, function = LOADERS[detector]
+    return getattr(importlib.import_module(module), function)(folder)
+
+
+@functools.lru_cache(maxsize=8)
+def _load(store_url: str, cache_dir: str, detector: str, version: str):
     from trust.lifecycle.store import ModelStore
 
     store = ModelStore(store_url, Path(cache_dir))
     fix = (f"restore it, promote another version (`trust models rollback --detector {detector} --actor NAME --reason TEXT`), "
            f"or run the detector on its rules with TRUST_RULES_MODE={detector}")
     try:
-        folder = store.local_dir(detector, version)
-        module, function = LOADERS[detector]
-        return getattr(importlib.import_module(module), function)(folder)
+        return load_folder(detector, store.local_dir(detector, version))
     except FileNotFoundError as missing:
         raise ModelUnavailable(f"{detector} model {version} is missing ({missing}): {fix}") from missing
     except Exception as error:  # a truncated or incompatible artifact

@@ -26,7 +26,7 @@ from trust.db.engine import read_frame, session_scope
 from trust.detect import COMPLAINT_CATEGORIES
 from trust.detect.artifacts import MODEL_FILE
 from trust.lifecycle.policy import Policy, load_policy
-from trust.lifecycle.registry import champion, ensure_champions, load_version, promote, record_outcome, register
+from trust.lifecycle.registry import champion, ensure_champions, load_folder, load_version, promote, record_outcome, register
 from trust.settings import MODEL_DETECTORS, Settings
 
 log = logging.getLogger(__name__)
@@ -374,7 +374,7 @@ def retrain_detector(settings: Settings, detector: str, as_of: dt.date, policy: 
         return {**result, "decision": "kept", "why": [why_not or "the training labels hold one class only: no challenger"]}
     trained = spec.train(data, train, folder, workdir)
     threshold = spec.after_training(policy, folder) if hasattr(spec, "after_training") else None
-    models = {"champion": load_version(settings, detector, champion_version), "challenger": _load_folder(detector, folder)}
+    models = {"champion": load_version(settings, detector, champion_version), "challenger": load_folder(detector, folder)}
     holdout_metrics = spec.judge(data, holdout, models) if holdout.any() else {"champion": {}, "challenger": {}}
     regression = spec.regression(policy, models, workdir)
     promote_it, reasons = decide(spec.metric, holdout_metrics, regression, policy, enough and holdout.any(), why_not or "no newer labels")
@@ -405,22 +405,19 @@ def retrain_detector(settings: Settings, detector: str, as_of: dt.date, policy: 
             "regression": regression}
 
 
-def _load_folder(detector: str, folder: Path):
-    import importlib
-
-    from trust.lifecycle.registry import LOADERS
-
-    module, function = LOADERS[detector]
-    return getattr(importlib.import_module(module), function)(folder)
-
-
 def retrain_all(settings: Settings, as_of: dt.date, detectors: tuple[str, ...] | None = None, policy: Policy | None = None) -> dict:
     """Every detector with a model that is not in rules mode; the decisions also written to reports/models/<date>.json."""
     policy = policy or load_policy()
     chosen = [d for d in (detectors or MODEL_DETECTORS) if d not in settings.rules_mode]
     results = {d: retrain_detector(settings, d, as_of, policy) for d in chosen}
-    out = settings.reports_dir / "models" / f"{as_of.isoformat()}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    out = write_decisions(settings, as_of.isoformat(), results)
     return {"as_of": as_of.isoformat(), "decisions": {d: r["decision"] for d, r in results.items()}, "report": str(out),
             "results": results}
+
+
+def write_decisions(settings: Settings, as_of: str, results: dict) -> Path:
+    """The retraining's decisions, where analysts read them: ``reports/models/<as_of>.json``."""
+    out = settings.reports_dir / "models" / f"{as_of}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    return out
