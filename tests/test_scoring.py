@@ -207,3 +207,26 @@ def test_the_fast_grader_equals_the_reference_row_for_row(seed):
     pd.testing.assert_frame_equal(fast[0], slow[0])
     pd.testing.assert_frame_equal(fast[1], slow[1])
     assert set(fast[0]["tier"]) >= {"A", "C", "E", "N"} and len(fast[1])  # the book exercised caps, holds and N
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_grade_documents_are_byte_identical_to_the_dict_renderer(seed):
+    """The documents are spliced from per-metric JSON templates; they must equal ``json.dumps`` of the views, byte for
+    byte, including missing, infinite, negative and unscored values and a metric without a description."""
+    from tests.reference.grade_documents_v1 import build_grade_documents as reference
+    from trust.lookup import build_grade_documents
+
+    metrics, previous, holds, overrides = random_book(300, seed)
+    rng = np.random.default_rng(seed)
+    odd = rng.random(metrics.shape) < 0.05
+    metrics = metrics.mask(odd, pd.DataFrame(rng.choice([np.nan, np.inf, -np.inf, -3.5, 1e17, 0.1 + 0.2], metrics.shape),
+                                             index=metrics.index, columns=metrics.columns))
+    scores, points = score_merchants(metrics.fillna(0.0).replace([np.inf, -np.inf], 0.0), THRESHOLDS)
+    grades, _ = grade_merchants(metrics.fillna(0.0).replace([np.inf, -np.inf], 0.0), scores, points, THRESHOLDS, overrides,
+                                DAY, previous, holds)
+    grades = grades.assign(business_date=DAY, window_start=DAY - dt.timedelta(days=89), window_end=DAY, grade_version="v")
+    long = metrics.rename_axis("merchant_id").reset_index().melt(id_vars="merchant_id", var_name="metric", value_name="value")
+    long = pd.concat([long, pd.DataFrame({"merchant_id": ["M0001"], "metric": ["not_a_described_metric"], "value": [2.0]})])
+    fast, slow = build_grade_documents(grades, long, THRESHOLDS), reference(grades, long, THRESHOLDS)
+    assert fast["body"].tolist() == slow["body"].tolist()
+    assert any('"value": NaN' in body for body in fast["body"]) and any('"fired": true' in body for body in fast["body"])

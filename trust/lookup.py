@@ -8,6 +8,7 @@ import json
 
 import functools
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, bindparam, exists, func, select
 from sqlalchemy.orm import Session
@@ -72,16 +73,52 @@ def _rules(thresholds: Thresholds) -> dict[str, tuple]:
     return out
 
 
-def _thresholds_view(metric: str, value: float, thresholds: Thresholds) -> dict:
-    view: dict = {"metric": metric, "description": METRIC_DESCRIPTIONS.get(metric, metric), "value": value}
-    card, gates = _rules(thresholds).get(metric, (None, []))
-    if card is not None:
-        view["scorecard"] = {"free_up_to": card.free, "weight": card.weight, "max_points_lost": card.cap,
-                             "points_lost": round(min(card.cap, card.weight * max(0.0, value - card.free)), 2)}
+_NUMBER_NAMES = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def _json_numbers(values: list[float]) -> list[str]:
+    """Floats as ``json.dumps`` writes them: their repr, NaN and the infinities by their JavaScript names."""
+    return [_NUMBER_NAMES.get(text, text) for text in map(repr, values)]
+
+
+@functools.cache
+def _metric_templates(thresholds: Thresholds) -> dict[str, tuple]:
+    """Per metric, the JSON of its view around the value: (head up to the value, scorecard entry and the scorecard's
+    fixed text, [(gate, JSON before "fired", JSON after it)]). Rendered once per thresholds file: a document is the
+    merchant's values spliced in, the same bytes ``json.dumps`` of the view writes (tests/reference holds the dict
+    renderer it must equal)."""
+    out: dict[str, tuple] = {}
+    dumps = functools.partial(json.dumps, ensure_ascii=False)
+    for metric, (card, gates) in _rules(thresholds).items():
+        head = f'{{"metric": {dumps(metric)}, "description": {dumps(METRIC_DESCRIPTIONS.get(metric, metric))}, "value": '
+        scorecard = None
+        if card is not None:
+            scorecard = (card, f', "scorecard": {{"free_up_to": {dumps(card.free)}, "weight": {dumps(card.weight)}, '
+                               f'"max_points_lost": {dumps(card.cap)}, "points_lost": ')
+        gate_parts = [(g, f'{{"at_least": {dumps(g.at_least)}, "cap": {dumps(g.cap)}, "count_metric": {dumps(g.count_metric)}, '
+                          f'"min_count": {dumps(g.min_count)}, "fired": ', f', "text": {dumps(g.text)}}}') for g in gates]
+        out[metric] = (head, scorecard, gate_parts)
+    return out
+
+
+def _metric_views(metric: str, values: list[float], thresholds: Thresholds) -> list[str]:
+    """The JSON text of one metric against its thresholds (value, scorecard points, gates) for each of ``values``."""
+    numbers = _json_numbers(values)
+    template = _metric_templates(thresholds).get(metric)
+    if template is None:  # a metric without a description, scorecard entry or gate
+        name = json.dumps(metric, ensure_ascii=False)
+        return [f'{{"metric": {name}, "description": {name}, "value": {number}}}' for number in numbers]
+    head, scorecard, gates = template
+    views = [head + number for number in numbers]
+    if scorecard is not None:
+        card, text = scorecard
+        lost = _json_numbers([round(min(card.cap, card.weight * max(0.0, value - card.free)), 2) for value in values])
+        views = [f"{view}{text}{points}}}" for view, points in zip(views, lost)]
     if gates:
-        view["gates"] = [{"at_least": g.at_least, "cap": g.cap, "count_metric": g.count_metric, "min_count": g.min_count,
-                          "fired": value >= g.at_least, "text": g.text} for g in gates]
-    return view
+        views = [view + ', "gates": [' + ", ".join(before + ("true" if value >= g.at_least else "false") + after
+                                                   for g, before, after in gates) + "]"
+                 for view, value in zip(views, values)]
+    return [view + "}" for view in views]
 
 
 def build_grade_documents(grades: pd.DataFrame, metrics: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
@@ -90,13 +127,21 @@ def build_grade_documents(grades: pd.DataFrame, metrics: pd.DataFrame, threshold
     ``grades`` has the columns of the grades table; ``metrics`` is long (merchant_id, metric, value). Rendered when the
     grades are written (grades of a date change only when that date is graded again), so the lookup service serves
     stored text. The publication block is added at read time: publishing does not change a grade."""
-    by_merchant: dict[str, list] = {}
-    rows = zip(metrics["merchant_id"].tolist(), metrics["metric"].tolist(), metrics["value"].astype(float).tolist())
-    for merchant, metric, value in sorted(rows):  # plain Python values: no per-item trip through pandas' arrays
-        by_merchant.setdefault(merchant, []).append(_thresholds_view(metric, value, thresholds))
+    merchants = metrics["merchant_id"].to_numpy(dtype=str)
+    codes, names = pd.factorize(metrics["metric"].to_numpy(dtype=object))
+    values = metrics["value"].to_numpy(dtype=float)
+    views = np.empty(len(values), dtype=object)
+    by_metric = np.argsort(codes, kind="stable")
+    for code, rows in enumerate(np.split(by_metric, np.cumsum(np.bincount(codes, minlength=len(names)))[:-1])):
+        views[rows] = _metric_views(names[code], values[rows].tolist(), thresholds)  # one template, plain floats
+    order = np.lexsort((np.asarray(names, dtype=str)[codes], merchants))  # each merchant's metrics by name
+    merchants, views = merchants[order], views[order]
+    starts = np.flatnonzero(np.r_[True, merchants[1:] != merchants[:-1]]) if len(merchants) else np.zeros(0, dtype=int)
+    ends = np.r_[starts[1:], len(merchants)]
+    by_merchant = {merchants[a]: ", ".join(views[a:b]) for a, b in zip(starts.tolist(), ends.tolist())}
     bodies = []
     for row in grades.itertuples(index=False):
-        bodies.append(json.dumps({
+        head = json.dumps({
             "merchant_id": row.merchant_id,
             "tier": row.tier,
             "tier_name": row.tier_name,
@@ -108,8 +153,8 @@ def build_grade_documents(grades: pd.DataFrame, metrics: pd.DataFrame, threshold
             "window": {"start": _iso(_none(row.window_start)), "end": _iso(_none(row.window_end))},
             "grade_version": row.grade_version,
             "reasons": json.loads(row.decided_by),
-            "metrics": by_merchant.get(row.merchant_id, []),
-        }, ensure_ascii=False, default=str))
+        }, ensure_ascii=False, default=str)
+        bodies.append(f'{head[:-1]}, "metrics": [{by_merchant.get(row.merchant_id, "")}]}}')
     return pd.DataFrame({"business_date": grades["business_date"].to_numpy(), "merchant_id": grades["merchant_id"].to_numpy(),
                          "body": bodies})
 

@@ -130,13 +130,15 @@ def run_merchant_metrics(settings: Settings, business_date: dt.date) -> dict:
 def load_metrics(session: Session, business_date: dt.date, long_too: bool = False):
     """Wide metrics for the date, with each merchant's ``window_start`` as an extra column (and, with ``long_too``,
     the rows as stored: merchant_id, metric, value)."""
-    long = read_frame(session, select(MerchantMetric.merchant_id, MerchantMetric.metric, MerchantMetric.value,
-                                      MerchantMetric.window_start).where(MerchantMetric.business_date == business_date))
+    day = MerchantMetric.business_date == business_date
+    long = read_frame(session, select(MerchantMetric.merchant_id, MerchantMetric.metric, MerchantMetric.value).where(day))
     if long.empty:
         raise RuntimeError(f"no merchant metrics for {business_date}: run the metrics stage first")
     wide = long.pivot(index="merchant_id", columns="metric", values="value").sort_index()
-    wide["window_start"] = long.drop_duplicates("merchant_id").set_index("merchant_id")["window_start"]
-    return (wide, long[["merchant_id", "metric", "value"]]) if long_too else wide
+    # One window per merchant: read once per merchant, not once per metric row (a date parsed per row cost a second).
+    starts = read_frame(session, select(MerchantMetric.merchant_id, MerchantMetric.window_start).where(day).distinct())
+    wide["window_start"] = starts.drop_duplicates("merchant_id").set_index("merchant_id")["window_start"]
+    return (wide, long) if long_too else wide
 
 
 def run_credit_scores(settings: Settings, business_date: dt.date) -> dict:

@@ -164,3 +164,19 @@ def test_character_ngrams_are_counted_within_each_text():
     assert counts[2].max() == 2  # 'a' twice in "aa"
     again = char_ngram_counts(["abc"], 1, 3, bits=12)
     np.testing.assert_array_equal(again.toarray(), counts[0].toarray())  # a text's n-grams do not depend on its neighbours
+
+
+@pytest.mark.parametrize("trained", [True, False])
+def test_scores_and_reasons_in_one_pass_equal_predict_proba_and_reasons(trained):
+    """The nightly stage scores and explains with the spread and text signals computed once: the same figures and the
+    same reasons as asking for each separately, with analysts' verdicts, for a trained model and for the rules."""
+    frame = planted("zh", 300, seed=6).assign(review_id=lambda f: [f"R{i}" for i in range(len(f))], rating=5,
+                                              reviewer_id=lambda f: [f"U{i % 40}" for i in range(len(f))])
+    signals, _ = review_signals(frame.drop(columns="label"))
+    model = FakeReviewDetector().fit(signals, frame["label"] if trained else None)
+    known = pd.Series(np.where(np.arange(len(frame)) % 7 == 0, frame["label"], np.nan), index=signals.index)
+    score, reasons = model.score_with_reasons(signals, known=known, flag_at=0.5)
+    expected = model.predict_proba(signals, known=known)[:, 1]
+    np.testing.assert_array_equal(score, expected)
+    assert reasons == model.reasons(signals, known=known, only=expected >= 0.5)
+    assert sum(r != "[]" for r in reasons) == (expected >= 0.5).sum() > 0

@@ -155,6 +155,12 @@ def replace_partition(
 def frame_rows(frame: pd.DataFrame) -> tuple[list[str], list[tuple]]:
     """(columns, rows as tuples of plain Python values: NaN/NaT → None, Timestamps → datetime) of a frame, read a
     column at a time: no dict per row."""
+    columns, lists = frame_columns(frame)
+    return columns, list(zip(*lists)) if lists else []
+
+
+def frame_columns(frame: pd.DataFrame) -> tuple[list[str], list[list]]:
+    """(columns, one list of plain Python values per column: NaN/NaT → None, Timestamps → datetime) of a frame."""
     columns = [str(c) for c in frame.columns]
     lists = []
     for name in frame.columns:
@@ -163,7 +169,20 @@ def frame_rows(frame: pd.DataFrame) -> tuple[list[str], list[tuple]]:
             lists.append([None if value is pd.NaT or value is None else value.to_pydatetime() for value in series])
         else:
             lists.append(series.astype(object).where(series.notna(), None).tolist())
-    return columns, list(zip(*lists)) if lists else []
+    return columns, lists
+
+
+def _bound(values: list, process) -> list:
+    """``process`` (a column type's bind processor) of each value, None kept; a value repeated down the column (a
+    partition's business date, a status) is converted once."""
+    try:
+        distinct = dict.fromkeys(values)
+    except TypeError:  # an unhashable value (a JSON document): converted one by one
+        distinct = values
+    if len(distinct) * 2 <= len(values):
+        converted = {value: None if value is None else process(value) for value in distinct}
+        return [converted[value] for value in values]
+    return [None if value is None else process(value) for value in values]
 
 
 def insert_rows(session: Session, table: type[Base], records: Sequence[dict] | pd.DataFrame) -> int:
@@ -172,21 +191,21 @@ def insert_rows(session: Session, table: type[Base], records: Sequence[dict] | p
     Values are converted by each column's SQLAlchemy type first, so they are stored exactly as an ORM insert would
     store them. ``records``: dicts, or a DataFrame (read a column at a time, no dict per row). Returns rows written."""
     if isinstance(records, pd.DataFrame):
-        columns, plain = frame_rows(records)
+        columns, lists = frame_columns(records)
     else:
         columns = list(records[0].keys()) if records else []
-        plain = [tuple(record[name] for name in columns) for record in records]
-    if not plain:
+        lists = [[record[name] for record in records] for name in columns]
+    if not len(records):
         return 0
     mapper_table = table.__table__
     connection = session.connection()
     dialect = connection.dialect
-    processors = [mapper_table.c[name].type.bind_processor(dialect) for name in columns]
-    if any(processors):
-        rows = [tuple(value if value is None or process is None else process(value) for value, process in zip(row, processors))
-                for row in plain]
-    else:
-        rows = plain
+    # Converted a column at a time (only the columns whose type has a bind processor), then zipped into rows once.
+    for position, name in enumerate(columns):
+        process = mapper_table.c[name].type.bind_processor(dialect)
+        if process is not None:
+            lists[position] = _bound(lists[position], process)
+    rows = plain = list(zip(*lists))
     driver = connection.connection.driver_connection
     if dialect.name == "postgresql":
         _copy_rows(driver, mapper_table.name, columns, rows)

@@ -19,7 +19,9 @@ def combine(evidence: dict[str, np.ndarray], weights: dict[str, float]) -> np.nd
 
 
 def reasons_json(codes_and_texts: list[list[tuple[str, str]]]) -> list[str]:
-    return [json.dumps([{"code": c, "text": t} for c, t in items], ensure_ascii=False) for items in codes_and_texts]
+    """Per row, its reasons as a JSON list of {code, text} ("[]" for a row without any: most rows of a night)."""
+    return [json.dumps([{"code": c, "text": t} for c, t in items], ensure_ascii=False) if items else "[]"
+            for items in codes_and_texts]
 
 
 def collect_reasons(n: int, fired: dict[str, np.ndarray], texts: dict[str, list[str] | pd.Series]) -> list[str]:

@@ -202,8 +202,7 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
 
     def signals_with_spread(self, X: pd.DataFrame, known: pd.Series | None = None) -> pd.DataFrame:
         """``X`` plus the spread-suspicion columns and the text model's signals, as the model and the reasons see them."""
-        spread, text = self._added(X, known)
-        return pd.concat([X.drop(columns=[c for c in TEXT_MODEL_COLUMNS if c in X]), spread, text], axis=1)
+        return self._full(X, *self._added(X, known))
 
     def _added(self, X: pd.DataFrame, known: pd.Series | None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(spread suspicion, text model signals) of ``X``."""
@@ -231,14 +230,31 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: pd.DataFrame, known: pd.Series | None = None) -> np.ndarray:
         if not len(X):
             return np.zeros((0, 2))
+        score = self._score(X, *self._added(X, known))
+        return np.column_stack([1 - score, score])
+
+    def _score(self, X: pd.DataFrame, spread: pd.DataFrame, text: pd.DataFrame) -> np.ndarray:
         if self.mode_ == "rules":
-            full = self.signals_with_spread(X, known)
+            full = self._full(X, spread, text)
             score = combine(_fired(full), {rule.code: rule.weight for rule in RULES})
             if "rating" in full:  # bought reviews praise
                 score = np.where(full["rating"].to_numpy(dtype=float) >= 4, score, score * 0.5)
-        else:
-            score = self.model_.predict_proba(self._model_frame(X, *self._added(X, known)))[:, 1]
-        return np.column_stack([1 - score, score])
+            return score
+        return self.model_.predict_proba(self._model_frame(X, spread, text))[:, 1]
+
+    @staticmethod
+    def _full(X: pd.DataFrame, spread: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
+        return pd.concat([X.drop(columns=[c for c in TEXT_MODEL_COLUMNS if c in X]), spread, text], axis=1)
+
+    def score_with_reasons(self, X: pd.DataFrame, known: pd.Series | None = None,
+                           flag_at: float = 0.5) -> tuple[np.ndarray, list[str]]:
+        """(probability of fake, reasons of the rows scored at least ``flag_at``): what :meth:`predict_proba` and
+        :meth:`reasons` give, with the spread and text signals computed once for both."""
+        if not len(X):
+            return np.zeros(0), []
+        spread, text = self._added(X, known)
+        score = self._score(X, spread, text)
+        return score, self._reasons(self._full(X, spread, text), score >= flag_at)
 
     def predict(self, X: pd.DataFrame, threshold: float = 0.5) -> np.ndarray:
         return (self.predict_proba(X)[:, 1] >= threshold).astype(int)
@@ -246,7 +262,9 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
     def reasons(self, X: pd.DataFrame, known: pd.Series | None = None, only: np.ndarray | None = None) -> list[str]:
         """Per review, a JSON list of {code, text}: every rule that holds for it, in words. With ``only`` (a boolean
         mask), rows outside it get an empty list (words are built for the rows that need them)."""
-        full = self.signals_with_spread(X, known)
+        return self._reasons(self.signals_with_spread(X, known), only)
+
+    def _reasons(self, full: pd.DataFrame, only: np.ndarray | None) -> list[str]:
         fired = _fired(full)
         if only is not None:
             fired = {code: mask & only for code, mask in fired.items()}

@@ -71,17 +71,19 @@ def installed_model() -> FakeReviewDetector:
     return load_model(MODEL_DIR)
 
 
-def _text_hash(texts: pd.Series) -> np.ndarray:
+def text_hashes(reviews: pd.DataFrame) -> np.ndarray:
+    """CRC-32 of each review's text: what says a stored row was computed from the text the review has now."""
     import zlib
 
+    texts = reviews["text"]
     return np.fromiter((zlib.crc32(t.encode("utf-8")) if isinstance(t, str) else 0 for t in texts), dtype=np.int64, count=len(texts))
 
 
 def _stored_per_review(session: Session, reviews: pd.DataFrame, table, columns: list[str], stamp: dict,
-                       compute) -> tuple[pd.DataFrame, int]:
+                       compute, hashes: np.ndarray | None = None) -> tuple[pd.DataFrame, int]:
     """``columns`` of the window's reviews, row for row: read where ``table`` holds them under ``stamp`` (the code or
     model version that computed them) for the same text, computed by ``compute(texts)`` and stored only for the rest.
-    Returns (values, reviews computed now)."""
+    ``hashes``: :func:`text_hashes` of the reviews when already taken. Returns (values, reviews computed now)."""
     # Where the stamp is part of the key, only rows under this stamp are read; otherwise a review has one row whatever
     # its stamp, read with it and compared here, so one read also says which reviews have a row at all. The table is
     # read whole, without a join to the window's reviews (the join cost more than the rows outside the window, which
@@ -90,7 +92,7 @@ def _stored_per_review(session: Session, reviews: pd.DataFrame, table, columns: 
     stamped = [] if keyed else [getattr(table, name) for name in stamp]
     stored = read_frame(session, select(table.review_id, table.text_hash, *stamped, *[getattr(table, c) for c in columns])
                         .where(*([getattr(table, name) == value for name, value in stamp.items()] if keyed else [])))
-    hashes = _text_hash(reviews["text"])
+    hashes = text_hashes(reviews) if hashes is None else hashes
     stored = stored.set_index("review_id").reindex(reviews["review_id"].to_numpy())
     has_row = stored["text_hash"].notna().to_numpy()
     usable = has_row & np.logical_and.reduce([(stored[name] == value).to_numpy() for name, value in stamp.items()]) if not keyed else has_row
@@ -106,21 +108,22 @@ def _stored_per_review(session: Session, reviews: pd.DataFrame, table, columns: 
     return values, int(fresh.sum())
 
 
-def stored_text_features(session: Session, reviews: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def stored_text_features(session: Session, reviews: pd.DataFrame, hashes: np.ndarray | None = None) -> tuple[pd.DataFrame, int]:
     """Text features of ``reviews``, row for row: read where stored, computed (and stored) only for reviews
     not seen before or whose text changed. Returns (features, reviews newly featurised)."""
     return _stored_per_review(session, reviews, ReviewTextFeature, TEXT_FEATURES + BAND_COLUMNS,
-                              {"version": TEXT_FEATURES_VERSION}, text_features)
+                              {"version": TEXT_FEATURES_VERSION}, text_features, hashes)
 
 
-def stored_text_scores(session: Session, reviews: pd.DataFrame, model: FakeReviewDetector | None) -> tuple[pd.DataFrame | None, int]:
+def stored_text_scores(session: Session, reviews: pd.DataFrame, model: FakeReviewDetector | None,
+                       hashes: np.ndarray | None = None) -> tuple[pd.DataFrame | None, int]:
     """The text model's signals of ``reviews``, row for row: read where stored for this text model, computed
     (and stored) only for reviews it has not read or whose text changed. (None, 0) without a text model."""
     version = model.text_model_version if model is not None else None
     if version is None:
         return None, 0
     return _stored_per_review(session, reviews, ReviewTextScore, TEXT_MODEL_COLUMNS, {"model_version": version},
-                              model.text_signals)
+                              model.text_signals, hashes)
 
 
 def score_reviews(reviews: pd.DataFrame, known: pd.Series | None = None, model: FakeReviewDetector | None = None,
@@ -133,12 +136,10 @@ def score_reviews(reviews: pd.DataFrame, known: pd.Series | None = None, model: 
     if text_scores is not None:
         signals = pd.concat([signals, text_scores.set_axis(signals.index)], axis=1)
     model = model or FakeReviewDetector().fit(signals)
-    score = model.predict_proba(signals, known=known)[:, 1]
-    flagged = score >= FLAG_AT
+    score, reasons = model.score_with_reasons(signals, known=known, flag_at=FLAG_AT)
     scores = pd.DataFrame({
         "entity_id": reviews["review_id"].to_numpy(), "entity_type": ENTITY, "merchant_id": reviews["merchant_id"].to_numpy(),
-        "score": np.round(score, 6), "label": np.where(flagged, "suspected_fake", None),
-        "reasons": model.reasons(signals, known=known, only=flagged),
+        "score": np.round(score, 6), "label": np.where(score >= FLAG_AT, "suspected_fake", None), "reasons": reasons,
     })
     return scores, rings
 
@@ -151,10 +152,11 @@ def run(session: Session, business_date: dt.date, window_start: dt.date, window_
     reviews = load_reviews(session, window_start, window_end)
     if reviews.empty:
         return empty_result()
-    text, featurised = stored_text_features(session, reviews)
+    hashes = text_hashes(reviews)  # taken once for both stored tables
+    text, featurised = stored_text_features(session, reviews, hashes)
     log.info("review text: %d of %d reviews segmented and featurised now, the rest read back", featurised, len(reviews))
     prior = prior_history(session, window_start, window_end)
-    text_scores, read = stored_text_scores(session, reviews, model)
+    text_scores, read = stored_text_scores(session, reviews, model, hashes)
     log.info("review text model: %d of %d reviews read now, the rest read back", read, len(reviews))
     scores, rings = score_reviews(reviews, analyst_verdicts(session, reviews["review_id"]), model, text, prior, text_scores)
     if rings.empty:
