@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -40,10 +41,17 @@ def get_engine(db_url: str) -> Engine:
     return engine
 
 
+SQLITE_CACHE_MB = 256  # per connection, taken as pages are touched; TRUST_SQLITE_CACHE_MB overrides it
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # SQLite's default page cache is 2 MB: a night's inserts into the indexes of a 2M-row orders table then read the
+    # same pages from disk again and again (1M-review warehouse: a day's ingest inserted in 3.4 s with it, 1.9 s here).
+    megabytes = int(os.environ.get("TRUST_SQLITE_CACHE_MB", SQLITE_CACHE_MB))
+    cursor.execute(f"PRAGMA cache_size=-{megabytes * 1024}")
     cursor.close()
 
 

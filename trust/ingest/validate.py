@@ -48,16 +48,17 @@ def validate(
     check_nul, check_not_values = raw.attrs.get("nul", True), raw.attrs.get("not_values", True)
     for spec in contract.fields:
         cells = raw[spec.name] if spec.name in raw.columns else pd.Series(None, index=raw.index, dtype=object)
-        stripped = _texts(cells, lambda v: v.strip() if isinstance(v, str) else v)
+        stripped = pd.Series([v.strip() if isinstance(v, str) else v for v in cells.to_numpy(dtype=object)], index=raw.index,
+                             dtype=object)  # inline, not _texts: the one pass over every cell of the file
         missing = stripped.isna() | (stripped == "")
         present = ~missing
-        not_value = present & cells.map(lambda v: isinstance(v, NotAValue)) if check_not_values else present & False
+        not_value = present & _each(cells, lambda v: isinstance(v, NotAValue)) if check_not_values else present & False
         if not_value.any():  # a JSON object or list, a Parquet list, binary that is not text: never flattened to text
             problems.append(pd.DataFrame({"_row": rows[not_value.to_numpy()], "column": spec.name,
                                           "value": _texts(cells[not_value], repr), "reason": _texts(cells[not_value], lambda v: v.reason)}))
             present = present & ~not_value
         if check_nul and present.any():  # no warehouse stores U+0000, and dropping it would change the value behind our back
-            has_nul = present & cells.map(lambda v: isinstance(v, str) and "\x00" in v)
+            has_nul = present & _each(cells, lambda v: isinstance(v, str) and "\x00" in v)
             if has_nul.any():
                 problems.append(pd.DataFrame({"_row": rows[has_nul.to_numpy()], "column": spec.name, "value": cells[has_nul],
                                               "reason": "contains a NUL character (U+0000)"}))
@@ -80,8 +81,8 @@ def validate(
         if spec.kind == "datetime" and spec.not_after_business_date:
             flag(present & (value >= day_end), f"is after the business date {business_date} (a timestamp in the future)")
         if spec.references is not None:
-            known = known_ids.get(spec.references, set())
-            flag(present & ~value.isin(known), f"names no known {spec.references[:-1].replace('_', ' ')}")
+            known = known_ids.get(spec.references, set())  # a set: looked up per value, never copied into an array
+            flag(present & ~_each(value, known.__contains__), f"names no known {spec.references[:-1].replace('_', ' ')}")
         typed[spec.name] = value.where(present, None) if spec.kind in ("id", "text", "enum") else value
 
     key = contract.key
@@ -126,23 +127,50 @@ def validate(
 def _texts(cells: pd.Series, function) -> pd.Series:
     """``function`` of each cell as an object column: pandas' default string dtype (Arrow) cannot hold a lone
     surrogate, and a value carrying one must reach the undecodable-text check, not crash the file."""
-    return pd.Series([function(v) for v in cells], index=cells.index, dtype=object)
+    return pd.Series([function(v) for v in cells.to_numpy(dtype=object)], index=cells.index, dtype=object)
+
+
+def _each(cells: pd.Series, test) -> pd.Series:
+    """``test`` of each cell as a boolean column (a plain loop over the values: no pandas machinery per cell)."""
+    values = cells.to_numpy(dtype=object)
+    return pd.Series(np.fromiter(map(test, values), dtype=bool, count=len(values)), index=cells.index)
+
+
+def _lengths(cells: pd.Series) -> pd.Series:
+    """Characters in each text cell (0 for anything else)."""
+    values = cells.to_numpy(dtype=object)
+    return pd.Series(np.fromiter((len(v) if isinstance(v, str) else 0 for v in values), dtype=np.int64, count=len(values)),
+                     index=cells.index)
+
+
+def _undecodable(cells: pd.Series) -> pd.Series:
+    """Text cells carrying decode-replacement characters or lone surrogates. The column is tested whole first (one
+    search and one encode of all its text); cell by cell only when it holds such text somewhere."""
+    texts = [v for v in cells.to_numpy(dtype=object) if isinstance(v, str)]
+    whole = "".join(texts)
+    if "\ufffd" not in whole:
+        try:
+            whole.encode("utf-8")  # a lone surrogate anywhere fails this (UTF-8 never pairs them)
+            return pd.Series(False, index=cells.index)
+        except UnicodeEncodeError:
+            pass
+    return _each(cells, lambda v: isinstance(v, str) and not is_decodable(v))
 
 
 def _convert(spec: Field, cells: pd.Series, present: pd.Series, flag, tz: ZoneInfo) -> pd.Series:
     kind = spec.kind
     if kind == "id":
         value = cells.astype(object)
-        too_long = present & (value.map(lambda v: len(v) if isinstance(v, str) else 0) > (spec.max_length or 64))
+        too_long = present & (_lengths(value) > (spec.max_length or 64))
         flag(too_long, f"id longer than {spec.max_length} characters")
-        flag(present & value.map(lambda v: isinstance(v, str) and not is_decodable(v)), "undecodable text (invalid UTF-8 bytes)")
+        flag(present & _undecodable(value), "undecodable text (invalid UTF-8 bytes)")
         return value
     if kind == "text":
-        undecodable = present & cells.map(lambda v: isinstance(v, str) and not is_decodable(v))
+        undecodable = present & _undecodable(cells)
         flag(undecodable, "undecodable text (invalid UTF-8 bytes)")
         value = _texts(cells, lambda v: normalize_text(v) if isinstance(v, str) else v)
         if spec.max_length:
-            flag(present & (value.map(lambda v: len(v) if isinstance(v, str) else 0) > spec.max_length),
+            flag(present & (_lengths(value) > spec.max_length),
                  f"longer than {spec.max_length} characters")
         return value
     if kind == "enum":
@@ -151,7 +179,7 @@ def _convert(spec: Field, cells: pd.Series, present: pd.Series, flag, tz: ZoneIn
         return value
     if kind == "bool":
         lowered = _texts(cells, lambda v: v.lower() if isinstance(v, str) else v)
-        value = lowered.map(lambda v: True if v in _TRUE else (False if v in _FALSE else None))
+        value = _texts(lowered, lambda v: True if v in _TRUE else (False if v in _FALSE else None))
         flag(present & value.isna(), "is not a yes/no value (true/false, 1/0, yes/no)")
         return value.astype(object)
     if kind in ("int", "float"):
@@ -179,8 +207,8 @@ def _parse_timestamps(cells: pd.Series, present: pd.Series, tz: ZoneInfo) -> pd.
     """ISO 8601 text → naive local time in ``tz``; a value with an offset is converted, one without is local."""
     out = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us]")
     text = cells.where(present)
-    present = present & text.map(lambda v: isinstance(v, str) and bool(_FULL_DATE.match(v)))
-    has_offset = present & text.map(lambda v: isinstance(v, str) and bool(_OFFSET.search(v)))
+    present = present & _each(text, lambda v: isinstance(v, str) and _FULL_DATE.match(v) is not None)
+    has_offset = present & _each(text, lambda v: isinstance(v, str) and _OFFSET.search(v) is not None)
     naive = present & ~has_offset
     if naive.any():
         parsed = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
