@@ -80,6 +80,8 @@ def run_detector(settings: Settings, business_date: dt.date, name: str) -> dict:
     extra = {"state_dir": settings.data_dir / "state"} if "state_dir" in parameters else {}
     if "model" in parameters:
         extra["model"] = model
+    if "model_version" in parameters:  # what a stage stores per row is kept under the version that computed it
+        extra["model_version"] = version
     if "complaint_model" in parameters:  # the complaints the listing stage reads for seller history: the same model
         from trust.detect.complaint_model import ComplaintClassifier
 

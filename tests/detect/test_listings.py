@@ -1,12 +1,16 @@
 """Listing moderation: slang and its evasions, prices against the brand and the market, claims, seller history; honest
 listings that mention brands legitimately pass; the single check answers with reasons."""
 
+import datetime as dt
 import json
+from contextlib import nullcontext
 
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import func, select
 
+from trust.db.tables import ListingTextPart
 from trust.detect.listing_model import ListingContext, ListingDetector, listing_signals
 from trust.detect.listings import FLAG_AT, ListingChecker, score_listings
 
@@ -129,3 +133,49 @@ def test_the_priced_word_a_listing_is_compared_with_does_not_depend_on_set_order
     for words in ({"甲乙", "丙丁"}, {"丙丁", "甲乙"}):
         signals = listing_signals(pd.DataFrame([{"title": "甲乙 丙丁", "price": 100.0}]), context, tokens=[words])
         assert signals["_token"].item() == "丙丁" and signals["token_shops"].item() == 5  # the word more shops sell
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_nightly_stage_reads_each_listing_once_and_scores_as_if_it_read_them_all(backend, tmp_path, marketplace):
+    """Each listing's knowledge evidence and wording probabilities are stored per model and knowledge: a second night
+    reads them back, and its scores and reasons equal a full rescore, row for row; a listing re-delivered with another
+    price is read again."""
+    from sqlalchemy import update
+
+    from tests.conftest import START, make_settings, scratch_postgres
+    from trust import pipeline
+    from trust.db.engine import dispose_engines, session_scope
+    from trust.db.tables import Listing
+    from trust.detect import listings as stage
+    from trust.detect.listings import installed_model
+
+    def nightly(settings, version):
+        with session_scope(settings.db_url) as session:
+            scores = stage.run(session, START + dt.timedelta(days=2), START, START + dt.timedelta(days=2),
+                               model=installed_model(), model_version=version)
+        return scores.sort_values("entity_id").reset_index(drop=True)
+
+    with (scratch_postgres() if backend == "postgresql" else nullcontext(None)) as url:
+        settings = make_settings(tmp_path / "var", marketplace / "landing", url)
+        for day in range(3):
+            pipeline.run_ingest(settings, START + dt.timedelta(days=day))
+        full = nightly(settings, None)  # nothing stored: every listing read
+        first, again = nightly(settings, "v1"), nightly(settings, "v1")
+        pd.testing.assert_frame_equal(first, full)
+        pd.testing.assert_frame_equal(again, full)
+        with session_scope(settings.db_url) as session:
+            stored = session.execute(select(func.count()).select_from(ListingTextPart)).scalar_one()
+            changed = full["entity_id"].iloc[0]
+            session.execute(update(Listing).where(Listing.listing_id == changed).values(price=1.0, title="LV 高仿 老花包"))
+        assert stored == len(full)
+        parts_of = stage.stored_own_parts
+        calls = []
+        stage.stored_own_parts = lambda session, version: calls.append(parts_of(session, version)) or calls[-1]
+        try:
+            after = nightly(settings, "v1")
+        finally:
+            stage.stored_own_parts = parts_of
+        assert calls[0].computed == 1
+        pd.testing.assert_frame_equal(after, nightly(settings, None))
+        assert after.set_index("entity_id").loc[changed, "score"] > full.set_index("entity_id").loc[changed, "score"]
+        dispose_engines()

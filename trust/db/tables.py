@@ -256,6 +256,20 @@ class ReviewTextScore(Base):
     text_unknown_words: Mapped[float] = mapped_column(Float)
 
 
+class ListingTextPart(Base):
+    """What the listing stage reads from one listing's own words and price, stored so that a listing is read once per
+    model and knowledge: the knowledge's evidence (``trust.detect.listing_knowledge``) and the wording model's kind
+    probabilities. ``version``: the model version and the knowledge's fingerprint; ``content_hash``: of the title,
+    description, price and category it was computed from (a re-delivered listing with other content is read again)."""
+
+    __tablename__ = "listing_text_parts"
+    listing_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[str] = mapped_column(String(96), primary_key=True)
+    content_hash: Mapped[int] = mapped_column(BigInteger)
+    evidence: Mapped[str] = mapped_column(Text)  # JSON list of [code, kind, probability, text]
+    text_proba: Mapped[str | None] = mapped_column(Text)  # JSON list of the wording model's probabilities; null: rules
+
+
 class SpotCheckPlan(Base):
     """The test buys (品质抽检) chosen for a business date: by expected confirmed problems, or at random to explore."""
 

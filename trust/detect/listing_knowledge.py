@@ -321,18 +321,49 @@ def with_knowledge(frame: pd.DataFrame, kinds, reasons: list[str]):
     return overlay(kinds, evidence), [merged_reasons(e, r) if e else r for e, r in zip(evidence, reasons)]
 
 
-def assess_listings(model, listings: pd.DataFrame, signals: pd.DataFrame, flag_at: float, only_flagged: bool = True):
+def assess_listings(model, listings: pd.DataFrame, signals: pd.DataFrame, flag_at: float, only_flagged: bool = True,
+                    parts: tuple[list[list[Evidence]], np.ndarray | None] | None = None):
     """What every path shows for a batch of listings: the model's kind probabilities with the knowledge laid over
     them. Returns (kind probabilities, kind names where P(problem) >= ``flag_at`` else None, reasons: for the flagged
     listings only unless ``only_flagged`` is False). The wording model runs once; reasons are written only for the
-    listings that get them."""
+    listings that get them. ``parts``: :func:`own_parts` of the listings when already known (the nightly stage keeps
+    them per listing)."""
     from trust.detect.listing_model import _kind_names
 
-    text_proba = model.text_proba(signals)
-    evidence = batch_evidence(listings)
+    evidence, text_proba = parts if parts is not None else own_parts(model, listings, signals)
     kinds = overlay(model.predict_kind_proba(signals, text_proba), evidence)
     flagged = 1 - kinds[:, 0] >= flag_at
     wanted = flagged if only_flagged else np.ones(len(kinds), dtype=bool)
     model_reasons = model.reasons(signals, only=wanted, text_proba=text_proba)
     reasons = [merged_reasons(e, r) if w and e else (r if w else "[]") for e, r, w in zip(evidence, model_reasons, wanted)]
     return kinds, np.where(flagged, _kind_names(kinds), None), reasons
+
+
+def own_parts(model, listings: pd.DataFrame, signals: pd.DataFrame) -> tuple[list[list[Evidence]], np.ndarray | None]:
+    """What a listing's own title, description, price and category say, whatever the market: the knowledge's evidence
+    and the wording model's kind probabilities (None in rules mode)."""
+    return batch_evidence(listings), model.text_proba(signals)
+
+
+def evidence_json(evidence: list[Evidence]) -> str:
+    return json.dumps([[e.code, e.kind, e.probability, e.text] for e in evidence], ensure_ascii=False)
+
+
+def evidence_of_json(text: str) -> list[Evidence]:
+    return [Evidence(code, kind, probability, words) for code, kind, probability, words in json.loads(text)]
+
+
+@functools.cache
+def knowledge_version() -> str:
+    """Fingerprint of everything the evidence is computed from: the cue file, the brand catalogue, the domain
+    dictionary and the code that reads them. Stored evidence under another fingerprint is computed again."""
+    import hashlib
+
+    from trust import text
+    from trust.detect import brand_catalogue
+
+    digest = hashlib.sha256()
+    for path in (CUES, brand_catalogue.CATALOGUE, text.DOMAIN_DICTIONARY, Path(__file__), Path(brand_catalogue.__file__),
+                 Path(text.__file__)):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

@@ -18,10 +18,10 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from trust.db.engine import read_frame
-from trust.db.tables import Complaint, DetectorScore, Listing, ModerationLabel, SpotCheck
+from trust.db.engine import frame_to_records, insert_rows, read_frame, upsert
+from trust.db.tables import Complaint, DetectorScore, Listing, ListingTextPart, ModerationLabel, SpotCheck
 from trust.detect.base import empty_result
-from trust.detect.listing_knowledge import assess_listings
+from trust.detect.listing_knowledge import assess_listings, evidence_json, evidence_of_json, knowledge_version, own_parts
 from trust.detect.listing_model import (CONTEXT_FILE, DEFAULT_FLAG_AT, ListingContext, ListingDetector, flag_threshold, listing_signals,
                                         load_listing_model, title_tokens)
 from trust.settings import PROJECT_ROOT
@@ -78,19 +78,69 @@ def installed_model() -> ListingDetector:
 
 
 def score_listings(listings: pd.DataFrame, context: ListingContext, events: pd.DataFrame | None,
-                   model: ListingDetector | None, tokens: list[set[str]] | None = None) -> pd.DataFrame:
+                   model: ListingDetector | None, tokens: list[set[str]] | None = None, parts_of=None) -> pd.DataFrame:
+    """Scores and reasons of ``listings`` in ``context``. ``parts_of(model, listings, signals)``: where the listings'
+    own parts (:func:`trust.detect.listing_knowledge.own_parts`) come from, if not computed here."""
     signals = listing_signals(listings, context, events, tokens)
     model = model or ListingDetector().fit(signals)
-    kinds, names, reasons = assess_listings(model, listings, signals, flag_threshold(model))  # the knowledge needs no market
+    parts = parts_of(model, listings, signals) if parts_of is not None else None
+    kinds, names, reasons = assess_listings(model, listings, signals, flag_threshold(model), parts=parts)  # the knowledge needs no market
     return pd.DataFrame({
         "entity_id": listings["listing_id"].to_numpy(), "entity_type": ENTITY, "merchant_id": listings["merchant_id"].to_numpy(),
         "score": np.round(1 - kinds[:, 0], 6), "label": names, "reasons": reasons,
     })
 
 
+def content_hashes(listings: pd.DataFrame) -> np.ndarray:
+    """CRC-32 of what a listing's own parts are computed from: title, description, price and category."""
+    import zlib
+
+    columns = [listings[c].tolist() if c in listings else [None] * len(listings) for c in ("title", "description", "price", "category")]
+    return np.fromiter((zlib.crc32("\x1f".join("" if v is None or v != v else repr(v) if isinstance(v, float) else str(v)
+                                                for v in row).encode("utf-8", "surrogatepass"))
+                        for row in zip(*columns)), dtype=np.int64, count=len(listings))
+
+
+def stored_own_parts(session: Session, model_version: str):
+    """A ``parts_of`` for :func:`score_listings` that reads each listing's own parts where ``listing_text_parts`` holds
+    them for this model and knowledge and the same content, and computes and stores them only for the rest: a listing
+    is read once, not every night. Sets ``.computed`` on itself to the number computed."""
+    version = f"{model_version}/{knowledge_version()}"
+
+    def parts_of(model, listings: pd.DataFrame, signals: pd.DataFrame):
+        stored = read_frame(session, select(ListingTextPart.listing_id, ListingTextPart.content_hash, ListingTextPart.evidence,
+                                            ListingTextPart.text_proba).where(ListingTextPart.version == version))
+        hashes = content_hashes(listings)
+        stored = stored.set_index("listing_id").reindex(listings["listing_id"].to_numpy())
+        has_row = stored["content_hash"].notna().to_numpy()
+        fresh = np.where(has_row, stored["content_hash"].to_numpy(dtype=float), np.nan) != hashes
+        evidence = [None if text is None or text != text else evidence_of_json(text) for text in stored["evidence"].tolist()]
+        probabilities = stored["text_proba"].tolist()
+        rows = np.flatnonzero(fresh)
+        if len(rows):
+            new_evidence, new_proba = own_parts(model, listings.iloc[rows], signals.iloc[rows])
+            for position, row in enumerate(rows):
+                evidence[row] = new_evidence[position]
+                probabilities[row] = None if new_proba is None else json.dumps(new_proba[position].tolist())
+            written = pd.DataFrame({"listing_id": listings["listing_id"].to_numpy()[rows], "version": version,
+                                    "content_hash": hashes[rows], "evidence": [evidence_json(e) for e in new_evidence],
+                                    "text_proba": [probabilities[row] for row in rows]})
+            never = ~has_row[rows]  # no row at all: the bulk path; a listing re-delivered with other content is replaced
+            insert_rows(session, ListingTextPart, written[never])
+            upsert(session, ListingTextPart, frame_to_records(written[~never]))
+        parts_of.computed = len(rows)
+        if model.mode_ != "trained" or not len(listings):  # rules: no wording model (as ``model.text_proba`` says)
+            return evidence, None
+        return evidence, np.array([json.loads(p) for p in probabilities], dtype=float).reshape(len(listings), -1)
+
+    parts_of.computed = 0
+    return parts_of
+
+
 def run(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date, state_dir: Path | None = None,
-        model: ListingDetector | None = None, complaint_model=None):
-    """Score every listing with ``model`` (the night's pinned champion; None: the rules) in the night's market."""
+        model: ListingDetector | None = None, complaint_model=None, model_version: str | None = None):
+    """Score every listing with ``model`` (the night's pinned champion; None: the rules) in the night's market. With
+    ``model_version``, each listing's own parts are read where stored for that model (see :func:`stored_own_parts`)."""
     listings = load_listings(session, window_end)
     if listings.empty:
         return empty_result()
@@ -99,7 +149,11 @@ def run(session: Session, business_date: dt.date, window_start: dt.date, window_
     context = ListingContext.fit(listings, events, tokens)
     if state_dir is not None:
         save_context(context, state_dir)
-    return score_listings(listings, context, events, model, tokens)
+    parts_of = stored_own_parts(session, model_version) if model_version is not None else None
+    scores = score_listings(listings, context, events, model, tokens, parts_of)
+    if parts_of is not None:
+        log.info("listings: %d of %d read now (knowledge and wording), the rest read back", parts_of.computed, len(listings))
+    return scores
 
 
 def save_context(context: ListingContext, state_dir: Path) -> Path:
