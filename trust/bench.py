@@ -168,6 +168,8 @@ def run_bench(console: Console, reviews: int, days: int, workdir: Path, db_url: 
     nightly = results[nightly_start:]
     with _stage(results, "detect_reviews again, text read back (steady state)") as box:
         box["rows"] = pipeline.run_detector(settings, last, "reviews")["scored"]
+    with _stage(results, "detect_listings again, own parts read back (steady state)") as box:
+        box["rows"] = pipeline.run_detector(settings, last, "listings")["scored"]
     total = {"stage": "nightly run, total (sequential)", "rows": None, "seconds": round(sum(r["seconds"] for r in nightly), 2),
              "rows_per_second": None, "peak_rss_mb": max(r["peak_rss_mb"] for r in nightly)}
     results.append(total)

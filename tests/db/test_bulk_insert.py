@@ -21,8 +21,8 @@ def records(prefix: str) -> list[dict]:
     out = []
     for i, text in enumerate(HOSTILE):
         out.append({"order_id": f"{prefix}{i:03d}", "merchant_id": text[:64], "listing_id": None if i % 3 == 0 else text[:64],
-                    "buyer_id": f"B{i}", "amount": [0.1, 1e-12, 123456789.125, -0.0, 2.5, float("inf")][i % 6],
-                    "quantity": i - 5, "status": "paid", "refund_reason": None if i % 2 else text[:32],
+                    "buyer_id": f"B{i}", "amount": [0.1, 1e-12, 123456789.125, -0.0, 2.5, float("inf"), 0.0][i % 7],
+                    "quantity": i - 5, "status": ["paid", "refunded"][i % 2], "refund_reason": None if i % 2 else text[:32],
                     "shipped_late": bool(i % 2), "ordered_at": dt.datetime(2026, 11, 30, 23, 59, 59, 999999 - i),
                     "business_date": dt.date(2026, 11, 30)})
     return out

@@ -183,10 +183,12 @@ def frame_columns(frame: pd.DataFrame) -> tuple[list[str], list[list]]:
 def _bound(values: list, process) -> list:
     """``process`` (a column type's bind processor) of each value, None kept; a value repeated down the column (a
     partition's business date, a status) is converted once."""
-    try:
-        distinct = dict.fromkeys(values)
-    except TypeError:  # an unhashable value (a JSON document): converted one by one
-        distinct = values
+    # A look at the first values decides. Only text, dates and flags of one type are looked up: equal values of other
+    # types can differ (0.0 and -0.0, 1 and True), and a column of scores is converted value by value without a table.
+    sample = values[:1000]
+    kinds = {type(value) for value in sample if value is not None}
+    repeats = len(kinds) == 1 and kinds <= {str, dt.date, dt.datetime, bool} and len(set(sample)) * 2 <= len(sample)
+    distinct = dict.fromkeys(values) if repeats else values
     if len(distinct) * 2 <= len(values):
         converted = {value: None if value is None else process(value) for value in distinct}
         return [converted[value] for value in values]
