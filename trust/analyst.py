@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from trust.db.engine import session_scope
 from trust.db.tables import Appeal, AuditEntry, Complaint, GateHold, GradeOverride, IngestLog, Merchant, Order, SpotCheck
+from trust.errors import Conflict, Invalid, NotFound
 from trust.settings import Settings
 from trust.thresholds import TIER_ORDER
 
@@ -25,7 +26,7 @@ def _now(settings: Settings) -> dt.datetime:
 
 def _need(value: str, what: str) -> str:
     if not value or not value.strip():
-        raise ValueError(f"{what} is required")
+        raise Invalid(f"{what} is required")
     return value.strip()
 
 
@@ -36,17 +37,17 @@ def record_audit(session: Session, at: dt.datetime, actor: str, action: str, mer
 
 def _known_merchant(session: Session, merchant_id: str) -> None:
     if session.execute(select(Merchant.merchant_id).where(Merchant.merchant_id == merchant_id)).first() is None:
-        raise ValueError(f"merchant {merchant_id!r} is not in the warehouse")
+        raise NotFound(f"merchant {merchant_id!r} is not in the warehouse")
 
 
 def add_override(settings: Settings, merchant_id: str, tier: str, reason: str, actor: str,
                  effective_from: dt.date, expires_on: dt.date) -> int:
     """Record an override; returns its id. It applies to every grade run from ``effective_from`` to ``expires_on``."""
     if tier not in TIER_ORDER:
-        raise ValueError(f"tier {tier!r} is not one of {', '.join(TIER_ORDER)}")
+        raise Invalid(f"tier {tier!r} is not one of {', '.join(TIER_ORDER)}")
     reason, actor = _need(reason, "a reason"), _need(actor, "an actor")
     if expires_on < effective_from:
-        raise ValueError(f"override expires {expires_on} before it starts {effective_from}")
+        raise Invalid(f"override expires {expires_on} before it starts {effective_from}")
     now = _now(settings)
     with session_scope(settings.db_url) as session:
         _known_merchant(session, merchant_id)
@@ -65,9 +66,9 @@ def revoke_override(settings: Settings, override_id: int, actor: str, reason: st
     with session_scope(settings.db_url) as session:
         row = session.get(GradeOverride, override_id)
         if row is None:
-            raise ValueError(f"no override with id {override_id}")
+            raise NotFound(f"no override with id {override_id}")
         if row.revoked_at is not None:
-            raise ValueError(f"override {override_id} was already revoked at {row.revoked_at} by {row.revoked_by}")
+            raise Conflict(f"override {override_id} was already revoked at {row.revoked_at} by {row.revoked_by}")
         row.revoked_at, row.revoked_by = now, actor
         record_audit(session, now, actor, "override_revoked", row.merchant_id, override_id=override_id, reason=reason)
 
@@ -75,16 +76,16 @@ def revoke_override(settings: Settings, override_id: int, actor: str, reason: st
 def file_appeal(settings: Settings, merchant_id: str, subject_type: str, subject_id: str, reason: str) -> int:
     """A merchant contests one defect; returns the appeal id."""
     if subject_type not in SUBJECTS:
-        raise ValueError(f"an appeal is about one of: {', '.join(SUBJECTS)}; not {subject_type!r}")
+        raise Invalid(f"an appeal is about one of: {', '.join(SUBJECTS)}; not {subject_type!r}")
     reason = _need(reason, "a reason")
     table, key = SUBJECTS[subject_type]
     now = _now(settings)
     with session_scope(settings.db_url) as session:
         owner = session.execute(select(table.merchant_id).where(key == subject_id)).scalar_one_or_none()
         if owner is None:
-            raise ValueError(f"no {subject_type} {subject_id!r} in the warehouse")
+            raise NotFound(f"no {subject_type} {subject_id!r} in the warehouse")
         if owner != merchant_id:
-            raise ValueError(f"{subject_type} {subject_id!r} belongs to {owner}, not {merchant_id}")
+            raise Invalid(f"{subject_type} {subject_id!r} belongs to {owner}, not {merchant_id}")
         row = Appeal(merchant_id=merchant_id, subject_type=subject_type, subject_id=subject_id, reason=reason, status="filed",
                      filed_at=now)
         session.add(row)
@@ -103,16 +104,16 @@ def decide_appeal(settings: Settings, appeal_id: int, uphold: bool, actor: str, 
     with session_scope(settings.db_url) as session:
         if recompute_date is not None:  # checked before anything is written
             if not uphold:
-                raise ValueError("a recompute date goes with an upheld appeal; a rejected one changes no grade")
+                raise Conflict("a recompute date goes with an upheld appeal; a rejected one changes no grade")
             latest = session.execute(select(func.max(IngestLog.business_date))).scalar()
             if latest is None or recompute_date > latest:
-                raise ValueError(f"recompute date {recompute_date} is after the latest business date with data "
+                raise Conflict(f"recompute date {recompute_date} is after the latest business date with data "
                                  f"({latest or 'none loaded yet'}): grades can only be recomputed for a date that was loaded")
         row = session.get(Appeal, appeal_id)
         if row is None:
-            raise ValueError(f"no appeal with id {appeal_id}")
+            raise NotFound(f"no appeal with id {appeal_id}")
         if row.status != "filed":
-            raise ValueError(f"appeal {appeal_id} was already {row.status} by {row.decided_by}")
+            raise Conflict(f"appeal {appeal_id} was already {row.status} by {row.decided_by}")
         row.status = "upheld" if uphold else "rejected"
         row.decided_at, row.decided_by, row.decision_note = now, actor, note
         merchant_id = row.merchant_id
@@ -135,6 +136,6 @@ def clear_gate_hold(settings: Settings, merchant_id: str, gate: str, actor: str,
     with session_scope(settings.db_url) as session:
         hold = session.get(GateHold, (merchant_id, gate))
         if hold is None or hold.cleared_at is not None:
-            raise ValueError(f"no active hold of gate {gate!r} on merchant {merchant_id!r}")
+            raise NotFound(f"no active hold of gate {gate!r} on merchant {merchant_id!r}")
         hold.cleared_at, hold.cleared_by, hold.clear_reason = now, actor, reason
         record_audit(session, now, actor, "gate_cleared", merchant_id, gate=gate, reason=reason)

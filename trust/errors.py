@@ -36,3 +36,31 @@ def is_permanent(error: BaseException) -> bool:
 
 class ModelUnavailable(PermanentError):
     """A detector's champion model is missing or cannot be loaded, and the operator has not chosen rules mode."""
+
+
+# --- What a request can be refused for: one type per answer, mapped to HTTP status codes in one place (HTTP_STATUS) --
+
+class NotFound(PermanentError, LookupError, ValueError):
+    """What the request names does not exist: no such merchant, override, appeal, queue item or graded date."""
+
+
+class Conflict(PermanentError, ValueError):
+    """The request contradicts the current state: an override already revoked, an appeal already decided, a date that
+    is not held."""
+
+
+class Invalid(PermanentError, ValueError):
+    """A value the request carries cannot be accepted: a missing reason, a tier that does not exist, dates out of
+    order, a listing without a title."""
+
+
+class NotHeld(Conflict):
+    """A release of a date that is not held now (published, withdrawn by a rerun, or never decided)."""
+
+
+HTTP_STATUS: dict[type[Exception], int] = {NotFound: 404, Conflict: 409, Invalid: 422}
+
+
+def http_status(error: BaseException) -> int | None:
+    """The HTTP status code of a refusal (None: not a refusal, an internal error)."""
+    return next((code for kind, code in HTTP_STATUS.items() if isinstance(error, kind)), None)

@@ -24,7 +24,7 @@ from trust.db.tables import (
     PublishLog, QualityCheck,
 )
 from trust.detect import DETECTOR_NAMES
-from trust.errors import GradesHeld
+from trust.errors import GradesHeld, Invalid, NotFound, NotHeld  # noqa: F401  (NotHeld is re-exported)
 from trust.ingest.contracts import ENTITY_ORDER
 from trust.ingest.loader import ingest_partition
 from trust.metrics import add_smoothed_rates, choose_windows, compute_both_windows
@@ -348,16 +348,12 @@ def run_publish(settings: Settings, business_date: dt.date, now: dt.datetime | N
     return {"status": status, "grade_version": version, "reason": reason}
 
 
-class NotHeld(ValueError):
-    """A release of a date that is not held now (published, withdrawn by a rerun, or never decided)."""
-
-
 def release_held(settings: Settings, business_date: dt.date, actor: str, reason: str) -> dict:
     """An analyst publishes a held version after review (only a date whose latest decision is 'held')."""
     from trust.analyst import record_audit
 
     if not actor or not reason:
-        raise ValueError("releasing a held grade version needs an actor and a reason")
+        raise Invalid("releasing a held grade version needs an actor and a reason")
     thresholds = load_thresholds(settings.thresholds_path)
     now = dt.datetime.now(settings.tz).replace(tzinfo=None)
     from trust.lookup import latest_decision
@@ -365,7 +361,7 @@ def release_held(settings: Settings, business_date: dt.date, actor: str, reason:
     with session_scope(settings.db_url) as session:
         graded = session.execute(select(func.count()).select_from(Grade).where(Grade.business_date == business_date)).scalar_one()
         if not graded:
-            raise ValueError(f"no grades computed for {business_date}; nothing to release")
+            raise NotFound(f"no grades computed for {business_date}; nothing to release")
         decision = latest_decision(session, business_date)
         if decision is None or decision.status != "held":
             state = "never decided" if decision is None else f"{decision.status} ({decision.reason})"

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from trust.db.engine import read_frame, session_scope
 from trust.db.tables import DetectorScore, ModerationLabel, ResellerNetwork, ReviewRing
+from trust.errors import NotFound
 from trust.settings import Settings
 
 QUEUES = {
@@ -23,7 +24,7 @@ QUEUES = {
 
 def _check(queue: str) -> dict:
     if queue not in QUEUES:
-        raise KeyError(f"no queue {queue!r}; queues: {', '.join(QUEUES)}")
+        raise NotFound(f"no queue {queue!r}; queues: {', '.join(QUEUES)}")
     return QUEUES[queue]
 
 
@@ -81,7 +82,7 @@ def decide_item(settings: Settings, queue: str, item_id: str, decision: str, act
                                                                           DetectorScore.entity_id == item_id).limit(1)).first()
             merchant_id = known[0] if known else None
         if known is None:
-            raise LookupError(f"{item_id!r} is not in the {queue} queue")
+            raise NotFound(f"{item_id!r} is not in the {queue} queue")
         label = ModerationLabel(label_id=f"API-{uuid.uuid4().hex[:20]}", entity_type=spec["entity_type"], entity_id=item_id,
                                 label=spec[decision], analyst=actor, note=note, decided_at=now, business_date=now.date())
         session.add(label)

@@ -110,6 +110,12 @@ def test_overrides_through_the_api_are_audited_with_their_actor(served):
     assert revoked.status_code == 200
     again = client.delete(f"/overrides/{created.json()['id']}", params={"reason": "done"}, headers=bearer(tokens["analyst"]))
     assert again.status_code == 409 and "already revoked" in again.json()["error"]
+    unknown = client.post("/overrides", json={**body, "merchant_id": "M_NOPE"}, headers=bearer(tokens["analyst"]))
+    assert unknown.status_code == 404 and "not in the warehouse" in unknown.json()["error"]
+    missing = client.delete("/overrides/99999", params={"reason": "done"}, headers=bearer(tokens["analyst"]))
+    assert missing.status_code == 404 and "no override" in missing.json()["error"]
+    no_appeal = client.post("/appeals/99999/decision", json={"uphold": True, "note": "checked"}, headers=bearer(tokens["analyst"]))
+    assert no_appeal.status_code == 404 and "no appeal" in no_appeal.json()["error"]
 
 
 def test_the_report_is_served_as_html(served):

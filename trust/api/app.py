@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from trust.errors import HTTP_STATUS, http_status
 from trust.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -159,6 +160,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def http_error(request: Request, exc: StarletteHTTPException):
         return JSONResponse(status_code=exc.status_code, content={"error": exc.detail}, headers=getattr(exc, "headers", None))
 
+    async def refused(request: Request, exc: Exception):
+        """A request refused for what it asks (trust.errors: NotFound, Conflict, Invalid): its status code, its message."""
+        return JSONResponse(status_code=http_status(exc), content={"error": str(exc)})
+
+    for kind in HTTP_STATUS:  # the one place a refusal becomes an HTTP status code
+        app.add_exception_handler(kind, refused)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -283,29 +291,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if "value" not in checker or checker["value"].model_dir != folder:
                 checker["value"] = ListingChecker(state_dir=settings.data_dir / "state", model_dir=folder)
             checker["at"] = now
-        try:
-            return checker["value"].check(body.title, body.price, body.brand, body.category, body.description, body.merchant_id)
-        except ValueError as exc:
-            raise HTTPException(422, str(exc)) from None
+        return checker["value"].check(body.title, body.price, body.brand, body.category, body.description, body.merchant_id)
 
     @app.post("/queues/{queue}/{item_id}/decision", responses=AUTH_RESPONSES)
     def decide(queue: Literal["reviews", "listings", "networks", "rings"], item_id: ItemId, body: Decision,
                actor: str = Depends(role("analyst"))) -> dict:
         from trust.queues import decide_item
 
-        try:
-            return decide_item(settings, queue, item_id, body.decision, actor, body.note)
-        except LookupError as exc:
-            raise HTTPException(404, str(exc)) from None
+        return decide_item(settings, queue, item_id, body.decision, actor, body.note)
 
     @app.post("/overrides", status_code=201, responses=AUTH_RESPONSES)
     def add_override_endpoint(body: OverrideRequest, actor: str = Depends(role("analyst"))) -> dict:
         from trust.analyst import add_override
 
-        try:
-            override_id = add_override(settings, body.merchant_id, body.tier, body.reason, actor, body.effective_from, body.expires_on)
-        except ValueError as exc:
-            raise HTTPException(422 if "not in the warehouse" not in str(exc) else 404, str(exc)) from None
+        override_id = add_override(settings, body.merchant_id, body.tier, body.reason, actor, body.effective_from, body.expires_on)
         return {"id": override_id, "merchant_id": body.merchant_id, "tier": body.tier, "actor": actor}
 
     @app.delete("/overrides/{override_id}", responses=AUTH_CONFLICT)
@@ -313,10 +312,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                  actor: str = Depends(role("analyst"))) -> dict:
         from trust.analyst import revoke_override
 
-        try:
-            revoke_override(settings, override_id, actor, reason)
-        except ValueError as exc:
-            raise HTTPException(404 if "no override" in str(exc) else 409, str(exc)) from None
+        revoke_override(settings, override_id, actor, reason)
         return {"id": override_id, "revoked_by": actor}
 
     @app.post("/appeals/{appeal_id}/decision", responses=AUTH_CONFLICT)
@@ -324,21 +320,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                actor: str = Depends(role("analyst"))) -> dict:
         from trust.analyst import decide_appeal
 
-        try:
-            return decide_appeal(settings, appeal_id, body.uphold, actor, body.note, body.recompute_date)
-        except ValueError as exc:
-            raise HTTPException(404 if "no appeal" in str(exc) else 409, str(exc)) from None
+        return decide_appeal(settings, appeal_id, body.uphold, actor, body.note, body.recompute_date)
 
     @app.post("/publications/{business_date}/release", responses=AUTH_CONFLICT)
     def release(business_date: dt.date, body: ReleaseRequest, actor: str = Depends(role("admin"))) -> dict:
-        from trust.pipeline import NotHeld, release_held
+        from trust.pipeline import release_held
 
-        try:
-            return release_held(settings, business_date, actor, body.reason)
-        except NotHeld as exc:
-            raise HTTPException(409, str(exc)) from None
-        except ValueError as exc:
-            raise HTTPException(404, str(exc)) from None
+        return release_held(settings, business_date, actor, body.reason)
 
     return app
 

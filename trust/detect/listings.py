@@ -24,6 +24,7 @@ from trust.detect.base import empty_result
 from trust.detect.listing_knowledge import assess_listings, evidence_json, evidence_of_json, knowledge_version, own_parts
 from trust.detect.listing_model import (CONTEXT_FILE, DEFAULT_FLAG_AT, ListingContext, ListingDetector, flag_threshold, listing_signals,
                                         load_listing_model, title_tokens)
+from trust.errors import Invalid
 from trust.settings import PROJECT_ROOT
 
 NAME = "listings"
@@ -197,9 +198,9 @@ class ListingChecker:
     def check(self, title: str, price: float, brand: str | None = None, category: str | None = None,
               description: str | None = None, merchant: str | None = None) -> dict:
         if not title or not title.strip():
-            raise ValueError("a listing needs a title")
+            raise Invalid("a listing needs a title")
         if price is None or not np.isfinite(price) or price < 0:
-            raise ValueError(f"price must be a number of at least 0, not {price!r}")
+            raise Invalid(f"price must be a number of at least 0, not {price!r}")
         frame = pd.DataFrame([{"listing_id": "CHECK", "merchant_id": merchant or "", "title": title, "description": description,
                                "brand": brand, "category": category or "", "price": float(price)}])
         signals = listing_signals(frame, self.context)
