@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -295,6 +296,19 @@ def test_a_rerun_takes_its_date_off_the_air_until_its_own_gate_passes_or_it_is_r
         decisions = session.execute(select(PublishLog.status).where(PublishLog.business_date == last_day)
                                     .order_by(PublishLog.id)).scalars().all()
     assert decisions == ["published", "withdrawn", "published", "held", "published", "withdrawn"]  # every decision kept
+
+    # A publication names the version its grades were graded under, even after the thresholds file has changed.
+    changed = tmp_path / "thresholds.toml"
+    changed.write_text(settings.thresholds_path.read_text(encoding="utf-8").replace(
+        'version = "thresholds-2026.11-2"', 'version = "thresholds-edited-since"'), encoding="utf-8")
+    edited = dataclasses.replace(settings, thresholds_path=changed)
+    pipeline.run_quality_gate(edited, last_day)
+    pipeline.run_publish(edited, last_day)
+    with session_scope(settings.db_url) as session:
+        graded_as = session.execute(select(Grade.grade_version).where(Grade.business_date == last_day).limit(1)).scalar_one()
+        published_as = session.execute(select(PublishLog.grade_version).where(PublishLog.business_date == last_day)
+                                       .order_by(PublishLog.id.desc()).limit(1)).scalar_one()
+    assert "thresholds-2026.11-2" in graded_as and published_as == graded_as
     dispose_engines()
 
 

@@ -54,6 +54,11 @@ def grade_version(business_date: dt.date, thresholds: Thresholds) -> str:
     return f"{business_date.isoformat()}/{thresholds.version}/trust-{__version__}"
 
 
+def graded_version(session: Session, business_date: dt.date) -> str | None:
+    """The grade version the date's grades were computed under (None: not graded)."""
+    return session.execute(select(Grade.grade_version).where(Grade.business_date == business_date).limit(1)).scalar()
+
+
 def prepare_warehouse(settings: Settings) -> None:
     """Create or migrate the warehouse schema (idempotent)."""
     upgrade_database(settings.db_url)
@@ -179,7 +184,7 @@ def run_grades(settings: Settings, business_date: dt.date) -> dict:
                                         previous_grades(session, business_date), holds)
         grades = grades.assign(business_date=business_date, window_start=grades["merchant_id"].map(window_start),
                                window_end=business_date, grade_version=grade_version(business_date, thresholds))
-        _withdraw_if_servable(session, business_date, thresholds, dt.datetime.now(settings.tz).replace(tzinfo=None))
+        _withdraw_if_servable(session, business_date, dt.datetime.now(settings.tz).replace(tzinfo=None))
         replace_partition(session, Grade, business_date, grades)
         write_grade_documents(session, grades, business_date, thresholds, long_metrics)
         _record_holds(session, holds, fired, business_date, thresholds.long_window_days)
@@ -225,14 +230,14 @@ def last_published(session: Session, before: dt.date | None = None) -> PublishLo
     return current_publication(session, before)
 
 
-def _withdraw_if_servable(session: Session, business_date: dt.date, thresholds, now: dt.datetime) -> None:
+def _withdraw_if_servable(session: Session, business_date: dt.date, now: dt.datetime) -> None:
     """A rerun's grades replace the date's: take the date off the air in the same transaction, until its own quality
     gate passes or an analyst releases it again."""
     from trust.lookup import latest_decision
 
     decision = latest_decision(session, business_date)
     if decision is not None and decision.status == "published":
-        session.add(PublishLog(business_date=business_date, grade_version=grade_version(business_date, thresholds),
+        session.add(PublishLog(business_date=business_date, grade_version=decision.grade_version,  # what goes off the air
                                status="withdrawn", actor=PIPELINE_ACTOR, decided_at=now,
                                reason=f"grades of {business_date} recomputed: not served until the quality gate passes "
                                       "or an analyst releases them"))
@@ -330,10 +335,11 @@ def run_quality_gate(settings: Settings, business_date: dt.date) -> dict:
 def run_publish(settings: Settings, business_date: dt.date, now: dt.datetime | None = None) -> dict:
     """Publish the day's grades (one row in publish_log flips what readers see) or hold them with the reasons.
     publish_log is append-only: every decision stays, the latest one per date is its state."""
-    thresholds = load_thresholds(settings.thresholds_path)
-    version = grade_version(business_date, thresholds)
     decided_at = now or dt.datetime.now(settings.tz).replace(tzinfo=None)
     with session_scope(settings.db_url) as session:
+        # The version of the grades published, as they were graded (the thresholds file may have changed since);
+        # with no grades, the version they would have.
+        version = graded_version(session, business_date) or grade_version(business_date, load_thresholds(settings.thresholds_path))
         checks = read_table(session, QualityCheck, QualityCheck.business_date == business_date)
         if checks.empty:
             raise RuntimeError(f"no quality-gate verdicts for {business_date}: run the quality gate first")
@@ -354,7 +360,6 @@ def release_held(settings: Settings, business_date: dt.date, actor: str, reason:
 
     if not actor or not reason:
         raise Invalid("releasing a held grade version needs an actor and a reason")
-    thresholds = load_thresholds(settings.thresholds_path)
     now = dt.datetime.now(settings.tz).replace(tzinfo=None)
     from trust.lookup import latest_decision
 
@@ -366,7 +371,7 @@ def release_held(settings: Settings, business_date: dt.date, actor: str, reason:
         if decision is None or decision.status != "held":
             state = "never decided" if decision is None else f"{decision.status} ({decision.reason})"
             raise NotHeld(f"{business_date} is not held, so there is nothing to release: it is {state}")
-        version = grade_version(business_date, thresholds)
+        version = graded_version(session, business_date)  # the grades released, as graded
         session.add(PublishLog(business_date=business_date, grade_version=version, status="published",
                                reason=f"released by {actor}: {reason}", actor=actor, decided_at=now))
         record_audit(session, now, actor, "release", None, business_date=business_date, grade_version=version, reason=reason)
