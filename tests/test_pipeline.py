@@ -436,3 +436,24 @@ def test_two_past_dates_rerun_at_once_on_postgresql_give_the_outputs_they_gave_a
         for name, frame in snapshot(settings, day).items():
             pd.testing.assert_frame_equal(alone[day][name], frame, obj=f"{name} {day}")
     dispose_engines()
+
+
+def test_the_listing_time_check_reads_the_nights_market_from_the_warehouse_not_a_workers_file(graded, tmp_path, last_day):
+    """A check run on another machine (here: another data folder, no state files) compares with the same market the
+    nightly listing stage used, read from the warehouse, and scores a catalogue listing as the night did."""
+    from trust.db.tables import Listing
+    from trust.detect.listings import ListingChecker, latest_market
+
+    settings = graded[0]
+    elsewhere = dataclasses.replace(settings, data_dir=tmp_path / "another-machine")
+    checker = ListingChecker.for_settings(elsewhere)
+    assert checker.context_source.startswith(f"nightly market context of {last_day}")
+    with session_scope(settings.db_url) as session:
+        context, _ = latest_market(session)
+        flagged = session.execute(select(DetectorScore.entity_id, DetectorScore.score).where(
+            DetectorScore.business_date == last_day, DetectorScore.detector == "listings", DetectorScore.label.is_not(None))
+            .limit(1)).one()
+        listing = session.get(Listing, flagged.entity_id)
+    assert context.token_median == checker.context.token_median and len(context.token_median) > 0
+    verdict = checker.check(listing.title, listing.price, listing.brand, listing.category, listing.description, listing.merchant_id)
+    assert verdict["verdict"] == "review"

@@ -284,12 +284,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from trust.detect.listings import ListingChecker
 
         now = time.monotonic()
-        if "value" not in checker or now - checker["at"] > CHAMPION_RECHECK_SECONDS:  # a promotion reaches the check
+        if "value" not in checker or now - checker["at"] > CHAMPION_RECHECK_SECONDS:  # a promotion or a new night reaches it
+            from trust.detect.listings import latest_market, latest_market_date
             from trust.lifecycle.registry import champion_folder
 
             folder = None if "listings" in settings.rules_mode else champion_folder(settings, "listings")
-            if "value" not in checker or checker["value"].model_dir != folder:
-                checker["value"] = ListingChecker(state_dir=settings.data_dir / "state", model_dir=folder)
+            with session_factory() as session:  # the market of the newest night, from the warehouse (no worker's file)
+                market_date = latest_market_date(session)
+                if "value" not in checker or checker["value"].model_dir != folder or checker["market_date"] != market_date:
+                    checker["value"] = ListingChecker(model_dir=folder, market=latest_market(session))
+                    checker["market_date"] = market_date
             checker["at"] = now
         return checker["value"].check(body.title, body.price, body.brand, body.category, body.description, body.merchant_id)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -268,6 +268,17 @@ class ListingTextPart(Base):
     content_hash: Mapped[int] = mapped_column(BigInteger)
     evidence: Mapped[str] = mapped_column(Text)  # JSON list of [code, kind, probability, text]
     text_proba: Mapped[str | None] = mapped_column(Text)  # JSON list of the wording model's probabilities; null: rules
+
+
+class ListingMarket(Base):
+    """The listing stage's market context of a business date (``trust.detect.listing_model.ListingContext``, pickled):
+    what a single listing-time check compares a new listing with, read from the warehouse by whichever process runs
+    the check (the API on any machine), never from a file on the worker that ran the stage."""
+
+    __tablename__ = "listing_markets"
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    built_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class SpotCheckPlan(Base):

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trust.db.engine import frame_to_records, insert_rows, read_frame, upsert
-from trust.db.tables import Complaint, DetectorScore, Listing, ListingTextPart, ModerationLabel, SpotCheck
+from trust.db.tables import Complaint, DetectorScore, Listing, ListingMarket, ListingTextPart, ModerationLabel, SpotCheck
 from trust.detect.base import empty_result
 from trust.detect.listing_knowledge import assess_listings, evidence_json, evidence_of_json, knowledge_version, own_parts
 from trust.detect.listing_model import (CONTEXT_FILE, DEFAULT_FLAG_AT, ListingContext, ListingDetector, flag_threshold, listing_signals,
@@ -148,13 +148,39 @@ def run(session: Session, business_date: dt.date, window_start: dt.date, window_
     events = seller_events(session, window_start, window_end, complaint_model)
     tokens = title_tokens(listings["title"])  # segmented once, for the market's price index and each listing's lookup
     context = ListingContext.fit(listings, events, tokens)
-    if state_dir is not None:
+    store_market(session, business_date, context)
+    if state_dir is not None:  # a copy for tools that read the file; the check reads the warehouse's
         save_context(context, state_dir)
     parts_of = stored_own_parts(session, model_version) if model_version is not None else None
     scores = score_listings(listings, context, events, model, tokens, parts_of)
     if parts_of is not None:
         log.info("listings: %d of %d read now (knowledge and wording), the rest read back", parts_of.computed, len(listings))
     return scores
+
+
+def store_market(session: Session, business_date: dt.date, context: ListingContext) -> None:
+    """The night's market context, in the warehouse (replacing the date's earlier one), for listing-time checks."""
+    import pickle
+
+    from sqlalchemy import delete
+
+    session.execute(delete(ListingMarket).where(ListingMarket.business_date == business_date))
+    session.add(ListingMarket(business_date=business_date, built_at=dt.datetime.fromisoformat(context.built) if context.built
+                              else dt.datetime.now(), body=pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL)))
+
+
+def latest_market(session: Session) -> tuple[ListingContext, str] | None:
+    """The newest market context in the warehouse and where it comes from, in words; None before the first night."""
+    import pickle
+
+    row = session.execute(select(ListingMarket).order_by(ListingMarket.business_date.desc()).limit(1)).scalar_one_or_none()
+    if row is None:
+        return None
+    return pickle.loads(row.body), f"nightly market context of {row.business_date} (built {row.built_at:%Y-%m-%d %H:%M})"
+
+
+def latest_market_date(session: Session) -> dt.date | None:
+    return session.execute(select(func.max(ListingMarket.business_date))).scalar()
 
 
 def save_context(context: ListingContext, state_dir: Path) -> Path:
@@ -170,14 +196,19 @@ def save_context(context: ListingContext, state_dir: Path) -> Path:
 class ListingChecker:
     """The single-listing check, with model and market context loaded once (a service or a CLI call)."""
 
-    def __init__(self, state_dir: Path | None = None, model_dir: Path | None = MODEL_DIR):
-        """``model_dir``: the model's folder (None: the rules)."""
+    def __init__(self, state_dir: Path | None = None, model_dir: Path | None = MODEL_DIR,
+                 market: tuple[ListingContext, str] | None = None):
+        """``model_dir``: the model's folder (None: the rules). ``market``: (context, where it comes from), as
+        :func:`latest_market` reads it from the warehouse; else a context file under ``state_dir``, else the model's
+        training catalogue."""
         import joblib
 
         self.model = load_listing_model(model_dir) if model_dir is not None else ListingDetector().fit(None)
         self.model_dir = model_dir
         saved = state_dir / CONTEXT_FILE if state_dir is not None else None
-        if saved is not None and saved.exists():
+        if market is not None:
+            self.context, self.context_source = market
+        elif saved is not None and saved.exists():
             saved_at = dt.datetime.fromtimestamp(saved.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
             self.context, self.context_source = joblib.load(saved), f"nightly market context saved {saved_at}"
         elif getattr(self.model, "context_", None) is not None:
@@ -189,11 +220,14 @@ class ListingChecker:
     @classmethod
     def for_settings(cls, settings) -> ListingChecker:
         """The check as the nightly run would score: the registry's current champion (the rules if the operator chose
-        rules mode for listings) and the last night's market context."""
+        rules mode for listings) and the last night's market context, read from the warehouse."""
+        from trust.db.engine import session_scope
         from trust.lifecycle.registry import champion_folder
 
         model_dir = None if "listings" in settings.rules_mode else champion_folder(settings, "listings")
-        return cls(state_dir=settings.data_dir / "state", model_dir=model_dir)
+        with session_scope(settings.db_url) as session:
+            market = latest_market(session)
+        return cls(model_dir=model_dir, market=market)
 
     def check(self, title: str, price: float, brand: str | None = None, category: str | None = None,
               description: str | None = None, merchant: str | None = None) -> dict:
