@@ -56,7 +56,13 @@ def test_grades_carry_the_previous_tier_and_notices_explain_every_change(two_nig
         assert notices["text_zh"].str.startswith("您的店铺等级已由").all() and notices["text_en"].str.startswith("Your shop's grade").all()
 
 
-def test_an_upheld_appeal_removes_the_defect_and_the_grade_is_recomputed(two_nights, last_day):
+def test_an_upheld_appeal_removes_the_defect_and_the_recompute_it_queues_regrades_the_date(two_nights, last_day,
+                                                                                          airflow_db, monkeypatch):
+    """The decision only queues the recompute; the trust_recompute DAG (under dag.test()) runs it."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from trust.db.tables import RecomputeRequest
+
     with session_scope(two_nights.db_url) as session:
         defect = session.execute(select(Order.order_id, Order.merchant_id).where(
             Order.status == "refunded", Order.refund_reason.in_(["quality", "counterfeit", "not_as_described"]),
@@ -65,8 +71,21 @@ def test_an_upheld_appeal_removes_the_defect_and_the_grade_is_recomputed(two_nig
     before = metric(two_nights, merchant_id, "order_defects", last_day)
     appeal = file_appeal(two_nights, merchant_id, "order", order_id, "the carrier broke it: see the courier's report")
     result = decide_appeal(two_nights, appeal, True, "analyst_li", "courier damage confirmed", recompute_date=last_day)
-    assert result == {"appeal_id": appeal, "status": "upheld", "recomputed": last_day.isoformat()}
+    assert result["status"] == "upheld" and result["recompute"]["status"] == "queued"
+    assert result["recompute"]["business_date"] == last_day.isoformat()
+    assert metric(two_nights, merchant_id, "order_defects", last_day) == before  # nothing recomputed in the decision
+
+    monkeypatch.setenv("TRUST_DATA_DIR", str(two_nights.data_dir))
+    monkeypatch.setenv("TRUST_LANDING_DIR", str(two_nights.landing_dir))
+    bag = DagBag(dag_folder=str(SHIPPED_DATA.parent / "dags"))
+    assert bag.import_errors == {}
+    run = bag.dags["trust_recompute"].test()
+    assert str(run.state) in ("success", "DagRunState.SUCCESS")
     assert metric(two_nights, merchant_id, "order_defects", last_day) == before - 1
+    with session_scope(two_nights.db_url) as session:
+        request = session.get(RecomputeRequest, result["recompute"]["request_id"])
+        assert request.done_at is not None and request.outcome.startswith("published")
+    assert pipeline.run_requested_recomputes(two_nights) == []  # done once: the next run finds nothing queued
     actions = list(audit(two_nights)["action"])
     assert actions[-2:] == ["appeal_filed", "appeal_upheld"]
     with pytest.raises(ValueError, match="already upheld by analyst_li"):

@@ -47,8 +47,9 @@ def load_dag():
     return bag.dags["trust_nightly"]
 
 
-def test_dag_file_parses_without_database_connections_or_heavy_imports():
-    done = subprocess.run([sys.executable, "-c", PARSE_WITHOUT_DATABASE, str(DAGS / "trust_nightly.py")],
+@pytest.mark.parametrize("dag_file", ["trust_nightly.py", "trust_recompute.py"])
+def test_dag_file_parses_without_database_connections_or_heavy_imports(dag_file):
+    done = subprocess.run([sys.executable, "-c", PARSE_WITHOUT_DATABASE, str(DAGS / dag_file)],
                           capture_output=True, text=True, env=os.environ.copy(), timeout=120)
     assert done.returncode == 0 and "parsed" in done.stdout, done.stderr[-3000:]
 

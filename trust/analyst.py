@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trust.db.engine import session_scope
-from trust.db.tables import Appeal, AuditEntry, Complaint, GateHold, GradeOverride, IngestLog, Merchant, Order, SpotCheck
+from trust.db.tables import (Appeal, AuditEntry, Complaint, GateHold, GradeOverride, IngestLog, Merchant, Order, RecomputeRequest,
+                              SpotCheck)
 from trust.errors import Conflict, Invalid, NotFound
 from trust.settings import Settings
 from trust.thresholds import TIER_ORDER
@@ -97,8 +98,9 @@ def file_appeal(settings: Settings, merchant_id: str, subject_type: str, subject
 
 def decide_appeal(settings: Settings, appeal_id: int, uphold: bool, actor: str, note: str,
                   recompute_date: dt.date | None = None) -> dict:
-    """Uphold (the defect stops counting) or reject an appeal; with ``recompute_date``, recompute and republish
-    that date's metrics, scores and grades so the merchant sees the result."""
+    """Uphold (the defect stops counting) or reject an appeal; with ``recompute_date``, queue that date's metrics,
+    scores, grades and publication to be computed again (by the next ``trust_recompute`` run or ``trust recompute``),
+    so the merchant sees the result. Nothing is recomputed inside the decision itself."""
     actor, note = _need(actor, "an actor"), _need(note, "a decision note")
     now = _now(settings)
     with session_scope(settings.db_url) as session:
@@ -108,7 +110,7 @@ def decide_appeal(settings: Settings, appeal_id: int, uphold: bool, actor: str, 
             latest = session.execute(select(func.max(IngestLog.business_date))).scalar()
             if latest is None or recompute_date > latest:
                 raise Conflict(f"recompute date {recompute_date} is after the latest business date with data "
-                                 f"({latest or 'none loaded yet'}): grades can only be recomputed for a date that was loaded")
+                               f"({latest or 'none loaded yet'}): grades can only be recomputed for a date that was loaded")
         row = session.get(Appeal, appeal_id)
         if row is None:
             raise NotFound(f"no appeal with id {appeal_id}")
@@ -118,14 +120,13 @@ def decide_appeal(settings: Settings, appeal_id: int, uphold: bool, actor: str, 
         row.decided_at, row.decided_by, row.decision_note = now, actor, note
         merchant_id = row.merchant_id
         record_audit(session, now, actor, f"appeal_{row.status}", merchant_id, appeal_id=appeal_id, note=note)
-    result = {"appeal_id": appeal_id, "status": "upheld" if uphold else "rejected"}
-    if uphold and recompute_date is not None:
-        from trust import pipeline
-
-        for stage in (pipeline.run_merchant_metrics, pipeline.run_credit_scores, pipeline.run_grades,
-                      pipeline.run_quality_gate, pipeline.run_publish):
-            stage(settings, recompute_date)
-        result["recomputed"] = recompute_date.isoformat()
+        result = {"appeal_id": appeal_id, "status": row.status}
+        if uphold and recompute_date is not None:
+            request = RecomputeRequest(business_date=recompute_date, reason=f"appeal {appeal_id} upheld by {actor}",
+                                       requested_by=actor, requested_at=now)
+            session.add(request)
+            session.flush()
+            result["recompute"] = {"request_id": request.id, "business_date": recompute_date.isoformat(), "status": "queued"}
     return result
 
 

@@ -247,11 +247,25 @@ def appeal_file(merchant: Annotated[str, typer.Option(help="Merchant id")],
 def appeal_decide(appeal_id: Annotated[int, typer.Option("--id", help="Appeal id")],
                   uphold: Annotated[bool, typer.Option("--uphold/--reject", help="Uphold (the defect stops counting) or reject")],
                   actor: Annotated[str, typer.Option(help="Analyst")], note: Annotated[str, typer.Option(help="Decision note")],
-                  recompute: Annotated[Optional[str], typer.Option(help="Business date to recompute and republish")] = None) -> None:
-    """Decide an appeal; with --recompute, the grade for that date is recomputed and republished."""
+                  recompute: Annotated[Optional[str], typer.Option(help="Business date to recompute and republish (queued)")] = None) -> None:
+    """Decide an appeal; with --recompute, the grade for that date is queued to be recomputed and republished by the
+    next trust_recompute run (or `trust recompute` now)."""
     from trust.analyst import decide_appeal
 
-    console.print(decide_appeal(_settings(), appeal_id, uphold, actor, note, _date(recompute) if recompute else None))
+    result = decide_appeal(_settings(), appeal_id, uphold, actor, note, _date(recompute) if recompute else None)
+    console.print(result)
+    if "recompute" in result:
+        console.print(f"recompute of {recompute} queued: the trust_recompute DAG runs it within 15 minutes, or run "
+                      "`trust recompute` now")
+
+
+@app.command("recompute")
+def recompute_queued() -> None:
+    """Run the queued recomputes (upheld appeals' dates) now: metrics, scores, grades, gate and publication per date."""
+    from trust.pipeline import run_requested_recomputes
+
+    done = run_requested_recomputes(_settings())
+    console.print(done if done else "no recompute queued")
 
 
 @gate_app.command("clear")

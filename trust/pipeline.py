@@ -456,6 +456,48 @@ def run_all(settings: Settings, business_date: dt.date, ingest: bool = True) -> 
             return summary
 
 
+RECOMPUTE_STAGES = ("merchant_metrics", "credit_scores", "grades", "quality_gate", "publish")
+
+
+def run_requested_recomputes(settings: Settings) -> list[dict]:
+    """Every queued recompute (``recompute_requests``: an upheld appeal's), oldest date first: the date's metrics,
+    scores, grades, quality gate and publication, under the date's lock and reading its inputs as known on the date.
+    One recompute of a date answers every request queued for it. A date that fails stays queued, with the reason, and
+    the others still run; the failures are raised together at the end."""
+    from trust.db.tables import RecomputeRequest
+
+    prepare_warehouse(settings)
+    with session_scope(settings.db_url) as session:
+        queued = session.execute(select(RecomputeRequest.id, RecomputeRequest.business_date).where(RecomputeRequest.done_at.is_(None))
+                                 .order_by(RecomputeRequest.business_date, RecomputeRequest.id)).all()
+    by_date: dict[dt.date, list[int]] = {}
+    for request_id, date in queued:
+        by_date.setdefault(date, []).append(request_id)
+    results, failures = [], []
+    for date, ids in by_date.items():
+        try:
+            with date_lock(settings.db_url, date, "run"), reading_as_of(date):
+                for stage in RECOMPUTE_STAGES:
+                    with recorded_stage(settings, date, stage) as outcome:
+                        result = STAGES[stage](settings, date)
+                        if stage == "publish" and result["status"] == "held":
+                            outcome.update(status="held", error=result["reason"])
+            outcome_text, done = f"{result['status']}: {result['reason']}" if result.get("reason") else result["status"], True
+        except Exception as error:  # noqa: BLE001 - recorded with the request, raised below
+            outcome_text, done = f"failed: {error}", False
+            failures.append(f"{date}: {error}")
+        with session_scope(settings.db_url) as session:
+            now = dt.datetime.now(settings.tz).replace(tzinfo=None)
+            for request in session.execute(select(RecomputeRequest).where(RecomputeRequest.id.in_(ids))).scalars():
+                request.outcome = outcome_text
+                request.done_at = now if done else None
+        results.append({"business_date": date.isoformat(), "requests": ids, "outcome": outcome_text})
+        log.info("recompute of %s for requests %s: %s", date, ids, outcome_text)
+    if failures:
+        raise RuntimeError("recompute failed for " + "; ".join(failures) + " (still queued: the next run tries again)")
+    return results
+
+
 def _summary_facts(settings: Settings, business_date: dt.date) -> dict:
     summary = summarise_run(settings, business_date)
     return {"publish": summary["publish"], "tiers": summary["tiers"], "summary_path": summary["summary_path"]}

@@ -281,6 +281,20 @@ class ListingMarket(Base):
     body: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class RecomputeRequest(Base):
+    """A date whose grades must be computed again (an upheld appeal removed a defect): queued by the analyst's action,
+    done by the next ``trust_recompute`` run (or ``trust recompute``), never inside the request."""
+
+    __tablename__ = "recompute_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    business_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(Text, nullable=True)  # the publication decision, or why it failed
+
+
 class SpotCheckPlan(Base):
     """The test buys (品质抽检) chosen for a business date: by expected confirmed problems, or at random to explore."""
 
