@@ -96,6 +96,8 @@ def test_lower_layers_never_import_higher_ones():
     higher = {"trust.pipeline", "trust.analyst", "trust.queues", "trust.lookup", "trust.report", "trust.scoring", *FACES}
     assert not reaches(graph, "trust.detect") & higher
     assert not reaches(graph, "trust.analyst") & {"trust.pipeline", *FACES}  # an appeal queues a recompute, never runs one
+    assert not reaches(graph, "trust.grading") & {"trust.pipeline", "trust.publishing", "trust.analyst", *FACES}
+    assert not reaches(graph, "trust.publishing") & {"trust.pipeline", *FACES}
     importers_of_faces = {name for name, targets in graph.items() for target in targets
                           if any(target == face or target.startswith(face + ".") for face in FACES)}
     assert {name for name in importers_of_faces if not any(name == f or name.startswith(f + ".") for f in FACES)} == set()
