@@ -169,10 +169,20 @@ def store_market(session: Session, business_date: dt.date, context: ListingConte
                               else dt.datetime.now(), body=pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
+def _has_markets(session: Session) -> bool:
+    """Whether the warehouse holds market contexts at all (a new or not yet migrated warehouse has no table)."""
+    from sqlalchemy import inspect as inspect_database
+
+    return inspect_database(session.connection()).has_table(ListingMarket.__tablename__)
+
+
 def latest_market(session: Session) -> tuple[ListingContext, str] | None:
-    """The newest market context in the warehouse and where it comes from, in words; None before the first night."""
+    """The newest market context in the warehouse and where it comes from, in words; None before the first night (or
+    in a warehouse that was never migrated)."""
     import pickle
 
+    if not _has_markets(session):
+        return None
     row = session.execute(select(ListingMarket).order_by(ListingMarket.business_date.desc()).limit(1)).scalar_one_or_none()
     if row is None:
         return None
@@ -180,7 +190,7 @@ def latest_market(session: Session) -> tuple[ListingContext, str] | None:
 
 
 def latest_market_date(session: Session) -> dt.date | None:
-    return session.execute(select(func.max(ListingMarket.business_date))).scalar()
+    return session.execute(select(func.max(ListingMarket.business_date))).scalar() if _has_markets(session) else None
 
 
 def save_context(context: ListingContext, state_dir: Path) -> Path:
