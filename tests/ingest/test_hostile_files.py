@@ -190,11 +190,12 @@ def test_a_header_only_delivery_on_a_busy_day_holds_the_day_unless_marked_nothin
     assert checks.loc["volume_orders", "passed"] and "marked the day as having nothing new" in checks.loc["volume_orders", "detail"]
 
 
-def test_a_record_resent_on_a_later_day_is_a_conflict_and_the_first_delivery_stands(tmp_path, landing):
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_record_resent_on_a_later_day_is_a_conflict_and_the_first_delivery_stands(tmp_path, landing, database, request):
     import datetime as dt
     import shutil
 
-    settings = make_settings(tmp_path / "var2", landing)
+    settings = make_settings(tmp_path / "var2", landing, request.getfixturevalue("postgres_url") if database == "postgresql" else None)
     prepare_warehouse(settings)
     later = DAY + dt.timedelta(days=3)
     write(landing, "orders", HEADERS["orders"] + "O1,M1,L1,B1,99,1,completed,,false,2026-11-20T09:00:00\n")
