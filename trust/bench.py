@@ -447,7 +447,7 @@ def run_moderation_bench(console: Console, listings: int = 1_000_000, complaints
     from trust.detect.complaints import classifier
     from trust.detect.listing_knowledge import assess_listings
     from trust.detect.listing_model import ListingContext, flag_threshold, listing_signals, title_tokens
-    from trust.detect.listings import ListingChecker, installed_model, save_context
+    from trust.detect.listings import ListingChecker, installed_model
     from trust.evaluate import labeled_complaints, labeled_listings
     from trust.synth.generator import SynthConfig, generate_marketplace
 
@@ -480,8 +480,7 @@ def run_moderation_bench(console: Console, listings: int = 1_000_000, complaints
         seconds = time.perf_counter() - started
     figures.update(complaints=complaints, complaint_seconds=round(seconds, 1), complaints_per_second=round(complaints / seconds),
                    complaint_peak_rss_mb=round(memory.peak / 2**20))
-    save_context(context, workdir / "state")
-    checker = ListingChecker(state_dir=workdir / "state")
+    checker = ListingChecker(market=(context, "the benchmark's catalogue"))
     sample = catalogue.iloc[rng.integers(0, listings, checks)]
     latencies = []
     for row in sample.itertuples(index=False):

@@ -58,7 +58,7 @@ def run_detector(settings: Settings, business_date: dt.date, name: str) -> dict:
     window = evaluation_window(business_date, load_thresholds(settings.thresholds_path), long=True)
     model, version = pinned_model(settings, business_date, name)  # the version the night pinned at its start
     parameters = inspect.signature(module.run).parameters
-    extra = {"state_dir": settings.data_dir / "state"} if "state_dir" in parameters else {}
+    extra = {}
     if "model" in parameters:
         extra["model"] = model
     if "model_version" in parameters:  # what a stage stores per row is kept under the version that computed it

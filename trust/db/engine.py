@@ -232,6 +232,14 @@ def insert_rows(session: Session, table: type[Base], records: Sequence[dict] | p
     return len(plain)
 
 
+def store_computed(session: Session, table: type[Base], rows: pd.DataFrame, stored_before: Sequence[bool]) -> None:
+    """Rows computed again for keys some of which the table already holds (``stored_before``, row for row): the new
+    keys go in by the bulk path, the others replace their stored row."""
+    stored_before = pd.Series(stored_before, index=rows.index, dtype=bool)
+    insert_rows(session, table, rows[~stored_before])
+    upsert(session, table, frame_to_records(rows[stored_before]))
+
+
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 

@@ -2,8 +2,8 @@
 
 Nightly: every listing in the catalogue is scored with ``models/listings`` (or the rules, without a model) against the
 night's market context: category prices, the token price index, copied titles and each seller's record (failed test
-buys, counterfeit complaints, takedowns). The context is saved under the data folder, so a single check at listing
-time compares the new listing with the same market (``check_listing``).
+buys, counterfeit complaints, takedowns). The context is kept in the warehouse (``listing_markets``), so a single check
+at listing time, on any machine, compares the new listing with the same market (:class:`ListingChecker`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from trust.db.engine import frame_to_records, insert_rows, read_frame, upsert
+from trust.db.engine import read_frame, store_computed
 from trust.db.tables import Complaint, DetectorScore, Listing, ListingMarket, ListingTextPart, ModerationLabel, SpotCheck
 from trust.detect.base import empty_result
 from trust.detect.listing_knowledge import assess_listings, evidence_json, evidence_of_json, knowledge_version, own_parts
@@ -126,9 +126,7 @@ def stored_own_parts(session: Session, model_version: str):
             written = pd.DataFrame({"listing_id": listings["listing_id"].to_numpy()[rows], "version": version,
                                     "content_hash": hashes[rows], "evidence": [evidence_json(e) for e in new_evidence],
                                     "text_proba": [probabilities[row] for row in rows]})
-            never = ~has_row[rows]  # no row at all: the bulk path; a listing re-delivered with other content is replaced
-            insert_rows(session, ListingTextPart, written[never])
-            upsert(session, ListingTextPart, frame_to_records(written[~never]))
+            store_computed(session, ListingTextPart, written, has_row[rows])  # re-delivered with other content: replaced
         parts_of.computed = len(rows)
         if model.mode_ != "trained" or not len(listings):  # rules: no wording model (as ``model.text_proba`` says)
             return evidence, None
@@ -138,7 +136,7 @@ def stored_own_parts(session: Session, model_version: str):
     return parts_of
 
 
-def run(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date, state_dir: Path | None = None,
+def run(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date,
         model: ListingDetector | None = None, complaint_model=None, model_version: str | None = None):
     """Score every listing with ``model`` (the night's pinned champion; None: the rules) in the night's market. With
     ``model_version``, each listing's own parts are read where stored for that model (see :func:`stored_own_parts`)."""
@@ -148,9 +146,7 @@ def run(session: Session, business_date: dt.date, window_start: dt.date, window_
     events = seller_events(session, window_start, window_end, complaint_model)
     tokens = title_tokens(listings["title"])  # segmented once, for the market's price index and each listing's lookup
     context = ListingContext.fit(listings, events, tokens)
-    store_market(session, business_date, context)
-    if state_dir is not None:  # a copy for tools that read the file; the check reads the warehouse's
-        save_context(context, state_dir)
+    store_market(session, business_date, context)  # what listing-time checks compare with, on any machine
     parts_of = stored_own_parts(session, model_version) if model_version is not None else None
     scores = score_listings(listings, context, events, model, tokens, parts_of)
     if parts_of is not None:
@@ -191,16 +187,6 @@ def latest_market(session: Session) -> tuple[ListingContext, str] | None:
 
 def latest_market_date(session: Session) -> dt.date | None:
     return session.execute(select(func.max(ListingMarket.business_date))).scalar() if _has_markets(session) else None
-
-
-def save_context(context: ListingContext, state_dir: Path) -> Path:
-    import joblib
-
-    state_dir.mkdir(parents=True, exist_ok=True)
-    path = state_dir / CONTEXT_FILE
-    joblib.dump(context, path.with_suffix(".tmp"))
-    path.with_suffix(".tmp").replace(path)  # readers never see half a file
-    return path
 
 
 class ListingChecker:

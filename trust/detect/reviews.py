@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from trust.db.engine import frame_to_records, insert_rows, read_frame, upsert
+from trust.db.engine import read_frame, store_computed
 from trust.db.tables import ModerationLabel, Order, Review, ReviewRing, ReviewTextFeature, ReviewTextScore
 from trust.detect.base import empty_result
 from trust.detect.review_history import prior_history, update_history
@@ -102,9 +102,7 @@ def _stored_per_review(session: Session, reviews: pd.DataFrame, table, columns: 
         computed = compute(reviews["text"].to_numpy()[fresh])
         values.loc[np.flatnonzero(fresh), columns] = computed[columns].to_numpy()
         rows = computed.assign(review_id=reviews["review_id"].to_numpy()[fresh], text_hash=hashes[fresh], **stamp)
-        never = ~has_row[fresh]  # no row at all: the bulk path (COPY on PostgreSQL); otherwise it is replaced
-        insert_rows(session, table, rows[never])
-        upsert(session, table, frame_to_records(rows[~never]))
+        store_computed(session, table, rows, has_row[fresh])
     return values, int(fresh.sum())
 
 
