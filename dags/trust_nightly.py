@@ -8,7 +8,7 @@ import pendulum
 from airflow.sdk import Param, chain, dag, task
 
 from trust.dates import NIGHTLY_CRON
-from trust.detect import DETECTOR_NAMES
+from trust.detect import registry
 
 DOC_MD = """
 ### trust_nightly
@@ -101,7 +101,7 @@ def trust_nightly():
     date = resolve_business_date()
     loaded = stage.override(task_id="ingest")("ingest", date)
     pinned = stage.override(task_id="pin_models")("pin_models", date)
-    detectors = [stage.override(task_id=f"detect_{name}")("detect", date, name) for name in DETECTOR_NAMES]
+    detectors = [stage.override(task_id=f"detect_{name}")("detect", date, name) for name in registry.names()]
     grading = [stage.override(task_id=name)(name, date)
                for name in ("merchant_metrics", "credit_scores", "grades", "quality_gate", "publish")]
     drift = stage.override(task_id="model_drift")("model_drift", date)

@@ -181,7 +181,7 @@ def test_the_orchestrator_entry_point_names_unknown_stages_and_bad_dates(monkeyp
 def test_summary_separates_flags_from_complaint_categories(graded):
     _, summary = graded
     assert set(summary["flagged"]) <= {"reviews", "listings", "agents"} and summary["flagged"]["reviews"] > 0
-    assert "counterfeit" in summary["complaints_by_category"]
+    assert "counterfeit" in summary["by_category"]["complaints"]
 
 
 def test_reseller_chains_are_written_with_evidence_for_the_analysts(graded, marketplace, last_day):
@@ -223,7 +223,7 @@ def test_planning_a_day_without_listing_scores_says_so(graded):
 
 
 def test_analysts_verdicts_and_test_buys_become_a_training_file_for_the_listing_model(graded, tmp_path):
-    from trust.detect.moderation_csv import export_listing_labels, train_listings
+    from trust.detect.listings.files import export_listing_labels, train_listings
 
     settings, _ = graded
     out = export_listing_labels(settings, tmp_path / "labels.csv")
@@ -238,7 +238,7 @@ def test_seller_history_reuses_the_complaint_stages_categories_and_classifies_on
     from sqlalchemy import update
 
     from trust.db.tables import Complaint
-    from trust.detect.listings import seller_events
+    from trust.detect.listings.stage import seller_events
 
     settings, _ = graded
     with session_scope(settings.db_url) as session:
@@ -370,7 +370,7 @@ def test_a_rerun_stopped_at_any_stage_boundary_never_serves_ungated_grades_and_a
 
     _, published_documents = served()
     stages = [("ingest", lambda: pipeline.run_ingest(settings, last_day))]
-    stages += [(f"detect_{name}", lambda name=name: pipeline.run_detector(settings, last_day, name)) for name in pipeline.DETECTOR_NAMES]
+    stages += [(f"detect_{name}", lambda name=name: pipeline.run_detector(settings, last_day, name)) for name in pipeline.registry.names()]
     stages += [(name, lambda f=f: f(settings, last_day)) for name, f in (
         ("merchant_metrics", pipeline.run_merchant_metrics), ("credit_scores", pipeline.run_credit_scores),
         ("grades", pipeline.run_grades), ("quality_gate", pipeline.run_quality_gate), ("publish", pipeline.run_publish))]
@@ -442,7 +442,7 @@ def test_the_listing_time_check_reads_the_nights_market_from_the_warehouse_not_a
     """A check run on another machine (here: another data folder, no state files) compares with the same market the
     nightly listing stage used, read from the warehouse, and scores a catalogue listing as the night did."""
     from trust.db.tables import Listing
-    from trust.detect.listings import ListingChecker, latest_market
+    from trust.detect.listings.stage import ListingChecker, latest_market
 
     settings = graded[0]
     elsewhere = dataclasses.replace(settings, data_dir=tmp_path / "another-machine")

@@ -111,7 +111,7 @@ def run_bench(console: Console, reviews: int, days: int, workdir: Path, db_url: 
     """Time every stage; with ``profile`` the nightly stages also run under cProfile (slower: read the top costs,
     not the seconds) and their top costs are printed and kept in bench.json."""
     from trust import pipeline
-    from trust.detect import DETECTOR_NAMES
+    from trust.detect import registry
     from trust.settings import Settings
     from trust.synth.generator import SynthConfig, generate_marketplace
 
@@ -138,7 +138,7 @@ def run_bench(console: Console, reviews: int, days: int, workdir: Path, db_url: 
     last = dates[-1]
     with _stage(results, "review history: first build from all reviews (one-off)") as box:
         from trust.db.engine import session_scope
-        from trust.detect.review_history import update_history
+        from trust.detect.reviews.history import update_history
 
         with session_scope(settings.db_url) as session:
             box["rows"] = update_history(session, dates[-2])["reviews"]
@@ -149,7 +149,7 @@ def run_bench(console: Console, reviews: int, days: int, workdir: Path, db_url: 
         box["rows"] = sum(v["rows_in"] for v in out["entities"].values())
     with _stage(results, "nightly: pin_models", profile_dir=profiles) as box:
         box["rows"] = len(pipeline.run_pin_models(settings, last)["models"])
-    for name in DETECTOR_NAMES:
+    for name in registry.names():
         with _stage(results, f"nightly: detect_{name}", profile_dir=profiles) as box:
             box["rows"] = pipeline.run_detector(settings, last, name)["scored"]
     with _stage(results, "nightly: model_drift", profile_dir=profiles) as box:
@@ -220,7 +220,7 @@ def run_agents_bench(console: Console, links: int, workdir: Path) -> list[dict]:
 
     from trust.db.engine import dispose_engines, session_scope
     from trust.db.migrate import upgrade_database
-    from trust.detect.agents import analyse_networks
+    from trust.detect.agents.stage import analyse_networks
     from trust.ingest.link_checks import check_agent_links
 
     workdir = workdir.resolve()
@@ -411,7 +411,7 @@ def run_text_bench(console: Console, corpus: Path, limit: int = 20000) -> dict:
     agreement, and the review text signals (normalise, segment, lexicon, MinHash near-duplicates) per second."""
     import pandas as pd
 
-    from trust.detect.review_signals import text_signals
+    from trust.detect.reviews.signals import text_signals
     from trust.text import _jieba, normalize_text, segment
 
     if not corpus.exists():
@@ -444,10 +444,10 @@ def run_moderation_bench(console: Console, listings: int = 1_000_000, complaints
     import numpy as np
     import pandas as pd
 
-    from trust.detect.complaints import classifier
-    from trust.detect.listing_knowledge import assess_listings
-    from trust.detect.listing_model import ListingContext, flag_threshold, listing_signals, title_tokens
-    from trust.detect.listings import ListingChecker, installed_model
+    from trust.detect.complaints.stage import classifier
+    from trust.detect.listings.knowledge import assess_listings
+    from trust.detect.listings.model import ListingContext, flag_threshold, listing_signals, title_tokens
+    from trust.detect.listings.stage import ListingChecker, installed_model
     from trust.evaluate import labeled_complaints, labeled_listings
     from trust.synth.generator import SynthConfig, generate_marketplace
 
@@ -547,8 +547,8 @@ def run_review_text_bench(console: Console, train: int, score: int, datasets: Pa
     import numpy as np
     import pandas as pd
 
-    from trust.detect.review_model import FakeReviewDetector
-    from trust.detect.review_signals import review_signals
+    from trust.detect.reviews.model import FakeReviewDetector
+    from trust.detect.reviews.signals import review_signals
 
     texts, labels = _real_review_texts(datasets)
     rng = np.random.default_rng(0)

@@ -46,7 +46,7 @@ def run_airflow_dag_test(env: dict[str, str], business_date: dt.date, log_path: 
 
 
 def run_demo(console: Console, merchants: int = 300, days: int = 30, seed: int = 7) -> None:
-    from trust.cli_summary import print_summary
+    from trust.cli.summary import print_summary
     from trust.pipeline import run_ingest, summarise_run
     from trust.synth.generator import SynthConfig, generate_marketplace
 

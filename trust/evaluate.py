@@ -29,7 +29,7 @@ def _precision_recall(predicted: pd.Series, actual: pd.Series) -> dict:
 
 def evaluate_pyramids(workdir: Path, merchants: int = 3000, days: int = 30, seed: int = 101) -> dict:
     """Generate a marketplace with a held-out seed and score its reseller chains against the planted truth."""
-    from trust.detect.agents import LEGAL_MIN_PARTICIPANTS, analyse_networks, emerging
+    from trust.detect.agents.stage import LEGAL_MIN_PARTICIPANTS, analyse_networks, emerging
 
     generate_marketplace(SynthConfig(merchants=merchants, days=days, seed=seed, out=workdir))
     links = _read_landing(workdir, "agent_links")
@@ -160,8 +160,8 @@ def evaluate_reviews(workdir: Path, model_dir: Path, merchants: int = 600, days:
     for an analyst to see the farm)."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    from trust.detect.review_model import FakeReviewDetector, load_model
-    from trust.detect.review_signals import review_signals
+    from trust.detect.reviews.model import FakeReviewDetector, load_model
+    from trust.detect.reviews.signals import review_signals
 
     generate_marketplace(SynthConfig(merchants=merchants, days=days, seed=seed, out=workdir))
     frame = labeled_reviews(workdir)
@@ -211,7 +211,7 @@ REVIEW_LIMITATIONS = (
 def train_shipped_review_model(workdir: Path, model_dir: Path, merchants: int = 600, days: int = 45, seed: int = 7) -> dict:
     """Train the model shipped in ``models/reviews`` on a generated marketplace's ground truth (seed 7; evaluation
     uses other seeds) through the same CSV path users have."""
-    from trust.detect.review_csv import train_from_csv
+    from trust.detect.reviews.files import train_from_csv
 
     generate_marketplace(SynthConfig(merchants=merchants, days=days, seed=seed, out=workdir))
     path = workdir / "labeled_reviews.csv"
@@ -232,7 +232,7 @@ def labeled_listings(root: Path) -> pd.DataFrame:
 def listing_events(root: Path) -> pd.DataFrame:
     """What a platform observes about listings: failed test buys, takedowns (analysts' labels) and complaints whose
     text the complaint classifier files as counterfeit. One row per event: listing_id, merchant_id, event."""
-    from trust.detect.complaints import classifier
+    from trust.detect.complaints.stage import classifier
 
     checks = _read_landing(root, "spot_checks", ["listing_id", "merchant_id", "result"])
     failed = checks[checks["result"] != "pass"].assign(event="failed_check")
@@ -251,7 +251,7 @@ def listings_with_seller_history(root: Path) -> pd.DataFrame:
     """Labelled listings with each seller's record on its *other* listings, as the CSV columns of ``trust listings``."""
     listings = labeled_listings(root)
     events = listing_events(root)
-    from trust.detect.listing_model import SELLER_COLUMNS, seller_record
+    from trust.detect.listings.model import SELLER_COLUMNS, seller_record
 
     listings[SELLER_COLUMNS] = seller_record(listings, events)
     return listings
@@ -298,7 +298,8 @@ def train_shipped_moderation_models(workdir: Path, models_dir: Path, merchants: 
     learns from the hand-labelled training reviews of data/train and reads word vectors learnt from every review of
     that file except the evaluation rows (data/eval)."""
     from trust.detect.artifacts import annotate_card
-    from trust.detect.moderation_csv import choose_listing_threshold, train_complaints, train_listings
+    from trust.detect.complaints.files import train_complaints
+    from trust.detect.listings.files import choose_listing_threshold, train_listings
 
     generate_marketplace(SynthConfig(merchants=merchants, days=days, seed=seed, out=workdir))
     listings_csv, complaints_csv = workdir / "labeled_listings.csv", workdir / "labeled_complaints.csv"
@@ -335,8 +336,8 @@ LISTING_LIMITS = (" The knowledge laid over the model (cue file, impossible spec
 
 def listing_knowledge_card() -> dict:
     """What the listing model's card says about the knowledge every path lays over it."""
-    from trust.detect.brand_catalogue import CATALOGUE, shipped_catalogue
-    from trust.detect.listing_knowledge import CUES, shipped_cues
+    from trust.detect.listings.brands import CATALOGUE, shipped_catalogue
+    from trust.detect.listings.knowledge import CUES, shipped_cues
 
     catalogue = shipped_catalogue()
     version = next((line.split("Version:")[1].split()[0].rstrip(".") for line in CATALOGUE.read_text(encoding="utf-8").splitlines()
@@ -348,7 +349,7 @@ def listing_knowledge_card() -> dict:
             "cues": {"file": str(CUES.relative_to(SHIPPED_DATA.parent)),
                      "families": {f.name: {"kind": f.kind, "weight": f.weight} for f in shipped_cues()}},
             "impossible_specifications": "storage per TB, power-bank mAh, portable speaker watts, projector 8K/lumens, "
-                                         "gold and silver per gram, 18K gold, cashmere, silk, jade (trust/detect/listing_knowledge.py)"}
+                                         "gold and silver per gram, 18K gold, cashmere, silk, jade (trust/detect/listings/knowledge.py)"}
 
 
 def evaluate_moderation(workdir: Path, models_dir: Path, merchants: int = 600, days: int = 30, seed: int = 303,
@@ -358,10 +359,10 @@ def evaluate_moderation(workdir: Path, models_dir: Path, merchants: int = 600, d
     complaint macro-F1 per category, and the test-buy planner's catches against random test buys at the same budget."""
     from sklearn.metrics import average_precision_score, classification_report, f1_score, roc_auc_score
 
-    from trust.detect.complaint_model import ComplaintClassifier, load_complaint_model
-    from trust.detect.listing_knowledge import assess_listings
-    from trust.detect.listing_model import ListingContext, ListingDetector, flag_threshold, listing_signals, load_listing_model
-    from trust.detect.moderation_csv import threshold_sweep
+    from trust.detect.complaints.model import ComplaintClassifier, load_complaint_model
+    from trust.detect.listings.knowledge import assess_listings
+    from trust.detect.listings.model import ListingContext, ListingDetector, flag_threshold, listing_signals, load_listing_model
+    from trust.detect.listings.files import threshold_sweep
     from trust.planner import catch_rate
 
     generate_marketplace(SynthConfig(merchants=merchants, days=days, seed=seed, out=workdir, vocabulary=vocabulary))
@@ -447,7 +448,7 @@ def evaluate_real_complaints(data: Path, models_dir: Path, labels: Path = REAL_C
     macro-F1 over the categories present, per-category precision/recall, and what each category was taken for."""
     from sklearn.metrics import classification_report, f1_score
 
-    from trust.detect.complaint_model import ComplaintClassifier, load_complaint_model
+    from trust.detect.complaints.model import ComplaintClassifier, load_complaint_model
 
     frame = read_real_complaints(data, labels)
     complaints = frame[frame["category"] != "none"]

@@ -10,24 +10,23 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Float, and_, case, cast, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from trust.db.engine import read_frame
-from trust.db.tables import Appeal, Complaint, DetectorScore, Listing, Merchant, ModerationLabel, Order, Review, SpotCheck
-from trust.detect import COMPLAINT_CATEGORIES
+from trust.db.engine import days_between as _between, read_frame
+from trust.db.tables import Appeal, Complaint, DetectorScore, Listing, Merchant, ModerationLabel, Order, SpotCheck
+from trust.detect.base import MetricWindow
+from trust.detect.registry import detectors
 
 DEFECT_REFUND_REASONS = ("quality", "counterfeit", "not_as_described", "not_delivered")
 
-_CATEGORY_ZH = {"counterfeit": "假冒", "quality_defect": "质量问题", "not_as_described": "描述不符/虚假宣传",
-                "not_delivered": "未发货/延迟", "after_sales_refused": "拒绝售后", "reseller_recruitment": "拉人头/入门费",
-                "other": "其他"}
-
-# name → (English description, Chinese description)
-METRICS: dict[str, tuple[str, str]] = {
+# name → (English description, Chinese description): the metrics computed here; each detector adds its own
+# (``trust.detect.base.Metric``), after these, in the registry's order.
+CORE_METRICS: dict[str, tuple[str, str]] = {
     "window_days": ("days in the evaluation window", "评估期天数"),
     "orders": ("consumer orders in the window", "评估期内消费者订单数"),
     "order_defects": ("orders refunded for cause or with a complaint upheld for the buyer", "缺陷订单数（因质量等原因退款或投诉成立）"),
@@ -42,36 +41,59 @@ METRICS: dict[str, tuple[str, str]] = {
     "complaints": ("complaints in the window", "投诉数"),
     "complaint_rate": ("complaints per consumer order", "投诉率"),
     "complaint_rate_smoothed": ("complaint rate, smoothed for small samples", "投诉率（小样本平滑）"),
-    **{f"complaint_rate_{c}": (f"{c.replace('_', ' ')} complaints per consumer order", f"{_CATEGORY_ZH[c]}投诉率")
-       for c in COMPLAINT_CATEGORIES},
-    "counterfeit_complaint_count": ("complaints classified as counterfeit", "假货投诉数"),
     "upheld_complaints": ("complaints resolved in the buyer's favour", "判定商家责任的投诉数"),
     "spot_checks": ("test buys in the window", "抽检次数"),
     "failed_counterfeit_spot_checks": ("test buys that found counterfeit goods", "抽检发现假货次数"),
     "spot_check_pass_rate": ("test buys passed", "抽检合格率"),
     "confirmed_counterfeit_cases": ("counterfeits confirmed by a test buy or an analyst", "经抽检或审核确认的假货"),
-    "reviews": ("reviews in the window", "评价数"),
-    "suspected_fake_reviews": ("reviews flagged as likely fake", "疑似虚假评价数"),
-    "fake_review_share": ("share of reviews flagged as likely fake", "疑似虚假评价占比"),
-    "average_rating": ("average rating", "平均评分"),
-    "adjusted_rating": ("average rating without reviews flagged as likely fake", "剔除疑似虚假评价后的平均评分"),
-    "listings": ("listings on sale", "在售商品数"),
-    "risky_listing_share": ("listings flagged for counterfeit or false-advertising risk", "疑似假冒或虚假宣传商品占比"),
-    "pyramid_risk": ("risk score of the merchant's reseller chain (0–1)", "所在代理链的传销风险分（0–1）"),
-    "pyramid_flagged": ("1 if the merchant's reseller chain meets the pyramid-selling test", "所在代理链符合传销认定标准"),
     "tenure_days": ("days since the shop registered", "开店天数"),
     "deposit": ("deposit held, CNY", "保证金（元）"),
     "verified": ("1 if the shop's identity is verified", "已实名认证"),
 }
-METRIC_DESCRIPTIONS = {name: texts[0] for name, texts in METRICS.items()}
-METRIC_NAMES_ZH = {name: texts[1] for name, texts in METRICS.items()}
+
+
+_BUILT: dict[int, tuple[object, dict]] = {}
+
+
+def _catalogue_of(registered: dict) -> dict[str, tuple[str, str]]:
+    """The catalogue for one state of the registry (built once per state: it is read per merchant and metric)."""
+    built = _BUILT.get(id(registered))
+    if built is None or built[0] is not registered:
+        out = dict(CORE_METRICS)
+        for detector in registered.values():
+            out.update({m.name: (m.en, m.zh) for m in detector.metrics})
+        _BUILT.clear()
+        _BUILT[id(registered)] = built = (registered, out)
+    return built[1]
+
+
+class _Catalogue(Mapping):
+    """metric name → its texts (``part`` 0: English, 1: Chinese; None: both), over the core metrics and those of the
+    registered detectors (read when used, so a detector added through ``TRUST_DETECTORS`` is included)."""
+
+    def __init__(self, part: int | None = None):
+        self.part = part
+
+    @staticmethod
+    def _all() -> dict[str, tuple[str, str]]:
+        return _catalogue_of(detectors())
+
+    def __getitem__(self, name):
+        texts = self._all()[name]
+        return texts if self.part is None else texts[self.part]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self):
+        return len(self._all())
+
+
+METRICS = _Catalogue()
+METRIC_DESCRIPTIONS = _Catalogue(0)
+METRIC_NAMES_ZH = _Catalogue(1)
 SMOOTHED = {"order_defect_rate": "order_defects", "cancellation_rate": "cancellations",
             "late_shipment_rate": "late_shipments", "complaint_rate": "complaints"}
-
-
-def _between(column, window_start: dt.date, window_end: dt.date):
-    return and_(column >= dt.datetime.combine(window_start, dt.time()),
-                column < dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time()))
 
 
 def upheld_appeals(session: Session) -> dict[str, set[str]]:
@@ -91,10 +113,10 @@ class MetricInputs:
 
     merchants: pd.DataFrame  # index merchant_id: registered_at, deposit, verified
     order_counts: pd.DataFrame  # index merchant_id: orders, order_defects, cancellations, late_shipments
-    review_stats: pd.DataFrame  # index merchant_id: reviews, suspected_fake_reviews, average_rating, adjusted_rating
+    own: dict  # detector name → what it read itself for this window (Detector.metric_inputs), for those that do
     complaints: pd.DataFrame  # complaint_id, merchant_id, order_id, status, at
     checks: pd.DataFrame  # check_id, merchant_id, result, at
-    scores: pd.DataFrame  # the date's complaint, listing and agent scores: detector, entity_id, merchant_id, score, label
+    scores: pd.DataFrame  # the date's scores of the detectors that read nothing themselves: detector, entity_id, merchant_id, score, label
     confirmed: pd.DataFrame  # analysts' counterfeit labels on listings: merchant_id, at
     appeals: dict
     business_date: dt.date
@@ -102,7 +124,7 @@ class MetricInputs:
     window_end: dt.date
 
     def for_window(self, window_start: dt.date, window_end: dt.date, order_counts: pd.DataFrame,
-                   review_stats: pd.DataFrame) -> "MetricInputs":
+                   own: dict) -> "MetricInputs":
         """The inputs of a window inside this one: the small tables cut, with that window's two aggregates."""
         start = pd.Timestamp(window_start)
         end = pd.Timestamp(window_end) + pd.Timedelta(days=1)
@@ -113,7 +135,7 @@ class MetricInputs:
 
         return dataclasses.replace(
             self, complaints=cut(self.complaints), checks=cut(self.checks), confirmed=cut(self.confirmed),
-            order_counts=order_counts, review_stats=review_stats, window_start=window_start, window_end=window_end)
+            order_counts=order_counts, own=own, window_start=window_start, window_end=window_end)
 
 
 def _upheld_orders(window_start: dt.date, window_end: dt.date, appeals: dict):
@@ -124,7 +146,6 @@ def _upheld_orders(window_start: dt.date, window_end: dt.date, appeals: dict):
 
 
 ORDER_COUNTS = ("orders", "order_defects", "cancellations", "late_shipments")
-REVIEW_STATS = ("reviews", "suspected_fake_reviews", "average_rating", "adjusted_rating")
 
 
 def _per_window(frame: pd.DataFrame, columns: tuple[str, ...], starts: list[dt.date]) -> list[pd.DataFrame]:
@@ -161,31 +182,11 @@ def _order_counts(session: Session, starts: list[dt.date], window_end: dt.date, 
     return _per_window(read_frame(session, statement), ORDER_COUNTS, starts)
 
 
-def _review_stats(session: Session, business_date: dt.date, starts: list[dt.date], window_end: dt.date) -> list[pd.DataFrame]:
-    """For each window from ``starts[i]`` (the first the widest), reviews written in it and scored by the date's review
-    detector, per merchant: how many, how many suspected (flagged), their mean rating and the mean of the unflagged
-    ones, computed by the database in one pass."""
-    suspected = DetectorScore.label.is_not(None)
-    columns = []
-    for i, start in enumerate(starts):
-        inside = Review.created_at >= dt.datetime.combine(start, dt.time())
-        columns += [func.sum(case((inside, 1), else_=0)).label(f"reviews_{i}"),
-                    func.sum(case((and_(inside, suspected), 1), else_=0)).label(f"suspected_fake_reviews_{i}"),
-                    cast(func.avg(case((inside, Review.rating))), Float).label(f"average_rating_{i}"),
-                    cast(func.avg(case((and_(inside, ~suspected), Review.rating))), Float).label(f"adjusted_rating_{i}")]
-    statement = (select(DetectorScore.merchant_id, *columns)
-                 .join(Review, Review.review_id == DetectorScore.entity_id)
-                 .where(DetectorScore.detector == "reviews", DetectorScore.business_date == business_date,
-                        _between(Review.created_at, starts[0], window_end))
-                 .group_by(DetectorScore.merchant_id))
-    return _per_window(read_frame(session, statement), REVIEW_STATS, starts)
-
-
 def read_metric_inputs(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date,
                        inner_starts: tuple[dt.date, ...] = ()) -> tuple[MetricInputs, list[tuple[pd.DataFrame, pd.DataFrame]]]:
-    """One round of queries for a window: the order and review aggregates, complaints, test buys and analysts'
-    labels in it, and the date's complaint, listing and agent scores; and, in the same passes, the two aggregates of
-    each window from ``inner_starts`` to the same end."""
+    """One round of queries for a window: the order aggregates, complaints, test buys and analysts' labels in it, the
+    date's scores of each detector, or what a detector reads itself (its ``metric_inputs``); and, in the same passes,
+    the order aggregates and the detectors' own inputs of each window from ``inner_starts`` to the same end."""
     appeals = upheld_appeals(session)
     merchants = read_frame(session, select(Merchant.merchant_id, Merchant.registered_at, Merchant.deposit, Merchant.verified)
                            .order_by(Merchant.merchant_id)).set_index("merchant_id")
@@ -194,18 +195,20 @@ def read_metric_inputs(session: Session, business_date: dt.date, window_start: d
                             .where(_between(Complaint.created_at, window_start, window_end)))
     checks = read_frame(session, select(SpotCheck.check_id, SpotCheck.merchant_id, SpotCheck.result, SpotCheck.checked_at.label("at"))
                         .where(_between(SpotCheck.checked_at, window_start, window_end)))
+    starts = [window_start, *inner_starts]
+    own = {name: detector.metric_inputs(session, business_date, starts, window_end) for name, detector in detectors().items()}
+    own = {name: inputs for name, inputs in own.items() if inputs is not None}
     scores = read_frame(session, select(DetectorScore.detector, DetectorScore.entity_id, DetectorScore.merchant_id,
                                         DetectorScore.score, DetectorScore.label)
-                        .where(DetectorScore.business_date == business_date, DetectorScore.detector != "reviews"))
+                        .where(DetectorScore.business_date == business_date, DetectorScore.detector.not_in(sorted(own))))
     confirmed = read_frame(session, select(Listing.merchant_id, ModerationLabel.decided_at.label("at"))
                            .join(ModerationLabel, and_(ModerationLabel.entity_id == Listing.listing_id,
                                                        ModerationLabel.entity_type == "listing"))
                            .where(ModerationLabel.label == "counterfeit", _between(ModerationLabel.decided_at, window_start, window_end)))
-    starts = [window_start, *inner_starts]
-    orders, reviews = _order_counts(session, starts, window_end, appeals), _review_stats(session, business_date, starts, window_end)
-    inputs = MetricInputs(merchants, orders[0], reviews[0], complaints, checks, scores, confirmed, appeals, business_date,
-                          window_start, window_end)
-    return inputs, list(zip(orders[1:], reviews[1:]))
+    orders = _order_counts(session, starts, window_end, appeals)
+    inputs = MetricInputs(merchants, orders[0], {name: parts[0] for name, parts in own.items()}, complaints, checks, scores,
+                          confirmed, appeals, business_date, window_start, window_end)
+    return inputs, [(orders[i], {name: parts[i] for name, parts in own.items()}) for i in range(1, len(starts))]
 
 
 def compute_merchant_metrics(session: Session, business_date: dt.date, window_start: dt.date,
@@ -223,8 +226,8 @@ def compute_both_windows(session: Session, business_date: dt.date, short, long) 
     if short.end != long.end or short.start < long.start:
         return (compute_merchant_metrics(session, business_date, short.start, short.end),
                 compute_merchant_metrics(session, business_date, long.start, long.end))
-    inputs, ((order_counts, review_stats),) = read_metric_inputs(session, business_date, long.start, long.end, (short.start,))
-    return (metrics_from_inputs(inputs.for_window(short.start, short.end, order_counts, review_stats)),
+    inputs, ((order_counts, own),) = read_metric_inputs(session, business_date, long.start, long.end, (short.start,))
+    return (metrics_from_inputs(inputs.for_window(short.start, short.end, order_counts, own)),
             metrics_from_inputs(inputs))
 
 
@@ -240,14 +243,10 @@ def metrics_from_inputs(inputs: MetricInputs) -> pd.DataFrame:
     for column in ("orders", "order_defects", "cancellations", "late_shipments"):
         out[column] = inputs.order_counts[column]
 
-    complaint_labels = scores[scores["detector"] == "complaints"].set_index("entity_id")["label"]
-    complaints["category"] = complaints["complaint_id"].map(complaint_labels).fillna("other")
     complaints["upheld"] = complaints["status"] == "resolved_for_buyer"
     by_complaint = complaints.groupby("merchant_id")
     out["complaints"] = by_complaint.size()
     out["upheld_complaints"] = by_complaint["upheld"].sum()
-    per_category = complaints.groupby(["merchant_id", "category"]).size().unstack(fill_value=0)
-    out["counterfeit_complaint_count"] = per_category["counterfeit"] if "counterfeit" in per_category else 0.0
 
     checks["counterfeit"] = checks["result"] == "counterfeit"
     checks["passed"] = checks["result"] == "pass"
@@ -259,42 +258,27 @@ def metrics_from_inputs(inputs: MetricInputs) -> pd.DataFrame:
     confirmed_labels = confirmed.groupby("merchant_id").size().astype(float) if not confirmed.empty else pd.Series(dtype=float)
     out["confirmed_counterfeit_cases"] = out["failed_counterfeit_spot_checks"].fillna(0).add(confirmed_labels, fill_value=0)
 
-    stats = inputs.review_stats
-    if not stats.empty:
-        for column in ("reviews", "suspected_fake_reviews", "average_rating", "adjusted_rating"):
-            out[column] = stats[column]
-        out["fake_review_share"] = stats["suspected_fake_reviews"] / stats["reviews"]
-    listings = scores[scores["detector"] == "listings"]
-    if not listings.empty:
-        listings = listings.assign(risky=listings["label"].notna())
-        by_listing = listings.groupby("merchant_id")
-        out["listings"] = by_listing.size()
-        out["risky_listing_share"] = by_listing["risky"].mean()
-    agents = scores[scores["detector"] == "agents"].set_index("merchant_id")
-    out["pyramid_risk"] = agents["score"]
-    out["pyramid_flagged"] = agents["label"].str.startswith("pyramid_").fillna(False).astype(float)
-
     end = pd.Timestamp(window_end) + pd.Timedelta(days=1)
     out["tenure_days"] = ((end - pd.to_datetime(merchants["registered_at"])).dt.days).clip(lower=0)
     out["deposit"] = merchants["deposit"]
     out["verified"] = merchants["verified"].astype(float)
 
-    counts = ["orders", "order_defects", "cancellations", "late_shipments", "complaints", "counterfeit_complaint_count",
-              "upheld_complaints", "spot_checks", "failed_counterfeit_spot_checks", "confirmed_counterfeit_cases", "reviews",
-              "suspected_fake_reviews",
-              "listings", "pyramid_flagged", "pyramid_risk"]
-    for column in METRICS:
-        if column not in out.columns:
-            out[column] = np.nan
+    counts = ["orders", "order_defects", "cancellations", "late_shipments", "complaints", "upheld_complaints", "spot_checks",
+              "failed_counterfeit_spot_checks", "confirmed_counterfeit_cases"]
     out[counts] = out[counts].fillna(0.0)
     orders_nonzero = out["orders"].where(out["orders"] > 0)
     for rate, count in SMOOTHED.items():
         out[rate] = (out[count] / orders_nonzero).fillna(0.0)
-    for category in COMPLAINT_CATEGORIES:
-        column = per_category[category] if category in per_category else pd.Series(0.0, index=out.index)
-        out[f"complaint_rate_{category}"] = (column.reindex(out.index).fillna(0.0) / orders_nonzero).fillna(0.0)
-    for rate in ("fake_review_share", "risky_listing_share"):
-        out[rate] = out[rate].fillna(0.0)
+    for name, detector in detectors().items():
+        window = MetricWindow(inputs.business_date, window_start, window_end, scores[scores["detector"] == name],
+                              inputs.own.get(name), complaints, out["orders"])
+        part = detector.merchant_metrics(window) if detector.metrics else None
+        for metric in detector.metrics:
+            values = part[metric.name].reindex(out.index) if metric.name in part else pd.Series(np.nan, index=out.index)
+            out[metric.name] = values if np.isnan(metric.missing) else values.fillna(metric.missing)
+    for column in METRICS:
+        if column not in out.columns:
+            out[column] = np.nan
     return out[list(METRICS)].astype(float).sort_index()
 
 

@@ -7,7 +7,6 @@ publication in ``trust.publishing`` (their stages are re-exported here under the
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import json
 import logging
 
@@ -18,7 +17,7 @@ from trust.db.engine import read_frame, read_table, reading_as_of, replace_parti
 from trust.db.locks import date_lock
 from trust.db.migrate import upgrade_database
 from trust.db.tables import DetectorScore, Grade, IngestLog, PublishLog
-from trust.detect import DETECTOR_NAMES
+from trust.detect import registry
 from trust.errors import GradesHeld, NotHeld  # noqa: F401  (NotHeld is re-exported)
 from trust.grading import (  # noqa: F401  (the grading stages, re-exported: orchestrators and tests name them here)
     Window, evaluation_window, grade_version, graded_version, load_metrics, previous_grades, run_credit_scores, run_grades,
@@ -48,28 +47,17 @@ def run_ingest(settings: Settings, business_date: dt.date) -> dict:
 
 def run_detector(settings: Settings, business_date: dt.date, name: str) -> dict:
     """Run one detector over the evaluation window and replace its scores for ``business_date``."""
-    from trust.detect.registry import DETECTORS  # the models and their libraries: only the detector stages load them
-
-    if name not in DETECTORS:
-        raise ValueError(f"unknown detector {name!r}; known: {', '.join(DETECTORS)}")
+    from trust.detect.base import StageContext
     from trust.lifecycle.registry import pinned_model
 
-    module = DETECTORS[name]
+    detector = registry.get(name)
     window = evaluation_window(business_date, load_thresholds(settings.thresholds_path), long=True)
     model, version = pinned_model(settings, business_date, name)  # the version the night pinned at its start
-    parameters = inspect.signature(module.run).parameters
-    extra = {}
-    if "model" in parameters:
-        extra["model"] = model
-    if "model_version" in parameters:  # what a stage stores per row is kept under the version that computed it
-        extra["model_version"] = version
-    if "complaint_model" in parameters:  # the complaints the listing stage reads for seller history: the same model
-        from trust.detect.complaint_model import ComplaintClassifier
-
-        extra["complaint_model"] = pinned_model(settings, business_date, "complaints")[0] or ComplaintClassifier().fit([])
+    # Another detector's model a stage reads (the listing stage categorises sellers' complaints): the night's pin too.
+    context = StageContext(business_date, window.start, window.end, model, version,
+                           pinned=lambda other: pinned_model(settings, business_date, other)[0])
     with session_scope(settings.db_url) as session:
-        result = module.run(session, business_date, window.start, window.end, **extra)
-        scores, extra_tables = result if isinstance(result, tuple) else (result, {})
+        scores, extra_tables = detector.score(session, context)
         scores = scores.assign(business_date=business_date, detector=name, model_version=version)
         written = replace_partition(session, DetectorScore, business_date, scores, detector=name)
         for table, frame in extra_tables.items():
@@ -122,8 +110,9 @@ def summarise_run(settings: Settings, business_date: dt.date, worst: int = 10) -
         "ingest": {row.entity: {"rows_in": int(row.rows_in), "loaded": int(row.rows_loaded), "quarantined": int(row.rows_quarantined)}
                    for row in ingest.groupby("entity")[["rows_in", "rows_loaded", "rows_quarantined"]].sum().reset_index().itertuples()}
         if not ingest.empty else {},
-        "flagged": {detector: int(part["n"].sum()) for detector, part in labelled.groupby("detector") if detector != "complaints"},
-        "complaints_by_category": {row.label: int(row.n) for row in labelled[labelled["detector"] == "complaints"].itertuples()},
+        "flagged": {name: int(part["n"].sum()) for name, part in labelled.groupby("detector") if registry.flags(name)},
+        "by_category": {name: {row.label: int(row.n) for row in part.itertuples()}
+                        for name, part in labelled.groupby("detector") if not registry.flags(name)},
         "models": models,
         "worst_merchants": worst_rows,
         "warehouse": settings.db_url,
@@ -156,7 +145,7 @@ def run_all(settings: Settings, business_date: dt.date, ingest: bool = True) -> 
         with recorded_stage(settings, business_date, "pin_models"):
             run_pin_models(settings, business_date)
         with reading_as_of(business_date):  # every later stage sees the inputs as known on the date
-            for name in DETECTOR_NAMES:
+            for name in registry.names():
                 with recorded_stage(settings, business_date, f"detect:{name}"):
                     run_detector(settings, business_date, name)
             with recorded_stage(settings, business_date, "model_drift"):

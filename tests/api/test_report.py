@@ -77,7 +77,8 @@ def test_chinese_in_the_report_renders_as_glyphs_not_tofu_boxes(served, tmp_path
 
 
 def test_report_numbers_are_formatted_and_charts_have_a_zero_line_and_ticks():
-    from trust.report import bar_chart, check_value, line_chart, nice_ticks, number
+    from trust.html import bar_chart, line_chart, nice_ticks, number
+    from trust.report import check_value
 
     assert number(12345) == "12,345" and number(0.04522613065326633) == "0.05" and number(3.0) == "3"
     assert check_value("quarantine_rate_orders", 0.04522613065326633) == "4.5%" and check_value("score_psi", 0.0123456) == "0.012"

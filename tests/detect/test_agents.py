@@ -6,7 +6,7 @@ import json
 import pandas as pd
 import pytest
 
-from trust.detect.agents import analyse_networks, build_forest, member_labels, subtree_sizes
+from trust.detect.agents.stage import analyse_networks, build_forest, member_labels, subtree_sizes
 
 DAY = dt.date(2026, 10, 30)
 
@@ -85,7 +85,7 @@ def test_chain_orders_read_through_the_indexes_equal_the_window_scan(database, t
     from tests.reference.agents_v1 import load_chain_orders as reference
     from trust import pipeline
     from trust.db.engine import dispose_engines, session_scope
-    from trust.detect import agents
+    from trust.detect.agents import stage as agents
 
     with (scratch_postgres("trust_agents") if database == "postgresql" else nullcontext(None)) as url:
         settings = make_settings(tmp_path / "var", marketplace / "landing", url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trust.detect.brand_catalogue import CATEGORIES, alias_key, load_catalogue, shipped_catalogue
+from trust.detect.listings.brands import CATEGORIES, alias_key, load_catalogue, shipped_catalogue
 
 
 def test_the_shipped_catalogue_knows_at_least_300_brands_across_every_category_with_floors_and_sources():
@@ -66,7 +66,7 @@ def test_a_bad_value_is_refused_with_file_row_column_and_value(tmp_path, column,
     ("巴黎家 老爹鞋 三代", "Balenciaga", "an “X家” nickname"),
 ])
 def test_brand_mentions_are_found_the_way_sellers_hide_them_and_say_how(text, brand, how):
-    from trust.detect.brand_catalogue import find_brands
+    from trust.detect.listings.brands import find_brands
 
     found = find_brands(text)
     if brand is None:
@@ -98,7 +98,7 @@ def test_brand_mentions_are_found_the_way_sellers_hide_them_and_say_how(text, br
     ("飞天茅台 53度 500ml", 690, "酒水", True, "飞天"),
 ])
 def test_the_price_is_judged_against_the_catalogue_floor_with_no_market(title, price, category, fires, words):
-    from trust.detect.brand_catalogue import judge_price
+    from trust.detect.listings.brands import judge_price
 
     judgement = judge_price(title, None, price, category)
     if words is None:
@@ -111,8 +111,8 @@ def test_the_price_is_judged_against_the_catalogue_floor_with_no_market(title, p
 def test_the_listing_check_and_csv_score_use_the_catalogue_without_a_market(tmp_path):
     import json
 
-    from trust.detect.listings import ListingChecker
-    from trust.detect.moderation_csv import score_listings_csv
+    from trust.detect.listings.stage import ListingChecker
+    from trust.detect.listings.files import score_listings_csv
 
     models = __import__("pathlib").Path(__file__).resolve().parents[2] / "models" / "listings"
     verdict = ListingChecker(state_dir=None, model_dir=models).check("Canada Goose 远征 派克 男", 980, category="服饰")

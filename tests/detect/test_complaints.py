@@ -3,7 +3,7 @@ lexicon's domain words to wording it was not trained on."""
 
 import pytest
 
-from trust.detect.complaint_model import ComplaintClassifier
+from trust.detect.complaints.model import ComplaintClassifier
 
 CASES = [
     ("收到的是假货，找人鉴定了不是正品", "counterfeit"),
@@ -48,7 +48,7 @@ def test_unknown_categories_are_refused():
 
 
 def test_the_trained_model_reads_words_as_well_as_characters_and_survives_saving(tmp_path):
-    from trust.detect.complaint_model import load_complaint_model, save_complaint_model
+    from trust.detect.complaints.model import load_complaint_model, save_complaint_model
 
     texts = [t for t, _ in CASES] * 3
     labels = [c for _, c in CASES] * 3
@@ -62,7 +62,7 @@ def test_the_trained_model_reads_words_as_well_as_characters_and_survives_saving
 
 
 def test_complaints_are_classified_in_chunks_with_the_same_result_as_all_at_once(monkeypatch):
-    import trust.detect.complaint_model as complaint_model
+    import trust.detect.complaints.model as complaint_model
 
     texts = [t for t, _ in CASES] * 3
     labels = [c for _, c in CASES] * 3
@@ -77,7 +77,7 @@ def test_complaints_are_classified_in_chunks_with_the_same_result_as_all_at_once
 
 def test_keyword_scan_finds_every_keyword_once_including_overlapping_and_prefix_keywords():
     from trust.detect import COMPLAINT_CATEGORIES, lexicon
-    from trust.detect.complaint_model import keyword_weights
+    from trust.detect.complaints.model import keyword_weights
 
     texts = ["假冒伪劣，假冒的，假冒", "拉人头交代理费", "物流信息没有，物流也不动", "fake! never arrived", "", "好评"]
     weights, found, strongest = keyword_weights(texts)
@@ -93,7 +93,7 @@ def test_keyword_scan_finds_every_keyword_once_including_overlapping_and_prefix_
 
 def _unlabelled_reviews():
     """Word vectors from reviews nobody labelled: spoiled fruit in one kind of sentence, lost parcels in another."""
-    from trust.detect.complaint_model import normalised, words
+    from trust.detect.complaints.model import normalised, words
     from trust.word_vectors import WordVectors
 
     texts = [f"{f}{s}了太恶心" for f in ("苹果", "橙子", "香蕉", "葡萄", "芒果") for s in ("发霉", "长毛", "腐烂")]
@@ -119,7 +119,7 @@ def test_with_word_vectors_a_word_no_labelled_complaint_used_is_read_through_its
 
 
 def test_neighbour_swapped_copies_only_swap_words_for_their_neighbours_and_repeat_with_the_seed():
-    from trust.detect.complaint_model import normalised, words
+    from trust.detect.complaints.model import normalised, words
 
     vectors = _unlabelled_reviews()
     model = ComplaintClassifier(word_vectors=vectors, augment=4, augment_rate=0.5, random_state=3)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from trust.detect.moderation_csv import HARD_NEGATIVE_KINDS, evaluate_listings_file
+from trust.detect.listings.files import HARD_NEGATIVE_KINDS, evaluate_listings_file
 
 HELD_OUT = Path(__file__).resolve().parents[2] / "data" / "eval" / "listings_handwritten.csv"
 MODELS = Path(__file__).resolve().parents[2] / "models" / "listings"
@@ -37,7 +37,7 @@ def test_eval_listings_reports_auc_precision_recall_and_figures_per_kind_and_cat
         "c,数码,适用于 iPhone 16 手机壳,,,35,ok,ok_compatible\n"
         "d,保健品,降血糖 胶囊 根治糖尿病 停药不反弹,,,298,false_advertising,fa_medical\n", encoding="utf-8")
     result = evaluate_listings_file(sample, MODELS)
-    from trust.detect.listing_model import flag_threshold, load_listing_model
+    from trust.detect.listings.model import flag_threshold, load_listing_model
 
     assert result["rows"] == 4 and result["problem_listings"] == 2
     assert result["threshold"] == flag_threshold(load_listing_model(MODELS))  # the model's own, the nightly run's
@@ -65,7 +65,7 @@ def test_the_held_out_complaint_set_is_in_buyers_words_with_every_category_and_m
 
 
 def test_eval_complaints_file_reports_macro_f1_and_per_category_confusions(tmp_path):
-    from trust.detect.moderation_csv import evaluate_complaints_file
+    from trust.detect.complaints.files import evaluate_complaints_file
 
     sample = tmp_path / "c.csv"
     sample.write_text("text,label\n鞋子开胶了，穿了一周,quality_defect\n快递十天没到,not_delivered\n"

@@ -1,4 +1,4 @@
-"""What a moderator knows without a model or a market (trust.detect.listing_knowledge): replica-trade and
+"""What a moderator knows without a model or a market (trust.detect.listings.knowledge): replica-trade and
 false-advertising wording, specifications impossible at the price, and the brand catalogue, laid over the listing
 model on every path, with the flag threshold chosen on the development set and kept on the model."""
 
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trust.detect.listing_knowledge import (CUES, find_cues, impossible_specs, listing_evidence, load_cues,
+from trust.detect.listings.knowledge import (CUES, find_cues, impossible_specs, listing_evidence, load_cues,
                                             with_knowledge)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,8 +107,8 @@ def test_one_listing_with_several_cues_combines_them_by_noisy_or():
 
 
 def test_the_nightly_stage_flags_a_real_style_counterfeit_the_market_cannot_price():
-    from trust.detect.listing_model import ListingContext, flag_threshold, load_listing_model
-    from trust.detect.listings import score_listings
+    from trust.detect.listings.model import ListingContext, flag_threshold, load_listing_model
+    from trust.detect.listings.stage import score_listings
 
     listings = pd.DataFrame({"listing_id": ["L1", "L2"], "merchant_id": ["M1", "M2"],
                              "title": ["宝格丽 Serpenti 蛇形手镯 18K玫瑰金", "纯棉 白T恤 男 基础款"],
@@ -121,9 +121,9 @@ def test_the_nightly_stage_flags_a_real_style_counterfeit_the_market_cannot_pric
 
 
 def test_the_threshold_is_chosen_on_a_development_file_and_used_everywhere(tmp_path):
-    from trust.detect.listing_model import flag_threshold, load_listing_model
-    from trust.detect.listings import ListingChecker
-    from trust.detect.moderation_csv import choose_listing_threshold, evaluate_listings_file
+    from trust.detect.listings.model import flag_threshold, load_listing_model
+    from trust.detect.listings.stage import ListingChecker
+    from trust.detect.listings.files import choose_listing_threshold, evaluate_listings_file
 
     model_dir = tmp_path / "listings"
     shutil.copytree(MODELS, model_dir)

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from trust.db.tables import ListingTextPart
-from trust.detect.listing_model import ListingContext, ListingDetector, listing_signals
-from trust.detect.listings import FLAG_AT, ListingChecker, score_listings
+from trust.detect.listings.model import ListingContext, ListingDetector, listing_signals
+from trust.detect.listings.stage import FLAG_AT, ListingChecker, score_listings
 
 MARKET = [  # genuine listings of brands, at the market's prices, in several shops
     *[(f"G{i}", f"M{i % 6}", "爱马仕 Hermes 手提包 正品", "箱包", 60000 + 500 * i) for i in range(12)],
@@ -106,7 +106,7 @@ def test_the_trained_detector_learns_from_labels():
 
 
 def test_a_listing_checked_alone_gets_exactly_the_verdict_it_gets_in_the_nightly_batch():
-    from trust.detect.listings import installed_model
+    from trust.detect.listings.stage import installed_model
 
     model = installed_model()
     frame = pd.concat([market(), pd.DataFrame([
@@ -146,8 +146,8 @@ def test_the_nightly_stage_reads_each_listing_once_and_scores_as_if_it_read_them
     from trust import pipeline
     from trust.db.engine import dispose_engines, session_scope
     from trust.db.tables import Listing
-    from trust.detect import listings as stage
-    from trust.detect.listings import installed_model
+    from trust.detect.listings import stage as stage
+    from trust.detect.listings.stage import installed_model
 
     def nightly(settings, version):
         with session_scope(settings.db_url) as session:

@@ -7,8 +7,9 @@ import pytest
 from typer.testing import CliRunner
 
 from trust.cli import app
-from trust.detect.moderation_csv import read_complaint_csv, read_listing_csv
-from trust.detect.review_csv import ReviewFileError
+from trust.detect.complaints.files import read_complaint_csv
+from trust.detect.listings.files import read_listing_csv
+from trust.detect.csv_input import InputFileError
 
 runner = CliRunner()
 
@@ -32,11 +33,11 @@ def listings(n=120):
 
 
 def test_a_listing_file_without_title_or_with_a_bad_label_is_refused_with_row_column_and_value(tmp_path):
-    with pytest.raises(ReviewFileError, match=r"missing required column\(s\) title"):
+    with pytest.raises(InputFileError, match=r"missing required column\(s\) title"):
         read_listing_csv(write(tmp_path / "a.csv", pd.DataFrame({"name": ["x"], "label": ["ok"]})), need_label=True)
-    with pytest.raises(ReviewFileError, match=r"row 2, column label: 'fake' is not one of"):
+    with pytest.raises(InputFileError, match=r"row 2, column label: 'fake' is not one of"):
         read_listing_csv(write(tmp_path / "b.csv", pd.DataFrame({"title": ["x"], "label": ["fake"]})), need_label=True)
-    with pytest.raises(ReviewFileError, match=r"row 3, column price: '便宜' is not a number"):
+    with pytest.raises(InputFileError, match=r"row 3, column price: '便宜' is not a number"):
         read_listing_csv(write(tmp_path / "c.csv", pd.DataFrame({"title": ["x", "y"], "price": ["5", "便宜"]})), need_label=False)
 
 
@@ -64,9 +65,9 @@ def test_listings_check_prints_a_json_verdict(tmp_path, monkeypatch):
 
 
 def test_complaint_files_need_text_and_known_categories(tmp_path):
-    with pytest.raises(ReviewFileError, match=r"missing required column\(s\) text"):
+    with pytest.raises(InputFileError, match=r"missing required column\(s\) text"):
         read_complaint_csv(write(tmp_path / "a.csv", pd.DataFrame({"body": ["x"]})), need_label=False)
-    with pytest.raises(ReviewFileError, match=r"row 2, column label: 'spam' is not one of"):
+    with pytest.raises(InputFileError, match=r"row 2, column label: 'spam' is not one of"):
         read_complaint_csv(write(tmp_path / "b.csv", pd.DataFrame({"text": ["x"], "label": ["spam"]})), need_label=True)
 
 

@@ -7,7 +7,8 @@ import pytest
 from typer.testing import CliRunner
 
 from trust.cli import app
-from trust.detect.review_csv import ReviewFileError, export_review_labels, read_review_csv, train_from_csv
+from trust.detect.csv_input import InputFileError
+from trust.detect.reviews.files import export_review_labels, read_review_csv, train_from_csv
 
 runner = CliRunner()
 
@@ -26,7 +27,7 @@ def text_only(n=200):
 
 def test_a_file_without_text_is_rejected_with_a_clear_message(tmp_path):
     path = write(tmp_path / "bad.csv", pd.DataFrame({"comment": ["x"], "label": [1]}))
-    with pytest.raises(ReviewFileError, match=r"bad\.csv: missing required column\(s\) text; found comment, label"):
+    with pytest.raises(InputFileError, match=r"bad\.csv: missing required column\(s\) text; found comment, label"):
         read_review_csv(path, need_label=True)
     result = runner.invoke(app, ["reviews", "train", "--input", str(path), "--model", str(tmp_path / "m")])
     assert result.exit_code != 0 and "missing required column(s) text" in str(result.exception)
@@ -34,10 +35,10 @@ def test_a_file_without_text_is_rejected_with_a_clear_message(tmp_path):
 
 def test_a_bad_value_names_the_row_column_and_value(tmp_path):
     path = write(tmp_path / "bad.csv", pd.DataFrame({"text": ["a", "b"], "label": ["1", "maybe"]}))
-    with pytest.raises(ReviewFileError, match=r"row 3, column label: 'maybe' is not 0, 1 or empty \(context only\)"):
+    with pytest.raises(InputFileError, match=r"row 3, column label: 'maybe' is not 0, 1 or empty \(context only\)"):
         read_review_csv(path, need_label=True)
     path = write(tmp_path / "bad2.csv", pd.DataFrame({"text": ["a", "b"], "rating": ["5", "六"]}))
-    with pytest.raises(ReviewFileError, match=r"row 3, column rating: '六' is not a number"):
+    with pytest.raises(InputFileError, match=r"row 3, column rating: '六' is not a number"):
         read_review_csv(path, need_label=False)
 
 
@@ -75,7 +76,7 @@ def test_rows_without_a_label_are_context_for_the_signals_not_training_examples(
     frame.loc[frame.index % 4 == 3, "label"] = ""
     result = train_from_csv(write(tmp_path / "mixed.csv", frame), tmp_path / "model")
     assert result["rows"] == int((frame["label"] != "").sum()) and result["context_rows"] == int((frame["label"] == "").sum())
-    with pytest.raises(ReviewFileError, match="no labelled rows"):
+    with pytest.raises(InputFileError, match="no labelled rows"):
         read_review_csv(write(tmp_path / "none.csv", frame.assign(label="")), need_label=True)
 
 

@@ -10,8 +10,8 @@ import pytest
 from trust.db.engine import dispose_engines, frame_to_records, read_table, session_scope, upsert
 from trust.db.migrate import upgrade_database
 from trust.db.tables import Review, ReviewHistory
-from trust.detect.review_history import prior_history, totals_before, update_history
-from trust.detect.review_signals import behaviour_signals, canonical
+from trust.detect.reviews.history import prior_history, totals_before, update_history
+from trust.detect.reviews.signals import behaviour_signals, canonical
 
 START = dt.date(2026, 10, 1)
 LIFETIME = ["reviewer_reviews", "reviewer_single", "reviewer_prior_reviews", "reviewer_span_days", "reviewer_active_days",

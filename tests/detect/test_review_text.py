@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from trust.detect.review_csv import score_csv, train_from_csv
-from trust.detect.review_model import FakeReviewDetector
-from trust.detect.review_signals import review_signals
-from trust.detect.review_text import TEXT_MODEL_COLUMNS, ReviewTextModel, display, words
+from trust.detect.reviews.files import score_csv, train_from_csv
+from trust.detect.reviews.model import FakeReviewDetector
+from trust.detect.reviews.signals import review_signals
+from trust.detect.reviews.text import TEXT_MODEL_COLUMNS, ReviewTextModel, display, words
 
 # Everyday review words per language; a fake additionally carries the planted phrase, a genuine review never does.
 VOCABULARY = {
@@ -118,7 +118,7 @@ def test_the_nightly_stage_reads_each_text_once_per_text_model(settings):
     from tests.conftest import START
     from trust import pipeline
     from trust.db.engine import session_scope
-    from trust.detect.reviews import load_reviews, stored_text_scores
+    from trust.detect.reviews.stage import load_reviews, stored_text_scores
 
     pipeline.run_ingest(settings, START)
     end = START + dt.timedelta(days=0)
@@ -143,7 +143,7 @@ def test_the_nightly_stage_reads_each_text_once_per_text_model(settings):
 def test_word_counts_built_for_all_texts_at_once_equal_the_vectorizers_text_by_text():
     from sklearn.feature_extraction.text import CountVectorizer
 
-    from trust.detect.review_text import _given, grams
+    from trust.detect.reviews.text import _given, grams
 
     train = planted("vi", 200, seed=7)
     model = ReviewTextModel().fit(train["text"], train["label"])
@@ -157,7 +157,7 @@ def test_word_counts_built_for_all_texts_at_once_equal_the_vectorizers_text_by_t
 
 
 def test_character_ngrams_are_counted_within_each_text():
-    from trust.detect.review_text import char_ngram_counts
+    from trust.detect.reviews.text import char_ngram_counts
 
     counts = char_ngram_counts(["abc", "", "aa", "好评"], 1, 3, bits=12)
     assert counts.sum(axis=1).A.ravel().tolist() == [6, 0, 3, 3]  # abc: a b c ab bc abc; aa: a a aa

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trust.detect.review_model import FakeReviewDetector
-from trust.detect.review_signals import near_duplicate_accounts, review_signals
-from trust.detect.reviews import FLAG_AT, installed_model, score_reviews
+from trust.detect.reviews.model import FakeReviewDetector
+from trust.detect.reviews.signals import near_duplicate_accounts, review_signals
+from trust.detect.reviews.stage import FLAG_AT, installed_model, score_reviews
 from trust.text import normalize_text
 
 COLUMNS = ["review_id", "merchant_id", "product_id", "reviewer_id", "reviewer_registered_at", "rating", "text", "created_at",
@@ -139,7 +139,7 @@ def test_planted_farms_in_the_shared_marketplace_are_found_at_high_precision(mar
 
 
 def test_accounts_that_review_the_same_shops_in_the_same_bursts_form_a_ring_and_sale_day_buyers_do_not():
-    from trust.detect.rings import find_review_rings
+    from trust.detect.reviews.rings import find_review_rings
 
     rows = []
     for shop in ("M1", "M2", "M3"):
@@ -164,7 +164,7 @@ def test_each_review_text_is_segmented_once_and_again_only_when_it_changes(setti
     from trust import pipeline
     from trust.db.engine import session_scope
     from trust.db.tables import Review
-    from trust.detect.reviews import load_reviews, stored_text_features
+    from trust.detect.reviews.stage import load_reviews, stored_text_features
 
     pipeline.run_ingest(settings, START)
     pipeline.run_ingest(settings, START + dt.timedelta(days=1))

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from tests.detect.test_review_text import planted
 from trust.cli import app
-from trust.detect.vispam import evaluate_vispam
+from trust.detect.reviews.vispam import evaluate_vispam
 
 VISPAM = Path(os.environ.get("TRUST_DATASETS_DIR", Path(__file__).resolve().parents[3] / "shared" / "datasets")) / "vispam"
 runner = CliRunner()

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from trust.detect.review_signals import review_signals
-from trust.detect.yelpchi import read_yelpchi
+from trust.detect.reviews.signals import review_signals
+from trust.detect.reviews.yelpchi import read_yelpchi
 
 # The shared datasets live beside the checkout (../shared/datasets); TRUST_DATASETS_DIR points elsewhere.
 YELPCHI = Path(os.environ.get("TRUST_DATASETS_DIR", Path(__file__).resolve().parents[3] / "shared" / "datasets")) / "yelpchi"
@@ -32,7 +32,7 @@ def test_the_ceiling_bounds_the_overall_auc_by_an_in_sample_fit_on_one_review_ac
     import numpy as np
     import pandas as pd
 
-    from trust.detect.yelpchi import ceiling_analysis
+    from trust.detect.reviews.yelpchi import ceiling_analysis
 
     rng = np.random.default_rng(0)
     n = 2000

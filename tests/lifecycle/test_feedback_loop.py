@@ -19,9 +19,9 @@ from tests.conftest import START
 from trust import pipeline
 from trust.db.engine import dispose_engines, insert_rows, read_frame, session_scope
 from trust.db.tables import AuditEntry, ModelRecord, ModerationLabel
-from trust.detect.review_csv import train_from_csv
-from trust.detect.review_model import load_model
-from trust.detect.reviews import load_reviews
+from trust.detect.reviews.files import train_from_csv
+from trust.detect.reviews.model import load_model
+from trust.detect.reviews.stage import load_reviews
 from trust.evaluate import labeled_reviews
 from trust.lifecycle import registry
 from trust.lifecycle.retrain import ReviewsSpec, recall_at_precision, retrain_detector

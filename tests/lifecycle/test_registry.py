@@ -82,7 +82,7 @@ def test_rules_mode_is_chosen_by_the_operator_and_has_its_own_version(tmp_path, 
     def no_model():
         raise AssertionError("the shipped complaint model was loaded in complaints' rules mode")
 
-    monkeypatch.setattr("trust.detect.complaints.classifier", no_model)
+    monkeypatch.setattr("trust.detect.complaints.stage.classifier", no_model)
     pipeline.run_detector(settings, last_day, "listings")  # its sellers' complaint history is read by the keywords too
     with session_scope(settings.db_url) as session:
         versions = set(session.execute(select(DetectorScore.model_version).where(DetectorScore.detector == "complaints")).scalars())

@@ -270,7 +270,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return FileResponse(path, media_type="text/html")
 
     @app.get("/queues/{queue}", responses=AUTH_RESPONSES)
-    def queue_items(queue: Literal["reviews", "listings", "networks", "rings"], limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    def queue_items(queue: Annotated[str, Path(description="a queue: reviews, rings, listings, networks, or a plugin detector's")], limit: Annotated[int, Query(ge=1, le=500)] = 50,
                     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0, actor: str = Depends(role("service"))) -> dict:
         from trust.queues import list_queue
 
@@ -281,11 +281,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post("/listings/check", responses=AUTH_RESPONSES)
     def check_listing(body: ListingCheckRequest, actor: str = Depends(role("service"))) -> dict:
         """The listing-time check (上架审核): probability, flags and reasons against the last nightly market context."""
-        from trust.detect.listings import ListingChecker
+        from trust.detect.listings.stage import ListingChecker
 
         now = time.monotonic()
         if "value" not in checker or now - checker["at"] > CHAMPION_RECHECK_SECONDS:  # a promotion or a new night reaches it
-            from trust.detect.listings import latest_market, latest_market_date
+            from trust.detect.listings.stage import latest_market, latest_market_date
             from trust.lifecycle.registry import champion_folder
 
             folder = None if "listings" in settings.rules_mode else champion_folder(settings, "listings")
@@ -298,7 +298,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return checker["value"].check(body.title, body.price, body.brand, body.category, body.description, body.merchant_id)
 
     @app.post("/queues/{queue}/{item_id}/decision", responses=AUTH_RESPONSES)
-    def decide(queue: Literal["reviews", "listings", "networks", "rings"], item_id: ItemId, body: Decision,
+    def decide(queue: Annotated[str, Path(description="a queue: reviews, rings, listings, networks, or a plugin detector's")], item_id: ItemId, body: Decision,
                actor: str = Depends(role("analyst"))) -> dict:
         from trust.queues import decide_item
 

@@ -289,3 +289,11 @@ def read_table(session: Session, table: type[Base], *conditions) -> pd.DataFrame
     from sqlalchemy import select
 
     return read_frame(session, select(*table.__table__.columns).where(*conditions))
+
+
+def days_between(column, first_day: dt.date, last_day: dt.date):
+    """``column`` (a timestamp) falls on one of the days ``first_day`` … ``last_day``, both included."""
+    from sqlalchemy import and_
+
+    return and_(column >= dt.datetime.combine(first_day, dt.time()),
+                column < dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time()))

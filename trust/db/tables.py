@@ -197,7 +197,7 @@ class ResellerNetwork(Base):
 
 class ReviewHistory(Base):
     """A reviewer's, product's or merchant's totals over all reviews created up to and including ``day`` (a row for
-    each day it received reviews); kept incrementally by ``trust.detect.review_history``."""
+    each day it received reviews); kept incrementally by ``trust.detect.reviews.history``."""
 
     __tablename__ = "review_history"
     level: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -237,7 +237,7 @@ class ReviewTextFeature(Base):
 
 
 class ReviewTextScore(Base):
-    """The review text model's signals of one review's text (``trust.detect.review_text.TEXT_MODEL_COLUMNS``), per
+    """The review text model's signals of one review's text (``trust.detect.reviews.text.TEXT_MODEL_COLUMNS``), per
     text model (``model_version``: its fingerprint): each text is read once per model, recomputed only when the text
     changes (``text_hash``)."""
 
@@ -258,7 +258,7 @@ class ReviewTextScore(Base):
 
 class ListingTextPart(Base):
     """What the listing stage reads from one listing's own words and price, stored so that a listing is read once per
-    model and knowledge: the knowledge's evidence (``trust.detect.listing_knowledge``) and the wording model's kind
+    model and knowledge: the knowledge's evidence (``trust.detect.listings.knowledge``) and the wording model's kind
     probabilities. ``version``: the model version and the knowledge's fingerprint; ``content_hash``: of the title,
     description, price and category it was computed from (a re-delivered listing with other content is read again)."""
 
@@ -271,7 +271,7 @@ class ListingTextPart(Base):
 
 
 class ListingMarket(Base):
-    """The listing stage's market context of a business date (``trust.detect.listing_model.ListingContext``, pickled):
+    """The listing stage's market context of a business date (``trust.detect.listings.model.ListingContext``, pickled):
     what a single listing-time check compares a new listing with, read from the warehouse by whichever process runs
     the check (the API on any machine), never from a file on the worker that ran the stage."""
 

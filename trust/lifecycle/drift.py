@@ -52,8 +52,8 @@ def model_scores(detector: str, frame: pd.DataFrame, model) -> tuple[np.ndarray,
     """(the model's score of every row, the share it flags) as the nightly stage scores them (listings and complaints;
     the review model's scores need the warehouse's behaviour context: the retraining passes them in)."""
     if detector == "listings":
-        from trust.detect.listing_knowledge import assess_listings
-        from trust.detect.listing_model import ListingContext, flag_threshold, listing_signals
+        from trust.detect.listings.knowledge import assess_listings
+        from trust.detect.listings.model import ListingContext, flag_threshold, listing_signals
 
         signals = listing_signals(frame, ListingContext.fit(frame))
         kinds, _, _ = assess_listings(model, frame, signals, flag_threshold(model))

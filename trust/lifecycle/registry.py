@@ -19,22 +19,19 @@ from sqlalchemy.orm import Session
 
 from trust.db.engine import read_frame, replace_partition, session_scope
 from trust.db.tables import ModelPin, ModelRecord
-from trust.detect import DETECTOR_NAMES
+from trust.detect import registry
 from trust.detect.artifacts import CARD_FILE, MODEL_FILE
 from trust.errors import ModelUnavailable
 from trust.lifecycle.store import store_of
 from trust.settings import MODEL_DETECTORS, Settings
 
 RULES = "rules"
-LOADERS = {"reviews": ("trust.detect.review_model", "load_model"),
-           "listings": ("trust.detect.listing_model", "load_listing_model"),
-           "complaints": ("trust.detect.complaint_model", "load_complaint_model")}
-RULE_VERSIONS = {"reviews": "reviews-0.4", "listings": "listings-0.2", "complaints": "complaints-0.2", "agents": "agents-network-0.2"}
 
 
 def rules_version(detector: str) -> str:
     """The version on scores made without a model: the rules' own (the reseller-network detector is only rules)."""
-    return RULE_VERSIONS[detector] if detector not in MODEL_DETECTORS else f"{RULES}:{RULE_VERSIONS[detector]}"
+    version = registry.get(detector).rules_version
+    return version if registry.get(detector).model_loader is None else f"{RULES}:{version}"
 
 
 def _now(settings: Settings) -> dt.datetime:
@@ -109,8 +106,8 @@ def pin_models(settings: Settings, business_date: dt.date) -> dict[str, str]:
     ensure_champions(settings)
     with session_scope(settings.db_url) as session:
         rows = []
-        for detector in DETECTOR_NAMES:
-            if detector in MODEL_DETECTORS and detector not in settings.rules_mode:
+        for detector in registry.names():
+            if registry.get(detector).model_loader is not None and detector not in settings.rules_mode:
                 rows.append((detector, champion(session, detector).version, "model"))
             else:
                 rows.append((detector, rules_version(detector), RULES))
@@ -148,7 +145,7 @@ def load_folder(detector: str, folder: Path):
     """The detector's model saved in ``folder``, by the detector's own loader."""
     import importlib
 
-    module, function = LOADERS[detector]
+    module, function = registry.get(detector).model_loader
     return getattr(importlib.import_module(module), function)(folder)
 
 

@@ -78,7 +78,7 @@ class ReviewsSpec:
 
     def gather(self, settings: Settings, policy: Policy) -> Labelled:
         from trust.db.tables import ModerationLabel
-        from trust.detect.reviews import load_reviews
+        from trust.detect.reviews.stage import load_reviews
 
         with session_scope(settings.db_url) as session:
             reviews = load_reviews(session, dt.date(1970, 1, 1), dt.date(2100, 1, 1))
@@ -97,7 +97,7 @@ class ReviewsSpec:
     def train(self, data: Labelled, train: np.ndarray, folder: Path, workdir: Path) -> dict:
         """Fit on the training labels with every other review as context, from the signals computed once; the
         time-split holdout is the evaluation (no second, stratified fit as `trust reviews train` makes)."""
-        from trust.detect.review_model import FakeReviewDetector, save_model
+        from trust.detect.reviews.model import FakeReviewDetector, save_model
 
         signals = self.scorer(data.rows).signals
         y = data.rows["label"].to_numpy()[train].astype(int)
@@ -112,7 +112,7 @@ class ReviewsSpec:
         """Scores every row of ``frame`` with any model (the signals are computed once per frame)."""
         if id(frame) in self._scorers:
             return self._scorers[id(frame)][1]
-        from trust.detect.review_signals import review_signals
+        from trust.detect.reviews.signals import review_signals
 
         signals, _ = review_signals(frame[[c for c in self.columns if c in frame]])
 
@@ -146,7 +146,7 @@ class ReviewsSpec:
 
     def profile(self, data: Labelled, train: np.ndarray, model) -> dict:
         """Drift reference: the warehouse's reviews (labelled and context: what the model learnt from) and their scores."""
-        from trust.detect.reviews import FLAG_AT
+        from trust.detect.reviews.stage import FLAG_AT
         from trust.lifecycle.drift import profile_of
 
         score = self.scorer(data.rows)(model)
@@ -158,19 +158,19 @@ class ListingsSpec:
 
     @staticmethod
     def classes(labels: pd.Series) -> pd.Series:
-        from trust.detect.moderation_csv import is_problem
+        from trust.detect.listings.files import is_problem
 
         return pd.Series(np.where(is_problem(labels), "problem", "ok"), index=labels.index)
 
     def gather(self, settings: Settings, policy: Policy) -> Labelled:
-        from trust.detect.moderation_csv import listing_labels
+        from trust.detect.listings.files import listing_labels
 
         rows, catalogue = listing_labels(settings)
         rows["labelled_at"] = pd.to_datetime(rows.pop("decided_at"))
         return Labelled(rows, catalogue)
 
     def train(self, data: Labelled, train: np.ndarray, folder: Path, workdir: Path) -> dict:
-        from trust.detect.moderation_csv import LISTING_TRAINING_COLUMNS, train_listings
+        from trust.detect.listings.files import LISTING_TRAINING_COLUMNS, train_listings
 
         path = workdir / "listings_train.csv"
         data.rows.loc[train, LISTING_TRAINING_COLUMNS].to_csv(path, index=False)
@@ -178,15 +178,15 @@ class ListingsSpec:
 
     def after_training(self, policy: Policy, folder: Path) -> dict | None:
         """A listing challenger flags where the shipped model does: at the threshold chosen by the same rule."""
-        from trust.detect.moderation_csv import choose_listing_threshold
+        from trust.detect.listings.files import choose_listing_threshold
 
         files = policy.regression.get(self.detector, {}).get("files") or []
         return choose_listing_threshold(list(files), folder) if files else None
 
     def judge(self, data: Labelled, holdout: np.ndarray, models: dict) -> dict:
-        from trust.detect.listing_knowledge import assess_listings
-        from trust.detect.listing_model import ListingContext, flag_threshold, listing_signals
-        from trust.detect.moderation_csv import is_problem
+        from trust.detect.listings.knowledge import assess_listings
+        from trust.detect.listings.model import ListingContext, flag_threshold, listing_signals
+        from trust.detect.listings.files import is_problem
 
         rows = data.rows[holdout].reset_index(drop=True)
         signals = listing_signals(rows, ListingContext.fit(data.context))
@@ -200,7 +200,7 @@ class ListingsSpec:
     def regression(self, policy: Policy, models: dict, workdir: Path) -> dict:
         from sklearn.metrics import roc_auc_score
 
-        from trust.detect.moderation_csv import is_problem, listing_problem_probability
+        from trust.detect.listings.files import is_problem, listing_problem_probability
 
         out = {}
         for path in policy.regression.get(self.detector, {}).get("files", []):
@@ -250,7 +250,7 @@ class ComplaintsSpec:
         return out
 
     def train(self, data: Labelled, train: np.ndarray, folder: Path, workdir: Path) -> dict:
-        from trust.detect.moderation_csv import train_complaints
+        from trust.detect.complaints.files import train_complaints
 
         path = workdir / "complaints_train.csv"
         data.rows.loc[train, ["complaint_id", "merchant_id", "text", "label"]].to_csv(path, index=False)
@@ -269,7 +269,7 @@ class ComplaintsSpec:
         return {name: self._f1(rows["label"].to_numpy(), np.asarray(model.predict(rows["text"].tolist()))) for name, model in models.items()}
 
     def regression(self, policy: Policy, models: dict, workdir: Path) -> dict:
-        from trust.detect.moderation_csv import read_complaint_csv
+        from trust.detect.complaints.files import read_complaint_csv
 
         spec = policy.regression.get(self.detector, {})
         sets = {path.name: read_complaint_csv(path, need_label=True) for path in spec.get("files", [])}

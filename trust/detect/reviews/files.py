@@ -15,43 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from trust.detect.csv_input import InputFileError, read_checked_csv, reject_first
+
 REQUIRED = ("text",)
 OPTIONAL = ("review_id", "reviewer_id", "product_id", "merchant_id", "rating", "created_at", "reviewer_registered_at",
             "has_order", "order_created_at")
-
-
-class ReviewFileError(ValueError):
-    """A review CSV that cannot be used as it is; the message says where and why."""
-
-
-def read_checked_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -> pd.DataFrame:
-    """A CSV read as text, with its required columns present and at least one row; otherwise a clear error. Column
-    names are matched without regard to case or surrounding spaces (``Rating`` is ``rating``)."""
-    if not path.exists():
-        raise ReviewFileError(f"{path}: no such file")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ReviewFileError(f"{path}: not UTF-8 text ({error})") from error
-    except pd.errors.ParserError as error:
-        raise ReviewFileError(f"{path}: not a readable CSV ({error})") from error
-    known = {c.lower(): c for c in required + optional}
-    frame = frame.rename(columns={c: known[c.strip().lower()] for c in frame.columns
-                                  if c.strip().lower() in known and known[c.strip().lower()] not in frame.columns})
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise ReviewFileError(f"{path}: missing required column(s) {', '.join(missing)}; found {', '.join(frame.columns) or 'no columns'}"
-                              f" (required: {', '.join(required)}; optional: {', '.join(optional)})")
-    if frame.empty:
-        raise ReviewFileError(f"{path}: has a header but no rows")
-    return frame
-
-
-def reject_first(path: Path, frame: pd.DataFrame, bad: pd.Series, column: str, what: str) -> None:
-    """Raise naming the first bad row (as numbered in the file, header = row 1), the column and the value."""
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ReviewFileError(f"{path}: row {row + 2}, column {column}: {frame[column].iloc[row]!r} {what}")
 
 
 def read_review_csv(path: Path, need_label: bool) -> pd.DataFrame:
@@ -61,7 +29,7 @@ def read_review_csv(path: Path, need_label: bool) -> pd.DataFrame:
         reject_first(path, out, ~out["label"].str.strip().isin(["0", "1", ""]), "label", "is not 0, 1 or empty (context only)")
         out["label"] = pd.to_numeric(out["label"].str.strip().replace("", None)).astype(float)
         if out["label"].isna().all():
-            raise ReviewFileError(f"{path}: no labelled rows (label 1 = fake, 0 = genuine; empty = context only)")
+            raise InputFileError(f"{path}: no labelled rows (label 1 = fake, 0 = genuine; empty = context only)")
     if "rating" in out:
         rating = pd.to_numeric(out["rating"].replace("", None), errors="coerce")
         reject_first(path, out, out["rating"].ne("") & (rating.isna() | (rating < 0) | (rating > 5)), "rating", "is not a number from 0 to 5")
@@ -88,8 +56,8 @@ def train_from_csv(input_path: Path, model_dir: Path) -> dict:
     from sklearn.metrics import average_precision_score, roc_auc_score
     from sklearn.model_selection import train_test_split
 
-    from trust.detect.review_model import FakeReviewDetector, save_model
-    from trust.detect.review_signals import review_signals
+    from trust.detect.reviews.model import FakeReviewDetector, save_model
+    from trust.detect.reviews.signals import review_signals
 
     reviews = read_review_csv(input_path, need_label=True)
     labelled = reviews["label"].notna().to_numpy()
@@ -114,8 +82,8 @@ def train_from_csv(input_path: Path, model_dir: Path) -> dict:
 
 def score_csv(input_path: Path, model_dir: Path, output_path: Path) -> dict:
     """Add ``fake_probability`` and ``reasons`` to every row of the file."""
-    from trust.detect.review_model import load_model
-    from trust.detect.review_signals import review_signals
+    from trust.detect.reviews.model import load_model
+    from trust.detect.reviews.signals import review_signals
 
     model = load_model(model_dir)
     reviews = read_review_csv(input_path, need_label=False)
@@ -137,7 +105,7 @@ def export_review_labels(settings, output_path: Path) -> dict:
     import datetime as dt
 
     from trust.db.engine import session_scope
-    from trust.detect.reviews import analyst_verdicts, load_reviews
+    from trust.detect.reviews.stage import analyst_verdicts, load_reviews
 
     with session_scope(settings.db_url) as session:
         reviews = load_reviews(session, dt.date(1970, 1, 1), dt.date(2100, 1, 1))

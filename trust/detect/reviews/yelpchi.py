@@ -58,8 +58,8 @@ def evaluate_yelpchi(directory: Path, ceiling: bool = False) -> dict:
     from sklearn.metrics import average_precision_score, roc_auc_score
     from sklearn.model_selection import train_test_split
 
-    from trust.detect.review_model import FakeReviewDetector
-    from trust.detect.review_signals import review_signals
+    from trust.detect.reviews.model import FakeReviewDetector
+    from trust.detect.reviews.signals import review_signals
 
     reviews, nodes = read_yelpchi(directory)
     signals, _ = review_signals(reviews)

@@ -1,9 +1,9 @@
 """The fake-review estimator: gradient-boosted trees over review signals, suspicion spread from confirmed fakes, and
 reason codes in words. Without labels (or with one class only) it falls back to transparent rules.
 
-Input ``X`` is the frame of :func:`trust.detect.review_signals.review_signals` (numeric signals plus reviewer and
+Input ``X`` is the frame of :func:`trust.detect.reviews.signals.review_signals` (numeric signals plus reviewer and
 product ids and the text). Missing signals are NaN, which the trees read as "unknown". When the training reviews have
-text, a text model learnt from their labels (:class:`trust.detect.review_text.ReviewTextModel`: word and character
+text, a text model learnt from their labels (:class:`trust.detect.reviews.text.ReviewTextModel`: word and character
 n-grams, a linear model) gives each review the probability that its wording is a fake's; its out-of-fold score and
 the text's shape signals are stacked with the behaviour, graph and hand-made text signals in the trees, and the
 words that pushed a flagged review's score are named in its reasons. Suspicion spreads through known labels: a
@@ -27,8 +27,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from trust.detect.artifacts import load_artifact, save_artifact
 from trust.detect.base import combine, reasons_json
-from trust.detect.review_signals import ID_COLUMNS
-from trust.detect.review_text import TEXT_MODEL_COLUMNS, ReviewTextModel
+from trust.detect.reviews.signals import ID_COLUMNS
+from trust.detect.reviews.text import TEXT_MODEL_COLUMNS, ReviewTextModel
 
 PROPAGATION_KEYS = ("reviewer_id", "product_id")
 

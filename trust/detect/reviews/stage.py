@@ -1,11 +1,11 @@
 """Nightly fake-review detection (刷单 / 刷好评): the review stage of the pipeline.
 
 Reads the window's reviews (with their orders and the listing reviewed), computes the signals of
-``trust.detect.review_signals``, scores them with the trained model shipped in ``models/reviews`` (or, where no model
+``trust.detect.reviews.signals``, scores them with the trained model shipped in ``models/reviews`` (or, where no model
 is installed, the unsupervised rules; the model's text model reads each review's text once and its signals are stored
 in ``review_text_scores``) and spreads suspicion from the analysts' verdicts in ``moderation_labels``.
 Writes a probability and reasons per review and the lockstep rings found. Each reviewer's, product's and merchant's
-lifetime history is kept incrementally (``trust.detect.review_history``) and joins the window's own reviews, so an
+lifetime history is kept incrementally (``trust.detect.reviews.history``) and joins the window's own reviews, so an
 old account is not mistaken for a new one.
 """
 
@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from trust.db.engine import read_frame, store_computed
 from trust.db.tables import ModerationLabel, Order, Review, ReviewRing, ReviewTextFeature, ReviewTextScore
 from trust.detect.base import empty_result
-from trust.detect.review_history import prior_history, update_history
-from trust.detect.review_model import FakeReviewDetector, load_model
-from trust.detect.review_signals import BAND_COLUMNS, TEXT_FEATURES, review_signals, text_features
-from trust.detect.review_text import TEXT_MODEL_COLUMNS
+from trust.detect.reviews.history import prior_history, update_history
+from trust.detect.reviews.model import FakeReviewDetector, load_model
+from trust.detect.reviews.signals import BAND_COLUMNS, TEXT_FEATURES, review_signals, text_features
+from trust.detect.reviews.text import TEXT_MODEL_COLUMNS
 from trust.settings import PROJECT_ROOT
 
 NAME = "reviews"

@@ -32,10 +32,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
-from trust.detect import brand_catalogue, lexicon
+from trust.detect import lexicon
+from trust.detect.listings import brands as brand_catalogue
 from trust.detect.artifacts import load_artifact, save_artifact
 from trust.detect.base import reasons_json
-from trust.detect.review_signals import lsh_band_keys
+from trust.detect.reviews.signals import lsh_band_keys
 from trust.detect.trees import SMALL_BATCH, compile_trees
 from trust.text import normalize_text, segment
 

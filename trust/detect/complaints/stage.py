@@ -17,7 +17,7 @@ from trust.db.engine import read_frame
 from trust.db.tables import Complaint
 from trust.detect import COMPLAINT_CATEGORIES
 from trust.detect.base import empty_result
-from trust.detect.complaint_model import ComplaintClassifier, load_complaint_model
+from trust.detect.complaints.model import ComplaintClassifier, load_complaint_model
 from trust.settings import PROJECT_ROOT
 
 NAME = "complaints"

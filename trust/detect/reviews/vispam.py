@@ -33,8 +33,8 @@ def evaluate_vispam(directory: Path, workdir: Path, splits: tuple[str, ...] = ("
 
     from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
-    from trust.detect.review_csv import score_csv, train_from_csv
-    from trust.detect.reviews import FLAG_AT
+    from trust.detect.reviews.files import score_csv, train_from_csv
+    from trust.detect.reviews.stage import FLAG_AT
 
     workdir.mkdir(parents=True, exist_ok=True)
     for split in ("train",) + tuple(splits):

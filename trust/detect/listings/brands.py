@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from trust.settings import SHIPPED_DATA
 from trust.text import normalize_text
 
-CATALOGUE = Path(__file__).resolve().parents[2] / "data" / "brand_catalogue.csv"
+CATALOGUE = SHIPPED_DATA / "brand_catalogue.csv"
 CATEGORIES = ("美妆护肤", "箱包", "手表", "服饰", "鞋靴", "母婴", "保健品", "数码", "食品", "酒水", "地理标志")
 UNITS = ("item", "kg", "g", "each")
 COLUMNS = ("brand", "line", "name_en", "name_zh", "pinyin", "aliases", "category", "price_floor_cny", "floor_unit", "source")

@@ -1,6 +1,6 @@
 """What a moderator knows about listings without any model or market: the replica trade's and false advertising's
 wording (``data/lexicon/listing_cues.toml``), specifications no product can have at its price, and the brand
-catalogue's price floors (:mod:`trust.detect.brand_catalogue`).
+catalogue's price floors (:mod:`trust.detect.listings.brands`).
 
 Each piece of evidence is a probability that the listing is a problem, with its kind (counterfeit or false
 advertising) and a reason in words; the pieces combine by noisy-OR within a kind. :func:`with_knowledge` lays the
@@ -21,10 +21,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trust.detect.brand_catalogue import SEPARATORS, automaton_of, find_brands, judge_price
+from trust.detect.listings.brands import SEPARATORS, automaton_of, find_brands, judge_price
+from trust.settings import SHIPPED_DATA
 from trust.text import normalize_text
 
-CUES = Path(__file__).resolve().parents[2] / "data" / "lexicon" / "listing_cues.toml"
+CUES = SHIPPED_DATA / "lexicon" / "listing_cues.toml"
 KINDS = ("counterfeit", "false_advertising")
 LATIN = re.compile(r"[a-z0-9 ]+")
 
@@ -328,7 +329,7 @@ def assess_listings(model, listings: pd.DataFrame, signals: pd.DataFrame, flag_a
     listings only unless ``only_flagged`` is False). The wording model runs once; reasons are written only for the
     listings that get them. ``parts``: :func:`own_parts` of the listings when already known (the nightly stage keeps
     them per listing)."""
-    from trust.detect.listing_model import _kind_names
+    from trust.detect.listings.model import _kind_names
 
     evidence, text_proba = parts if parts is not None else own_parts(model, listings, signals)
     kinds = overlay(model.predict_kind_proba(signals, text_proba), evidence)
@@ -360,7 +361,7 @@ def knowledge_version() -> str:
     import hashlib
 
     from trust import text
-    from trust.detect import brand_catalogue
+    from trust.detect.listings import brands as brand_catalogue
 
     digest = hashlib.sha256()
     for path in (CUES, brand_catalogue.CATALOGUE, text.DOMAIN_DICTIONARY, Path(__file__), Path(brand_catalogue.__file__),

@@ -14,7 +14,7 @@ product's and merchant's rating without this review), sequence and bursts (posit
 that day against the product's own baseline), order (no matching order, order-to-review lag), text (length,
 specificity, templated praise, contact/diversion, sentiment against stars, near-duplicate text across accounts by
 MinHash, which sees a traditional-script copy of a simplified review as the same text) and graph (lockstep rings; see
-``trust.detect.rings``). Suspicion propagated from confirmed fakes is added by the estimator, which holds the labels.
+``trust.detect.reviews.rings``). Suspicion propagated from confirmed fakes is added by the estimator, which holds the labels.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def canonical(reviews: pd.DataFrame) -> pd.DataFrame:
 
 
 def _before(prior: dict[str, pd.DataFrame] | None, level: str, keys: pd.Series) -> pd.DataFrame | None:
-    """The level's totals from before the frame (``trust.detect.review_history``), row for row; None without any."""
+    """The level's totals from before the frame (``trust.detect.reviews.history``), row for row; None without any."""
     if not prior or level not in prior or prior[level].empty:
         return None
     aligned = prior[level].reindex(keys.to_numpy())
@@ -81,7 +81,7 @@ def behaviour_signals(frame: pd.DataFrame, prior: dict[str, pd.DataFrame] | None
 
     ``prior``: per level (reviewer, product, merchant) the totals of each key from before the frame's reviews, indexed
     by key (columns of ``review_history.TOTALS``, days as integers): the nightly job passes the lifetime history kept
-    by ``trust.detect.review_history`` so counts, shares, spans and consensus cover the account's and the shop's whole
+    by ``trust.detect.reviews.history`` so counts, shares, spans and consensus cover the account's and the shop's whole
     past, not only the window. Without it, the frame is the whole history."""
     out = pd.DataFrame(index=frame.index)
     has = set(frame.columns)
@@ -194,7 +194,7 @@ BAND_COLUMNS = [f"text_band_{b}" for b in range(MINHASH_BANDS)]
 def text_features(texts) -> pd.DataFrame:
     """What one review's text says on its own (normalised, segmented once): length, specificity, stock praise, contact
     patterns, sentiment, and its MinHash LSH band keys (NaN for texts too short to be a copy). Row for row; this is
-    the part worth storing, so the nightly job segments each review once (see ``trust.detect.reviews``)."""
+    the part worth storing, so the nightly job segments each review once (see ``trust.detect.reviews.stage``)."""
     texts = [normalize_text(t).lower() if isinstance(t, str) else "" for t in texts]
     lexicon = sentiment_lexicon()
     n = len(texts)
@@ -321,12 +321,12 @@ def _near_duplicates_from_bands(bands: np.ndarray, accounts: np.ndarray, day: np
 
 
 def graph_signals(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Lockstep rings (see ``trust.detect.rings``): the ring of each review and its size; and the rings found."""
+    """Lockstep rings (see ``trust.detect.reviews.rings``): the ring of each review and its size; and the rings found."""
     out = pd.DataFrame(index=frame.index)
     needed = {"review_id", "reviewer_id", "merchant_id", "created_at", "rating"}
     if not needed <= set(frame.columns) or frame["created_at"].isna().all():
         return out, pd.DataFrame()
-    from trust.detect.rings import find_review_rings
+    from trust.detect.reviews.rings import find_review_rings
 
     rings, membership = find_review_rings(frame.dropna(subset=["created_at"]))
     membership = membership.reindex(frame.index)
@@ -337,7 +337,7 @@ def graph_signals(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 ID_COLUMNS = ["reviewer_id", "product_id", "ring", "text"]  # carried with the signals, not model inputs (the text is
-# read by the estimator's own text model, ``trust.detect.review_text``)
+# read by the estimator's own text model, ``trust.detect.reviews.text``)
 
 
 def review_signals(reviews: pd.DataFrame, with_rings: bool = True, text: pd.DataFrame | None = None,

@@ -1,8 +1,8 @@
-"""``trust listings train/score`` and ``trust complaints train/score``: the listing and complaint models on any CSV.
+"""``trust listings train/score/eval``: the listing model on any CSV.
 
 Listings: required ``title`` (and ``label`` to train: 0/1, or ok / counterfeit / false_advertising). Optional:
 ``listing_id, merchant_id, description, brand, category, price, seller_failed_checks, seller_counterfeit_complaints,
-seller_takedowns``. Complaints: required ``text`` (and ``label``: one of the complaint categories). A missing optional
+seller_takedowns``. A missing optional
 column skips its signals; a bad value is an error naming file, row, column and value.
 """
 
@@ -14,9 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trust.detect import COMPLAINT_CATEGORIES
-from trust.detect.listing_knowledge import assess_listings
-from trust.detect.review_csv import read_checked_csv, reject_first
+from trust.detect.listings.knowledge import assess_listings
+from trust.detect.csv_input import read_checked_csv, reject_first
 
 LISTING_OPTIONAL = ("listing_id", "merchant_id", "description", "brand", "category", "price", "seller_failed_checks",
                     "seller_counterfeit_complaints", "seller_takedowns")
@@ -45,7 +44,7 @@ def read_listing_csv(path: Path, need_label: bool) -> pd.DataFrame:
 
 def _context(listings: pd.DataFrame, model=None):
     """A file big enough to be a market is its own context; a handful of rows is judged against the model's."""
-    from trust.detect.listing_model import ListingContext
+    from trust.detect.listings.model import ListingContext
 
     if model is not None and len(listings) < 200 and getattr(model, "context_", None) is not None:
         return model.context_
@@ -56,7 +55,7 @@ def train_listings(input_path: Path, model_dir: Path, context_listings: pd.DataF
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import train_test_split
 
-    from trust.detect.listing_model import ListingContext, ListingDetector, listing_signals, save_listing_model
+    from trust.detect.listings.model import ListingContext, ListingDetector, listing_signals, save_listing_model
 
     listings = read_listing_csv(input_path, need_label=True)
     context = ListingContext.fit(context_listings if context_listings is not None else listings)
@@ -77,7 +76,7 @@ def train_listings(input_path: Path, model_dir: Path, context_listings: pd.DataF
 
 
 def score_listings_csv(input_path: Path, model_dir: Path, output_path: Path) -> dict:
-    from trust.detect.listing_model import ListingDetector, flag_threshold, listing_signals, load_listing_model
+    from trust.detect.listings.model import ListingDetector, flag_threshold, listing_signals, load_listing_model
 
     model = load_listing_model(model_dir) if (model_dir / "model.joblib").exists() else ListingDetector().fit(None)
     listings = read_listing_csv(input_path, need_label=False)
@@ -99,7 +98,7 @@ HARD_NEGATIVE_KINDS = ("ok_discount", "ok_second_hand", "ok_authorised", "ok_com
 
 def listing_problem_probability(input_path: Path, model_dir: Path, model=None):
     """A labelled listing file scored as ``trust listings score`` scores it: (model, listings read, P(problem))."""
-    from trust.detect.listing_model import ListingDetector, flag_threshold, listing_signals, load_listing_model
+    from trust.detect.listings.model import ListingDetector, flag_threshold, listing_signals, load_listing_model
 
     if model is None:
         model = load_listing_model(model_dir) if (model_dir / "model.joblib").exists() else ListingDetector().fit(None)
@@ -110,7 +109,7 @@ def listing_problem_probability(input_path: Path, model_dir: Path, model=None):
 
 def is_problem(labels: pd.Series) -> np.ndarray:
     """True for a counterfeit or falsely advertised listing, by the label names the model trains on."""
-    from trust.detect.listing_model import _label_codes
+    from trust.detect.listings.model import _label_codes
 
     return _label_codes(labels) > 0
 
@@ -159,7 +158,7 @@ def evaluate_listings_file(input_path: Path, model_dir: Path, flag_at: float | N
     flagged and the mean probability."""
     from sklearn.metrics import roc_auc_score
 
-    from trust.detect.listing_model import flag_threshold
+    from trust.detect.listings.model import flag_threshold
 
     model, listings, probability = listing_problem_probability(input_path, model_dir)
     flag_at = flag_threshold(model) if flag_at is None else flag_at
@@ -193,93 +192,6 @@ def evaluate_listings_file(input_path: Path, model_dir: Path, flag_at: float | N
             "by_kind": groups("kind"), "by_category": by_category}
 
 
-def read_complaint_csv(path: Path, need_label: bool) -> pd.DataFrame:
-    frame = read_checked_csv(path, ("text",) + (("label",) if need_label else ()), ("complaint_id", "merchant_id", "order_id", "listing_id"))
-    if need_label:
-        frame["label"] = frame["label"].str.strip()
-        reject_first(path, frame, ~frame["label"].isin(COMPLAINT_CATEGORIES), "label", "is not one of " + ", ".join(COMPLAINT_CATEGORIES))
-    return frame
-
-
-AUGMENT_COPIES = 3  # neighbour-swapped copies of each labelled complaint when word vectors are given
-
-
-def complaint_word_vectors(corpus: list[str]):
-    """Word vectors from unlabelled complaint or review texts (normalised and segmented as the classifier does)."""
-    from trust.detect.complaint_model import normalised, words
-    from trust.word_vectors import WordVectors
-
-    return WordVectors().fit(words(t) for t in normalised(corpus))
-
-
-def read_corpus(path: Path, column: str = "text") -> list[str]:
-    """The texts of one column of a CSV of unlabelled text (a clear error naming the file when it is missing)."""
-    frame = read_checked_csv(path, (column,), ())
-    return [t for t in frame[column].tolist() if t.strip()]
-
-
-def train_complaints(input_path: Path, model_dir: Path, corpus: list[str] | None = None, corpus_source: str | None = None) -> dict:
-    """Train and save the complaint classifier on a labelled CSV. With ``corpus`` (unlabelled texts: past complaints,
-    reviews) it also learns word vectors from them and trains on neighbour-swapped copies of each complaint."""
-    from sklearn.metrics import f1_score
-    from sklearn.model_selection import train_test_split
-
-    from trust.detect.complaint_model import ComplaintClassifier, save_complaint_model
-
-    frame = read_complaint_csv(input_path, need_label=True)
-    texts, y = frame["text"].tolist(), frame["label"].to_numpy()
-    metrics: dict = {"rows": len(y), "per_category": pd.Series(y).value_counts().to_dict()}
-    settings: dict = {}
-    if corpus:
-        settings = {"word_vectors": complaint_word_vectors(corpus), "augment": AUGMENT_COPIES}
-        metrics["word_vectors"] = {"source": corpus_source or "unlabelled texts", **settings["word_vectors"].describe()}
-    counts = pd.Series(y).value_counts()
-    if len(counts) >= 2 and counts.min() >= 4:
-        train, test = train_test_split(np.arange(len(y)), stratify=y, test_size=0.25, random_state=0)
-        held = ComplaintClassifier(**settings).fit([texts[i] for i in train], y[train])
-        metrics.update(holdout="stratified 25%", macro_f1=round(float(f1_score(y[test], held.predict([texts[i] for i in test]), average="macro")), 4))
-    model = ComplaintClassifier(**settings).fit(texts, y)
-    save_complaint_model(model, model_dir, {"purpose": "Category and severity of an after-sales complaint.",
-                                            "training_data": {"file": str(input_path), **metrics}, "metrics": metrics})
-    return {"model": str(model_dir), "mode": model.mode_, **metrics}
-
-
-def score_complaints_csv(input_path: Path, model_dir: Path, output_path: Path) -> dict:
-    from trust.detect.complaint_model import ComplaintClassifier, load_complaint_model
-
-    model = load_complaint_model(model_dir) if (model_dir / "model.joblib").exists() else ComplaintClassifier().fit([])
-    frame = read_complaint_csv(input_path, need_label=False)
-    category, severity, reasons = model.explain(frame["text"].tolist())
-    original = pd.read_csv(input_path, dtype=str, keep_default_na=False)
-    original["category"], original["severity"], original["reasons"] = category, severity.astype(int), reasons
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    original.to_csv(output_path, index=False)
-    return {"scored": int(len(original)), "output": str(output_path), "categories": pd.Series(category).value_counts().to_dict()}
-
-
-def evaluate_complaints_file(input_path: Path, model_dir: Path) -> dict:
-    """A labelled complaint file classified as ``trust complaints score`` classifies it: accuracy, macro-F1 and, per
-    category, precision, recall and F1, with the categories each one was taken for."""
-    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-
-    from trust.detect.complaint_model import ComplaintClassifier, load_complaint_model
-
-    model = load_complaint_model(model_dir) if (model_dir / "model.joblib").exists() else ComplaintClassifier().fit([])
-    frame = read_complaint_csv(input_path, need_label=True)
-    truth = frame["label"].to_numpy()
-    predicted = np.asarray(model.explain(frame["text"].tolist())[0])
-    labels = [c for c in COMPLAINT_CATEGORIES if c in set(truth)]
-    precision, recall, f1, support = precision_recall_fscore_support(truth, predicted, labels=labels, zero_division=0)
-    confused = pd.crosstab(pd.Series(truth, name="truth"), pd.Series(predicted, name="predicted"))
-    per_category = {label: {"n": int(n), "precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4),
-                            "taken_for": {str(k): int(v) for k, v in confused.loc[label].items() if v and k != label}}
-                    for label, p, r, f, n in zip(labels, precision, recall, f1, support)}
-    return {"file": str(input_path), "model": str(model_dir), "rows": int(len(truth)),
-            "accuracy": round(float(accuracy_score(truth, predicted)), 4),
-            "macro_f1": round(float(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0)), 4),
-            "per_category": per_category}
-
-
 LISTING_TRAINING_COLUMNS = ["listing_id", "merchant_id", "title", "description", "brand", "category", "price", "seller_failed_checks",
                             "seller_counterfeit_complaints", "seller_takedowns", "label", "label_source"]
 
@@ -293,8 +205,8 @@ def listing_labels(settings, complaint_model=None) -> tuple[pd.DataFrame, pd.Dat
 
     from trust.db.engine import read_frame, session_scope
     from trust.db.tables import Appeal, Listing, ModerationLabel, SpotCheck
-    from trust.detect.listing_model import SELLER_COLUMNS, seller_record
-    from trust.detect.listings import seller_events
+    from trust.detect.listings.model import SELLER_COLUMNS, seller_record
+    from trust.detect.listings.stage import seller_events
 
     with session_scope(settings.db_url) as session:
         labels = read_frame(session, select(ModerationLabel.entity_id.label("listing_id"), ModerationLabel.label, ModerationLabel.decided_at)

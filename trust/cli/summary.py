@@ -47,7 +47,8 @@ def print_summary(summary: dict) -> None:
         worst.add_row(row["merchant_id"], row["tier"], f"{row['score']:.0f}", "\n".join(row["reasons"]))
     console.print(worst)
     console.print(f"flagged by detectors: {json.dumps(summary.get('flagged', {}))}")
-    console.print(f"complaints by category: {json.dumps(summary.get('complaints_by_category', {}), ensure_ascii=False)}")
+    for name, counts in summary.get("by_category", {}).items():
+        console.print(f"{name} by category: {json.dumps(counts, ensure_ascii=False)}")
     console.print(f"warehouse: {summary['warehouse']}")
     if summary.get("summary_path"):
         console.print(f"summary:   {summary['summary_path']}")

@@ -11,7 +11,7 @@ length) and a linear SVM is fit on them; its margin is calibrated to a probabili
 
 Beside the score come a few language-agnostic shape signals (capitals, symbols and emoji, repeated characters, the
 longest Latin token, links, words the training data never saw) that tell spam and gibberish from reviews; the
-gradient-boosted trees of :class:`trust.detect.review_model.FakeReviewDetector` read them with the behaviour signals.
+gradient-boosted trees of :class:`trust.detect.reviews.model.FakeReviewDetector` read them with the behaviour signals.
 
 Reasons come from the weights: :meth:`ReviewTextModel.phrases` names the words of a review that pushed its score up
 most (weight × TF-IDF value), so a flag says "wording typical of reviews confirmed fake: 物超所值, 好评返现".

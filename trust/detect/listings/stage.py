@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from trust.db.engine import read_frame, store_computed
 from trust.db.tables import Complaint, DetectorScore, Listing, ListingMarket, ListingTextPart, ModerationLabel, SpotCheck
 from trust.detect.base import empty_result
-from trust.detect.listing_knowledge import assess_listings, evidence_json, evidence_of_json, knowledge_version, own_parts
-from trust.detect.listing_model import (CONTEXT_FILE, DEFAULT_FLAG_AT, ListingContext, ListingDetector, flag_threshold, listing_signals,
+from trust.detect.listings.knowledge import assess_listings, evidence_json, evidence_of_json, knowledge_version, own_parts
+from trust.detect.listings.model import (CONTEXT_FILE, DEFAULT_FLAG_AT, ListingContext, ListingDetector, flag_threshold, listing_signals,
                                         load_listing_model, title_tokens)
 from trust.errors import Invalid
 from trust.settings import PROJECT_ROOT
@@ -45,7 +45,7 @@ def seller_events(session: Session, window_start: dt.date, window_end: dt.date, 
     """Failed test buys, takedowns (analysts' labels) and counterfeit complaints in the window, one row per event.
     Complaints the complaint stage has not categorised yet are classified with ``complaint_model`` (the night's pinned
     complaint model; by default the shipped one)."""
-    from trust.detect.complaints import classifier
+    from trust.detect.complaints.stage import classifier
 
     start, end = dt.datetime.combine(window_start, dt.time()), dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time())
     checks = read_frame(session, select(SpotCheck.listing_id, SpotCheck.merchant_id).where(
@@ -81,7 +81,7 @@ def installed_model() -> ListingDetector:
 def score_listings(listings: pd.DataFrame, context: ListingContext, events: pd.DataFrame | None,
                    model: ListingDetector | None, tokens: list[set[str]] | None = None, parts_of=None) -> pd.DataFrame:
     """Scores and reasons of ``listings`` in ``context``. ``parts_of(model, listings, signals)``: where the listings'
-    own parts (:func:`trust.detect.listing_knowledge.own_parts`) come from, if not computed here."""
+    own parts (:func:`trust.detect.listings.knowledge.own_parts`) come from, if not computed here."""
     signals = listing_signals(listings, context, events, tokens)
     model = model or ListingDetector().fit(signals)
     parts = parts_of(model, listings, signals) if parts_of is not None else None
