@@ -9,11 +9,11 @@ import pytest
 from sklearn.metrics import f1_score, roc_auc_score
 from typer.testing import CliRunner
 
-from tests.detect.test_review_text import planted
+from tests.detect.reviews.test_text import planted
 from trust.cli import app
 from trust.detect.reviews.vispam import evaluate_vispam
 
-VISPAM = Path(os.environ.get("TRUST_DATASETS_DIR", Path(__file__).resolve().parents[3] / "shared" / "datasets")) / "vispam"
+VISPAM = Path(os.environ.get("TRUST_DATASETS_DIR", Path(__file__).resolve().parents[4] / "shared" / "datasets")) / "vispam"
 runner = CliRunner()
 
 

@@ -9,7 +9,7 @@ from trust.detect.reviews.signals import review_signals
 from trust.detect.reviews.yelpchi import read_yelpchi
 
 # The shared datasets live beside the checkout (../shared/datasets); TRUST_DATASETS_DIR points elsewhere.
-YELPCHI = Path(os.environ.get("TRUST_DATASETS_DIR", Path(__file__).resolve().parents[3] / "shared" / "datasets")) / "yelpchi"
+YELPCHI = Path(os.environ.get("TRUST_DATASETS_DIR", Path(__file__).resolve().parents[4] / "shared" / "datasets")) / "yelpchi"
 needs_data = pytest.mark.skipif(not (YELPCHI / "metadata.txt").exists(), reason=f"YelpChi not at {YELPCHI}")
 
 

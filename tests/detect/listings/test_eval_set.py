@@ -9,8 +9,8 @@ import pandas as pd
 
 from trust.detect.listings.files import HARD_NEGATIVE_KINDS, evaluate_listings_file
 
-HELD_OUT = Path(__file__).resolve().parents[2] / "data" / "eval" / "listings_handwritten.csv"
-MODELS = Path(__file__).resolve().parents[2] / "models" / "listings"
+HELD_OUT = Path(__file__).resolve().parents[3] / "data" / "eval" / "listings_handwritten.csv"
+MODELS = Path(__file__).resolve().parents[3] / "models" / "listings"
 CATEGORIES = {"美妆护肤", "箱包", "手表", "服饰", "鞋靴", "母婴", "保健品", "数码", "食品", "酒水"}
 
 

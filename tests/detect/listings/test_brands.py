@@ -114,7 +114,7 @@ def test_the_listing_check_and_csv_score_use_the_catalogue_without_a_market(tmp_
     from trust.detect.listings.stage import ListingChecker
     from trust.detect.listings.files import score_listings_csv
 
-    models = __import__("pathlib").Path(__file__).resolve().parents[2] / "models" / "listings"
+    models = __import__("pathlib").Path(__file__).resolve().parents[3] / "models" / "listings"
     verdict = ListingChecker(state_dir=None, model_dir=models).check("Canada Goose 远征 派克 男", 980, category="服饰")
     assert verdict["verdict"] == "review" and "counterfeit_risk" in verdict["flags"]
     assert verdict["reasons"][0]["code"] == "below_brand_floor" and "加拿大鹅" in verdict["reasons"][0]["text"]

@@ -15,7 +15,7 @@ import pytest
 from trust.detect.listings.knowledge import (CUES, find_cues, impossible_specs, listing_evidence, load_cues,
                                             with_knowledge)
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MODELS = ROOT / "models" / "listings"
 
 
