@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench cluster clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/trust bench --reviews 100000
+
+# The nightly DAG on the CeleryExecutor: Redis, PostgreSQL, API server, scheduler, DAG processor, two Celery workers.
+cluster: $(STAMP)
+	$(BIN)/trust cluster
 
 clean:
 	rm -rf var .pytest_cache

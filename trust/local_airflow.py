@@ -1,6 +1,8 @@
 """A real Airflow deployment on this machine: API server, scheduler and DAG processor as separate processes, with a
-PostgreSQL (or SQLite) metadata database and the LocalExecutor. Used by the scheduler test and `trust bench-backfill`
-to exercise what an operator runs (``airflow backfill create``, unpausing), not ``dag.test()``.
+PostgreSQL (or SQLite) metadata database and the LocalExecutor; or, with ``workers``, the CeleryExecutor: that many
+``airflow celery worker`` processes taking the night's tasks from Redis, as on a cluster (PostgreSQL metadata only).
+Used by the scheduler and cluster tests, `trust bench-backfill` and `scripts/cluster` to exercise what an operator runs
+(``airflow backfill create``, unpausing, workers), not ``dag.test()``.
 """
 
 from __future__ import annotations
@@ -29,8 +31,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def deployment_environment(home: Path, metadata_url: str, trust_env: dict[str, str], port: int) -> dict[str, str]:
-    """Environment for every Airflow process of one deployment (and for the trust commands run against it)."""
+def worker_hostname() -> str:
+    """The host name Airflow records on a task instance: the Celery worker's name where a deployment of this module
+    started the process (all its workers share one machine), the machine's name otherwise."""
+    import socket
+
+    return os.environ.get("TRUST_WORKER_NAME") or socket.getfqdn()
+
+
+def deployment_environment(home: Path, metadata_url: str, trust_env: dict[str, str], port: int,
+                           broker_url: str | None = None) -> dict[str, str]:
+    """Environment for every Airflow process of one deployment (and for the trust commands run against it); with
+    ``broker_url`` (Redis), the CeleryExecutor on a queue of this deployment's own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     env.update(trust_env)
     env.update({
@@ -49,6 +61,18 @@ def deployment_environment(home: Path, metadata_url: str, trust_env: dict[str, s
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
         "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
     })
+    if broker_url:
+        if not metadata_url.startswith("postgresql"):
+            raise ValueError("the CeleryExecutor needs a PostgreSQL metadata database (its results are kept there)")
+        env.update({
+            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+            "AIRFLOW__CELERY__BROKER_URL": broker_url,
+            "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + metadata_url.replace("postgresql://", "postgresql+psycopg2://", 1),
+            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+            # a queue of this deployment's own: two deployments on one Redis never take each other's tasks
+            "AIRFLOW__OPERATORS__DEFAULT_QUEUE": f"trust-{secrets.token_hex(4)}",
+            "AIRFLOW__CORE__HOSTNAME_CALLABLE": "trust.local_airflow.worker_hostname",
+        })
     return env
 
 
@@ -94,21 +118,30 @@ class Deployment:
 
 
 @contextmanager
-def local_deployment(home: Path, metadata_url: str, trust_env: dict[str, str]) -> Iterator[Deployment]:
-    """Migrate the metadata database, start API server, scheduler and DAG processor; stop them all afterwards."""
+def local_deployment(home: Path, metadata_url: str, trust_env: dict[str, str], workers: int = 0,
+                     broker_url: str = "redis://127.0.0.1:6379/0") -> Iterator[Deployment]:
+    """Migrate the metadata database, start API server, scheduler and DAG processor (and, with ``workers``, that many
+    Celery workers on ``broker_url``); stop them all afterwards."""
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    deployment = Deployment(deployment_environment(home, metadata_url, trust_env, port), home)
+    deployment = Deployment(deployment_environment(home, metadata_url, trust_env, port, broker_url if workers else None), home)
     migrated = deployment.airflow("db", "migrate")
     if migrated.returncode != 0:
         raise RuntimeError("airflow db migrate failed:\n" + (migrated.stdout + migrated.stderr)[-3000:])
-    commands = {"api-server": [AIRFLOW, "api-server", "--port", str(port), "--host", "127.0.0.1"],
-                "scheduler": [AIRFLOW, "scheduler"], "dag-processor": [AIRFLOW, "dag-processor"]}
+    commands = {"api-server": ([AIRFLOW, "api-server", "--port", str(port), "--host", "127.0.0.1"], {}),
+                "scheduler": ([AIRFLOW, "scheduler"], {}), "dag-processor": ([AIRFLOW, "dag-processor"], {})}
+    queue = deployment.env.get("AIRFLOW__OPERATORS__DEFAULT_QUEUE", "default")
+    for number in range(1, workers + 1):  # each worker serves its task logs on a port of its own
+        commands[f"worker-{number}"] = ([AIRFLOW, "celery", "worker", "--queues", queue, "--concurrency", "2",
+                                         "--celery-hostname", f"{queue}-worker{number}@%h", "--without-mingle",
+                                         "--without-gossip"],
+                                        {"AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+                                         "TRUST_WORKER_NAME": f"{queue}-worker{number}"})
     try:
-        for name, command in commands.items():
+        for name, (command, extra) in commands.items():
             log = (home / f"{name}.log").open("w")
-            deployment.processes.append(subprocess.Popen(command, env=deployment.env, stdout=log, stderr=subprocess.STDOUT,
-                                                         start_new_session=True))
+            deployment.processes.append(subprocess.Popen(command, env={**deployment.env, **extra}, stdout=log,
+                                                         stderr=subprocess.STDOUT, start_new_session=True))
         _wait_for_http(f"http://127.0.0.1:{port}/execution/health", 90, home)
         yield deployment
     finally:

@@ -142,3 +142,16 @@ def report(date: DateOption) -> None:
 
     result = build_report(_settings(), _date(date))
     console.print(f"report: {result['report_path']} ({result['charts']} charts, {result['tables']} tables)")
+
+
+@app.command()
+def cluster(
+    workdir: Annotated[Path, typer.Option(help="Folder for the sample marketplace, Airflow's home and logs")] = Path("var/cluster"),
+    workers: Annotated[int, typer.Option(help="Celery workers")] = 2,
+    days: Annotated[int, typer.Option(help="Dates of the sample marketplace to backfill")] = 3,
+) -> None:
+    """The nightly DAG on Airflow's CeleryExecutor on this machine: Redis, PostgreSQL, API server (UI), scheduler, DAG
+    processor and Celery workers; backfills a sample marketplace's dates, prints where the UI is, runs until Ctrl-C."""
+    from trust.cluster import run_cluster
+
+    run_cluster(console, workdir, workers=workers, days=days)
