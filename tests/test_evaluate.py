@@ -1,6 +1,6 @@
 """Detector evaluations on generated marketplaces, with measured floors."""
 
-from trust.evaluate import evaluate_pyramids
+from trust.detect.agents.evaluation import evaluate_pyramids
 
 
 def test_planted_pyramids_are_found_and_legitimate_distribution_is_not(tmp_path):
@@ -28,7 +28,7 @@ def test_grades_over_consecutive_nights_separate_planted_misconduct_and_do_not_f
 def test_moderation_evaluation_reports_listing_complaint_and_planner_figures_on_unseen_wording(tmp_path):
     from pathlib import Path
 
-    from trust.evaluate import evaluate_moderation
+    from trust.detect.listings.evaluation import evaluate_moderation
 
     models = Path(__file__).resolve().parents[1] / "models"
     result = evaluate_moderation(tmp_path, models, merchants=200, days=10, seed=41, vocabulary="heldout2", budget=20)
@@ -44,7 +44,7 @@ def test_moderation_evaluation_reports_listing_complaint_and_planner_figures_on_
 
 
 def test_the_shipped_complaint_model_learns_the_development_wordings_but_never_the_third_held_out_one():
-    from trust.evaluate import DEVELOPMENT_REPEATS, development_complaints
+    from trust.detect.listings.evaluation import DEVELOPMENT_REPEATS, development_complaints
     from trust.synth.text import HELDOUT2_COMPLAINTS, HELDOUT3_COMPLAINTS, HELDOUT_COMPLAINTS
 
     frame = development_complaints()

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from trust.detect import COMPLAINT_CATEGORIES
-from trust.evaluate import (REAL_COMPLAINT_LABELS, REAL_COMPLAINT_TRAINING, evaluate_real_complaints, read_real_complaints,
-                            real_review_corpus)
+from trust.detect.complaints.evaluation import (REAL_COMPLAINT_LABELS, REAL_COMPLAINT_TRAINING, evaluate_real_complaints,
+                                               read_real_complaints, real_review_corpus)
 
 SHOPPING = Path(os.environ.get("TRUST_DATASETS_DIR", Path(__file__).resolve().parents[2] / "shared" / "datasets")) / "online_shopping_10_cats"
 needs_data = pytest.mark.skipif(not (SHOPPING / "online_shopping_10_cats.csv").exists(), reason=f"dataset not at {SHOPPING}")

@@ -448,7 +448,7 @@ def run_moderation_bench(console: Console, listings: int = 1_000_000, complaints
     from trust.detect.listings.knowledge import assess_listings
     from trust.detect.listings.model import ListingContext, flag_threshold, listing_signals, title_tokens
     from trust.detect.listings.stage import ListingChecker, installed_model
-    from trust.evaluate import labeled_complaints, labeled_listings
+    from trust.detect.listings.evaluation import labeled_complaints, labeled_listings
     from trust.synth.generator import SynthConfig, generate_marketplace
 
     shutil.rmtree(workdir, ignore_errors=True)
@@ -648,7 +648,7 @@ def run_retrain_bench(console: Console, reviews: int, complaints: int, workdir: 
     from trust import pipeline
     from trust.db.engine import insert_rows, read_frame, session_scope
     from trust.db.tables import Complaint, Listing, ModerationLabel, Review
-    from trust.evaluate import labeled_listings
+    from trust.detect.listings.evaluation import labeled_listings
     from trust.lifecycle.retrain import retrain_detector
     from trust.settings import Settings
     from trust.synth.generator import SynthConfig, generate_marketplace

@@ -22,7 +22,7 @@ from trust.db.tables import AuditEntry, ModelRecord, ModerationLabel
 from trust.detect.reviews.files import train_from_csv
 from trust.detect.reviews.model import load_model
 from trust.detect.reviews.stage import load_reviews
-from trust.evaluate import labeled_reviews
+from trust.detect.reviews.evaluation import labeled_reviews
 from trust.lifecycle import registry
 from trust.lifecycle.retrain import ReviewsSpec, recall_at_precision, retrain_detector
 from trust.queues import list_queue

@@ -104,7 +104,7 @@ def spotcheck_plan(
     exploration: Annotated[float, typer.Option(help="Share of the budget chosen at random")] = 0.2,
 ) -> None:
     """Choose today's test buys from the listing scores; writes spot_check_plans and a CSV under reports/."""
-    from trust.evaluate import print_json
+    from trust.cli.common import print_json
     from trust.planner import plan_spot_checks
 
     print_json(plan_spot_checks(_settings(), _date(date), budget, exploration))

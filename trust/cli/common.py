@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated
 
 import typer
@@ -27,3 +28,7 @@ def _date(value: str) -> dt.date:
         return parse_business_date(value)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+
+
+def print_json(result: dict) -> None:
+    print(json.dumps(result, ensure_ascii=False))

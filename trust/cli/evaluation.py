@@ -24,7 +24,9 @@ def eval_grades(
     """Run the nightly pipeline for consecutive days and measure the grades against the planted truth."""
     import shutil
 
-    from trust.evaluate import evaluate_grades, print_json
+    from trust.evaluate import evaluate_grades
+
+    from trust.cli.common import print_json
 
     shutil.rmtree(workdir, ignore_errors=True)
     logging.getLogger("trust").setLevel(logging.ERROR)
@@ -41,7 +43,9 @@ def eval_pyramids(
     """Planted pyramids vs legitimate distribution chains: precision and recall, chain and member level."""
     import shutil
 
-    from trust.evaluate import evaluate_pyramids, print_json
+    from trust.detect.agents.evaluation import evaluate_pyramids
+
+    from trust.cli.common import print_json
 
     shutil.rmtree(workdir, ignore_errors=True)
     print_json(evaluate_pyramids(workdir, merchants=merchants, days=days, seed=seed))
@@ -54,7 +58,7 @@ def eval_yelpchi(
 ) -> None:
     """YelpChi (real Yelp filtered reviews, behaviour only): ROC AUC and AP on the published 40/60 split."""
     from trust.detect.reviews.yelpchi import evaluate_yelpchi
-    from trust.evaluate import print_json
+    from trust.cli.common import print_json
 
     print_json(evaluate_yelpchi(data, ceiling=ceiling))
 
@@ -67,7 +71,7 @@ def eval_vispam(
 ) -> None:
     """ViSpamReviews (real Vietnamese reviews, spam or not): `trust reviews train` on train, `score` on dev and test."""
     from trust.detect.reviews.vispam import evaluate_vispam
-    from trust.evaluate import print_json
+    from trust.cli.common import print_json
 
     chosen = tuple(s.strip() for s in splits.split(",") if s.strip())
     unknown = [s for s in chosen if s not in ("dev", "test")]
@@ -86,7 +90,7 @@ def eval_listings(
     """A labelled listing file scored as `trust listings score` scores it: AUC, precision and recall at the
     threshold, per kind and per category. The default file is hand-written and held out: never train or tune on it."""
     from trust.detect.listings.files import evaluate_listings_file
-    from trust.evaluate import print_json
+    from trust.cli.common import print_json
 
     print_json(evaluate_listings_file(data, model, threshold))
 
@@ -99,7 +103,7 @@ def eval_complaints_file(
     """A labelled complaint file: accuracy, macro-F1, per-category precision/recall/F1 and confusions. The default file
     is hand-written and held out: never train or tune on it."""
     from trust.detect.complaints.files import evaluate_complaints_file
-    from trust.evaluate import print_json
+    from trust.cli.common import print_json
 
     print_json(evaluate_complaints_file(data, model))
 
@@ -111,7 +115,8 @@ def eval_complaints(
     models: Annotated[Path, typer.Option(help="Models folder")] = Path("models"),
 ) -> None:
     """The complaint classifier on real buyers' words: 200 real negative reviews hand-labelled by complaint category."""
-    from trust.evaluate import evaluate_real_complaints, print_json
+    from trust.detect.complaints.evaluation import evaluate_real_complaints
+    from trust.cli.common import print_json
 
     print_json(evaluate_real_complaints(data, models))
 
@@ -127,7 +132,9 @@ def eval_reviews(
     """The shipped review model on a held-out seed's later days: precision at the top 1%/5%, recall of planted farms."""
     import shutil
 
-    from trust.evaluate import evaluate_reviews, print_json
+    from trust.detect.reviews.evaluation import evaluate_reviews
+
+    from trust.cli.common import print_json
 
     shutil.rmtree(workdir, ignore_errors=True)
     print_json(evaluate_reviews(workdir, model, merchants=merchants, days=days, seed=seed))
@@ -144,7 +151,9 @@ def train_moderation(
     """Rebuild models/listings and models/complaints from generated truth (seed 7), then evaluate on shifted seed 303."""
     import shutil
 
-    from trust.evaluate import LISTING_LIMITS, evaluate_moderation, print_json, train_shipped_moderation_models
+    from trust.detect.listings.evaluation import LISTING_LIMITS, evaluate_moderation, train_shipped_moderation_models
+
+    from trust.cli.common import print_json
 
     real = (real_complaints / "online_shopping_10_cats.csv").exists()
     if not real:
@@ -181,7 +190,7 @@ def train_moderation(
     if real:
         import pandas as pd
 
-        from trust.evaluate import REAL_COMPLAINT_TRAINING
+        from trust.detect.complaints.evaluation import REAL_COMPLAINT_TRAINING
 
         categories = pd.read_csv(REAL_COMPLAINT_TRAINING, sep="\t", comment="#")["category"]
         complaint_limits += (f" It also learns from {int((categories != 'none').sum())} real negative reviews hand-labelled by "
@@ -198,7 +207,7 @@ def train_moderation(
                "development_wording_1": heldout["heldout"], "development_wording_2": heldout["heldout2"],
                "held_out_wording_3": heldout["heldout3"]}
     if real:
-        from trust.evaluate import evaluate_real_complaints
+        from trust.detect.complaints.evaluation import evaluate_real_complaints
 
         metrics["real_reviews_sample"] = evaluate_real_complaints(real_complaints, models)
         print_json(metrics["real_reviews_sample"])
@@ -224,7 +233,9 @@ def eval_moderation(
     """Listing AUC and precision at budget, complaint macro-F1 per category, planner vs random test buys."""
     import shutil
 
-    from trust.evaluate import evaluate_moderation, print_json
+    from trust.detect.listings.evaluation import evaluate_moderation
+
+    from trust.cli.common import print_json
 
     shutil.rmtree(workdir, ignore_errors=True)
     print_json(evaluate_moderation(workdir, models, merchants=merchants, days=days, seed=seed, vocabulary=vocabulary, budget=budget))

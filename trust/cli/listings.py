@@ -36,7 +36,7 @@ def listings_train(
 ) -> None:
     """Train the listing model on a labeled CSV (label: 0/1 or ok/counterfeit/false_advertising)."""
     from trust.detect.listings.files import train_listings
-    from trust.evaluate import print_json
+    from trust.cli.common import print_json
 
     print_json(train_listings(input, model))
 
@@ -47,7 +47,7 @@ def listings_export_labels(
 ) -> None:
     """Analysts' verdicts and test-buy results from the warehouse as a labelled training CSV."""
     from trust.detect.listings.files import export_listing_labels
-    from trust.evaluate import print_json
+    from trust.cli.common import print_json
 
     print_json(export_listing_labels(_settings(), output))
 
@@ -60,6 +60,6 @@ def listings_score(
 ) -> None:
     """Score a CSV of listings."""
     from trust.detect.listings.files import score_listings_csv
-    from trust.evaluate import print_json
+    from trust.cli.common import print_json
 
     print_json(score_listings_csv(input, model, output))

@@ -133,7 +133,7 @@ class ReviewsSpec:
         spec = policy.regression.get(self.detector, {}).get("generated")
         if not spec:
             return {}
-        from trust.evaluate import labeled_reviews
+        from trust.detect.reviews.evaluation import labeled_reviews
         from trust.synth.generator import SynthConfig, generate_marketplace
 
         root = workdir.parent / f"regression-reviews-{spec['seed']}-{spec['merchants']}x{spec['days']}"
@@ -236,7 +236,8 @@ class ComplaintsSpec:
     @staticmethod
     def seed_rows(seed: dict) -> list[pd.DataFrame]:
         """The seed complaints, decided before any window (always training rows)."""
-        from trust.evaluate import REAL_COMPLAINT_TRAINING, grammar_complaints, read_real_complaints
+        from trust.detect.complaints.evaluation import REAL_COMPLAINT_TRAINING, read_real_complaints
+        from trust.detect.listings.evaluation import grammar_complaints
 
         out, before = [], pd.Timestamp("1970-01-01")
         if seed.get("grammar_per_category"):
@@ -274,7 +275,7 @@ class ComplaintsSpec:
         spec = policy.regression.get(self.detector, {})
         sets = {path.name: read_complaint_csv(path, need_label=True) for path in spec.get("files", [])}
         if spec.get("real_sample"):
-            from trust.evaluate import read_real_complaints
+            from trust.detect.complaints.evaluation import read_real_complaints
 
             real = SHARED_DATASETS / "online_shopping_10_cats"
             if (real / "online_shopping_10_cats.csv").exists():

@@ -125,7 +125,7 @@ def test_the_trained_model_learns_from_labels_and_never_sees_a_reviews_own_label
 
 
 def test_planted_farms_in_the_shared_marketplace_are_found_at_high_precision(marketplace):
-    from trust.evaluate import labeled_reviews
+    from trust.detect.reviews.evaluation import labeled_reviews
 
     frame = labeled_reviews(marketplace)
     scores, rings = score_reviews(frame.drop(columns=["label", "ring"]), model=installed_model())
