@@ -123,8 +123,6 @@ class Detector(Protocol):
     metrics: tuple[Metric, ...]  # the merchant metrics it contributes, in the order documents list them
     queues: tuple[Queue, ...]
 
-    def version(self, model) -> str: ...
-
     def inputs(self, session, window_start: dt.date, window_end: dt.date) -> pd.DataFrame: ...
 
     def score(self, session, context: StageContext) -> tuple[pd.DataFrame, dict]: ...
@@ -163,9 +161,6 @@ class BaseDetector:
         if self.queue_labels is None:
             return ()
         return (Queue(self.name, self.entity, *self.queue_labels),)
-
-    def version(self, model) -> str:
-        return self.rules_version
 
     def inputs(self, session, window_start: dt.date, window_end: dt.date) -> pd.DataFrame:
         raise NotImplementedError

@@ -30,8 +30,8 @@ RULES = "rules"
 
 def rules_version(detector: str) -> str:
     """The version on scores made without a model: the rules' own (the reseller-network detector is only rules)."""
-    version = registry.get(detector).rules_version
-    return version if registry.get(detector).model_loader is None else f"{RULES}:{version}"
+    plugin = registry.get(detector)
+    return plugin.rules_version if plugin.model_loader is None else f"{RULES}:{plugin.rules_version}"
 
 
 def _now(settings: Settings) -> dt.datetime:
