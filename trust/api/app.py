@@ -28,6 +28,8 @@ MERCHANT_ID = r"^[A-Za-z0-9_\-]{1,64}$"
 PUBLICATION_TTL_SECONDS = 5.0
 CHAMPION_RECHECK_SECONDS = 60.0  # the listing check looks for a newly promoted model at most once a minute
 ItemId = Annotated[str, Path(pattern=MERCHANT_ID, description="Id of a merchant, review, listing or network root")]
+QueueName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$",
+                                description="A registered detector's queue: reviews, rings, listings, networks …")]
 MerchantId = Annotated[str, Path(pattern=MERCHANT_ID, description="Merchant id")]
 
 
@@ -270,7 +272,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return FileResponse(path, media_type="text/html")
 
     @app.get("/queues/{queue}", responses=AUTH_RESPONSES)
-    def queue_items(queue: Annotated[str, Path(description="a queue: reviews, rings, listings, networks, or a plugin detector's")], limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    def queue_items(queue: QueueName, limit: Annotated[int, Query(ge=1, le=500)] = 50,
                     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0, actor: str = Depends(role("service"))) -> dict:
         from trust.queues import list_queue
 
@@ -298,7 +300,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return checker["value"].check(body.title, body.price, body.brand, body.category, body.description, body.merchant_id)
 
     @app.post("/queues/{queue}/{item_id}/decision", responses=AUTH_RESPONSES)
-    def decide(queue: Annotated[str, Path(description="a queue: reviews, rings, listings, networks, or a plugin detector's")], item_id: ItemId, body: Decision,
+    def decide(queue: QueueName, item_id: ItemId, body: Decision,
                actor: str = Depends(role("analyst"))) -> dict:
         from trust.queues import decide_item
 

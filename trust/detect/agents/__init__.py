@@ -1,7 +1,8 @@
 """Reseller pyramids (传销化): the reseller forest from recruitment links and the orders between agents, each chain
 tested against the legal line for pyramid selling. Rules only (a legal test), no trained model.
 
-``stage`` is the nightly stage, ``outputs`` its metrics, queue and report section.
+``stage`` is the nightly stage, ``evaluation`` the evaluation on generated chains, ``outputs`` its metrics, queue and
+report section.
 """
 
 from __future__ import annotations

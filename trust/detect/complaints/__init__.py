@@ -2,7 +2,7 @@
 after-sales refused, reseller recruitment, other) and severity, in buyers' own words.
 
 ``stage`` is the nightly stage, ``model`` the classifier, ``files`` the CSV commands (``trust complaints
-train/score/eval``), ``outputs`` its metrics and report section.
+train/score/eval``), ``evaluation`` the evaluation on real buyers' words, ``outputs`` its metrics and report section.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@ prices against the brand's floor and the night's market, and false claims.
 
 ``stage`` is the nightly stage (with the market context kept in the warehouse for listing-time checks), ``model`` the
 estimator and market context, ``knowledge`` the brand and cue evidence, ``brands`` the brand catalogue, ``files`` the
-CSV commands (``trust listings train/score/eval``), ``outputs`` its metrics and report section.
+CSV commands (``trust listings train/score/eval``), ``evaluation`` the evaluation on generated data and the training
+of the shipped listing and complaint models, ``outputs`` its metrics and report section.
 """
 
 from __future__ import annotations

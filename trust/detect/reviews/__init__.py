@@ -3,7 +3,8 @@
 ``stage`` is the nightly stage, ``signals`` the behaviour, graph and hand-made text signals, ``text`` the learnt text
 model, ``model`` the stacked estimator with its reasons, ``history`` the lifetime history of reviewers, products and
 merchants, ``rings`` the lockstep rings, ``files`` the CSV commands (``trust reviews train/score``), ``vispam`` and
-``yelpchi`` the evaluations on real labelled data, ``outputs`` its metrics, queues and report sections.
+``yelpchi`` the evaluations on real labelled data, ``evaluation`` the one on generated data and the training of the
+shipped model, ``outputs`` its metrics, queues and report sections.
 """
 
 from __future__ import annotations
