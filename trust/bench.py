@@ -372,8 +372,10 @@ def run_api_bench(console: Console, merchants: int, requests: int, clients: list
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = dict(os.environ, TRUST_DB_URL=db_url, TRUST_DATA_DIR=str(workdir))
+    # The server's log goes to a file: it writes a line per request, and an unread pipe would fill and stall it.
+    server_log = (workdir / "serve.log").open("w")
     server = subprocess.Popen([str(Path(sys.executable).parent / "trust"), "serve", "--port", str(port), "--workers", str(workers)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              env=env, stdout=server_log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -383,7 +385,7 @@ def run_api_bench(console: Console, merchants: int, requests: int, clients: list
             except httpx.HTTPError:
                 time.sleep(0.1)
         else:
-            raise RuntimeError("trust serve did not come up: " + server.stderr.read().decode()[-2000:])
+            raise RuntimeError("trust serve did not come up: " + (workdir / "serve.log").read_text(errors="replace")[-2000:])
         ids = [f"M{i:07d}" for i in range(merchants)]
         asyncio.run(_load(base, ids, 4, 200, 99))  # warm-up
         if shutil.which("wrk"):
@@ -395,6 +397,7 @@ def run_api_bench(console: Console, merchants: int, requests: int, clients: list
     finally:
         server.terminate()
         server.wait(timeout=30)
+        server_log.close()
     table = Table(title=f"trust bench-api: GET /merchants/{{id}}/grade, {merchants:,} graded merchants, {workers} server workers, "
                         f"{db_url.split(':')[0]}, load from {generator}")
     for column in ("clients", "requests", "errors", "requests/s", "p50 ms", "p99 ms"):
