@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from trust.db.engine import days_between as _between, read_frame
+from trust.db.engine import days_between as _between, per_window, read_frame
 from trust.db.tables import Appeal, Complaint, DetectorScore, Listing, Merchant, ModerationLabel, Order, SpotCheck
 from trust.detect.base import MetricWindow
 from trust.detect.registry import detectors
@@ -52,19 +52,17 @@ CORE_METRICS: dict[str, tuple[str, str]] = {
 }
 
 
-_BUILT: dict[int, tuple[object, dict]] = {}
+_built: list = [None, {}]  # [the registry's state it was built from, the catalogue]
 
 
 def _catalogue_of(registered: dict) -> dict[str, tuple[str, str]]:
     """The catalogue for one state of the registry (built once per state: it is read per merchant and metric)."""
-    built = _BUILT.get(id(registered))
-    if built is None or built[0] is not registered:
+    if _built[0] is not registered:
         out = dict(CORE_METRICS)
         for detector in registered.values():
             out.update({m.name: (m.en, m.zh) for m in detector.metrics})
-        _BUILT.clear()
-        _BUILT[id(registered)] = built = (registered, out)
-    return built[1]
+        _built[:] = [registered, out]
+    return _built[1]
 
 
 class _Catalogue(Mapping):
@@ -148,17 +146,6 @@ def _upheld_orders(window_start: dt.date, window_end: dt.date, appeals: dict):
 ORDER_COUNTS = ("orders", "order_defects", "cancellations", "late_shipments")
 
 
-def _per_window(frame: pd.DataFrame, columns: tuple[str, ...], starts: list[dt.date]) -> list[pd.DataFrame]:
-    """Split one aggregate row per merchant (columns suffixed _0, _1 … by window) into a frame per window, each with
-    the merchants that had a row in that window (its count column above zero), as a query per window would give."""
-    frame = frame.set_index("merchant_id")
-    out = []
-    for i in range(len(starts)):
-        part = frame[[f"{c}_{i}" for c in columns]].set_axis(list(columns), axis=1)
-        out.append(part[part[columns[0]].fillna(0) > 0].astype(float))
-    return out
-
-
 def _order_counts(session: Session, starts: list[dt.date], window_end: dt.date, appeals: dict) -> list[pd.DataFrame]:
     """For each window from ``starts[i]`` to ``window_end`` (the first the widest), consumer orders per merchant with
     their defects, cancellations and late shipments, counted by the database in one pass over the widest window: a
@@ -179,11 +166,11 @@ def _order_counts(session: Session, starts: list[dt.date], window_end: dt.date, 
                  .where(_between(Order.ordered_at, starts[0], window_end),
                         or_(Order.buyer_id.is_(None), Order.buyer_id.not_in(select(Merchant.merchant_id))))
                  .group_by(Order.merchant_id))
-    return _per_window(read_frame(session, statement), ORDER_COUNTS, starts)
+    return per_window(read_frame(session, statement), ORDER_COUNTS, len(starts))
 
 
 def read_metric_inputs(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date,
-                       inner_starts: tuple[dt.date, ...] = ()) -> tuple[MetricInputs, list[tuple[pd.DataFrame, pd.DataFrame]]]:
+                       inner_starts: tuple[dt.date, ...] = ()) -> tuple[MetricInputs, list[tuple[pd.DataFrame, dict]]]:
     """One round of queries for a window: the order aggregates, complaints, test buys and analysts' labels in it, the
     date's scores of each detector, or what a detector reads itself (its ``metric_inputs``); and, in the same passes,
     the order aggregates and the detectors' own inputs of each window from ``inner_starts`` to the same end."""

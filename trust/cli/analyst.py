@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from trust.cli.common import DateOption, _date, _settings, app, console
+from trust.cli.common import app, console, _date, DateOption, print_json, _settings
 
 override_app = typer.Typer(help="Analyst grade overrides.", no_args_is_help=True)
 appeal_app = typer.Typer(help="Merchant appeals against a defect.", no_args_is_help=True)
@@ -104,7 +104,6 @@ def spotcheck_plan(
     exploration: Annotated[float, typer.Option(help="Share of the budget chosen at random")] = 0.2,
 ) -> None:
     """Choose today's test buys from the listing scores; writes spot_check_plans and a CSV under reports/."""
-    from trust.cli.common import print_json
     from trust.planner import plan_spot_checks
 
     print_json(plan_spot_checks(_settings(), _date(date), budget, exploration))

@@ -7,6 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from trust.cli.common import print_json
+
 
 complaints_app = typer.Typer(help="Complaint classification on any CSV of complaints.", no_args_is_help=True)
 
@@ -21,7 +23,6 @@ def complaints_train(
 ) -> None:
     """Train the complaint classifier on a labeled CSV (and word vectors from unlabelled text, with --corpus)."""
     from trust.detect.complaints.files import read_corpus, train_complaints
-    from trust.cli.common import print_json
 
     texts = read_corpus(corpus, corpus_column) if corpus is not None else None
     print_json(train_complaints(input, model, texts, f"{corpus}, column {corpus_column}" if corpus is not None else None))
@@ -35,6 +36,5 @@ def complaints_score(
 ) -> None:
     """Classify a CSV of complaints."""
     from trust.detect.complaints.files import score_complaints_csv
-    from trust.cli.common import print_json
 
     print_json(score_complaints_csv(input, model, output))

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from trust.cli.common import app, console
+from trust.cli.common import app, console, print_json
 
 eval_app = typer.Typer(help="Evaluate detectors and grades; each prints one JSON line.", no_args_is_help=True)
 
@@ -25,8 +25,6 @@ def eval_grades(
     import shutil
 
     from trust.evaluate import evaluate_grades
-
-    from trust.cli.common import print_json
 
     shutil.rmtree(workdir, ignore_errors=True)
     logging.getLogger("trust").setLevel(logging.ERROR)
@@ -45,8 +43,6 @@ def eval_pyramids(
 
     from trust.detect.agents.evaluation import evaluate_pyramids
 
-    from trust.cli.common import print_json
-
     shutil.rmtree(workdir, ignore_errors=True)
     print_json(evaluate_pyramids(workdir, merchants=merchants, days=days, seed=seed))
 
@@ -58,7 +54,6 @@ def eval_yelpchi(
 ) -> None:
     """YelpChi (real Yelp filtered reviews, behaviour only): ROC AUC and AP on the published 40/60 split."""
     from trust.detect.reviews.yelpchi import evaluate_yelpchi
-    from trust.cli.common import print_json
 
     print_json(evaluate_yelpchi(data, ceiling=ceiling))
 
@@ -71,7 +66,6 @@ def eval_vispam(
 ) -> None:
     """ViSpamReviews (real Vietnamese reviews, spam or not): `trust reviews train` on train, `score` on dev and test."""
     from trust.detect.reviews.vispam import evaluate_vispam
-    from trust.cli.common import print_json
 
     chosen = tuple(s.strip() for s in splits.split(",") if s.strip())
     unknown = [s for s in chosen if s not in ("dev", "test")]
@@ -90,7 +84,6 @@ def eval_listings(
     """A labelled listing file scored as `trust listings score` scores it: AUC, precision and recall at the
     threshold, per kind and per category. The default file is hand-written and held out: never train or tune on it."""
     from trust.detect.listings.files import evaluate_listings_file
-    from trust.cli.common import print_json
 
     print_json(evaluate_listings_file(data, model, threshold))
 
@@ -103,7 +96,6 @@ def eval_complaints_file(
     """A labelled complaint file: accuracy, macro-F1, per-category precision/recall/F1 and confusions. The default file
     is hand-written and held out: never train or tune on it."""
     from trust.detect.complaints.files import evaluate_complaints_file
-    from trust.cli.common import print_json
 
     print_json(evaluate_complaints_file(data, model))
 
@@ -116,7 +108,6 @@ def eval_complaints(
 ) -> None:
     """The complaint classifier on real buyers' words: 200 real negative reviews hand-labelled by complaint category."""
     from trust.detect.complaints.evaluation import evaluate_real_complaints
-    from trust.cli.common import print_json
 
     print_json(evaluate_real_complaints(data, models))
 
@@ -134,8 +125,6 @@ def eval_reviews(
 
     from trust.detect.reviews.evaluation import evaluate_reviews
 
-    from trust.cli.common import print_json
-
     shutil.rmtree(workdir, ignore_errors=True)
     print_json(evaluate_reviews(workdir, model, merchants=merchants, days=days, seed=seed))
 
@@ -152,8 +141,6 @@ def train_moderation(
     import shutil
 
     from trust.detect.listings.evaluation import LISTING_LIMITS, evaluate_moderation, train_shipped_moderation_models
-
-    from trust.cli.common import print_json
 
     real = (real_complaints / "online_shopping_10_cats.csv").exists()
     if not real:
@@ -234,8 +221,6 @@ def eval_moderation(
     import shutil
 
     from trust.detect.listings.evaluation import evaluate_moderation
-
-    from trust.cli.common import print_json
 
     shutil.rmtree(workdir, ignore_errors=True)
     print_json(evaluate_moderation(workdir, models, merchants=merchants, days=days, seed=seed, vocabulary=vocabulary, budget=budget))

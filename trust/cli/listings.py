@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from trust.cli.common import _settings
+from trust.cli.common import _settings, print_json
 
 listings_app = typer.Typer(help="Listing moderation: single checks, and the model on any CSV of listings.", no_args_is_help=True)
 
@@ -36,7 +36,6 @@ def listings_train(
 ) -> None:
     """Train the listing model on a labeled CSV (label: 0/1 or ok/counterfeit/false_advertising)."""
     from trust.detect.listings.files import train_listings
-    from trust.cli.common import print_json
 
     print_json(train_listings(input, model))
 
@@ -47,7 +46,6 @@ def listings_export_labels(
 ) -> None:
     """Analysts' verdicts and test-buy results from the warehouse as a labelled training CSV."""
     from trust.detect.listings.files import export_listing_labels
-    from trust.cli.common import print_json
 
     print_json(export_listing_labels(_settings(), output))
 
@@ -60,6 +58,5 @@ def listings_score(
 ) -> None:
     """Score a CSV of listings."""
     from trust.detect.listings.files import score_listings_csv
-    from trust.cli.common import print_json
 
     print_json(score_listings_csv(input, model, output))

@@ -6,11 +6,11 @@ import datetime as dt
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from trust.cli.common import console, print_json
+
 models_app = typer.Typer(help="Trained models: the registry, champions, promotion, rollback and retraining.", no_args_is_help=True)
-console = Console()
 
 Detector = Annotated[str, typer.Option("--detector", help="reviews, listings or complaints")]
 Actor = Annotated[str, typer.Option("--actor", help="Who does it (kept in the audit log)")]
@@ -58,7 +58,6 @@ def models_list(detector: Annotated[Optional[str], typer.Option("--detector", he
 def models_show(detector: Detector,
                 version: Annotated[Optional[str], typer.Option("--version", help="Version or its first characters (default: the champion)")] = None) -> None:
     """One model's registry row as JSON: training window, label counts, features, metrics and the promotion decision."""
-    from trust.cli.common import print_json
     from trust.lifecycle.registry import ensure_champions, show_model
 
     settings = _ready()
@@ -70,7 +69,6 @@ def models_show(detector: Detector,
 def models_promote(detector: Detector, version: Annotated[str, typer.Option("--version", help="Version or its first characters")],
                    actor: Actor, reason: Reason) -> None:
     """Make a registered model the champion from the next night's run on."""
-    from trust.cli.common import print_json
     from trust.lifecycle.registry import ensure_champions, promote
 
     settings = _ready()
@@ -81,7 +79,6 @@ def models_promote(detector: Detector, version: Annotated[str, typer.Option("--v
 @models_app.command("rollback")
 def models_rollback(detector: Detector, actor: Actor, reason: Reason) -> None:
     """Restore the previous champion for the next night's run."""
-    from trust.cli.common import print_json
     from trust.lifecycle.registry import rollback
 
     print_json(rollback(_ready(), detector, actor, reason))
@@ -91,7 +88,6 @@ def models_rollback(detector: Detector, actor: Actor, reason: Reason) -> None:
 def models_train(detector: Detector, as_of: AsOf = None) -> None:
     """Train a challenger from the warehouse's labels and judge it with the champion; it is registered, not promoted
     (`trust models promote` does that). Prints the verdict the promotion rule would give."""
-    from trust.cli.common import print_json
     from trust.lifecycle.retrain import retrain_detector
 
     settings = _ready()
@@ -102,7 +98,6 @@ def models_train(detector: Detector, as_of: AsOf = None) -> None:
 def models_retrain(as_of: AsOf = None,
                    detector: Annotated[Optional[list[str]], typer.Option("--detector", help="Only these (default: all with a model)")] = None) -> None:
     """What the weekly trust_retrain DAG does, without Airflow: a challenger per detector, promoted only by the rule."""
-    from trust.cli.common import print_json
     from trust.lifecycle.retrain import retrain_all
 
     settings = _ready()

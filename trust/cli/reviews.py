@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from trust.cli.common import _settings
+from trust.cli.common import _settings, print_json
 
 reviews_app = typer.Typer(help="The fake-review detector on any CSV of reviews.", no_args_is_help=True)
 
@@ -19,7 +19,6 @@ def reviews_train(
 ) -> None:
     """Train the fake-review detector on a labeled CSV; prints the held-out AUC/AP as JSON."""
     from trust.detect.reviews.files import train_from_csv
-    from trust.cli.common import print_json
 
     print_json(train_from_csv(input, model))
 
@@ -30,7 +29,6 @@ def reviews_export_labels(
 ) -> None:
     """The warehouse's reviews with the analysts' verdicts as labels (unlabelled rows kept as context)."""
     from trust.detect.reviews.files import export_review_labels
-    from trust.cli.common import print_json
 
     print_json(export_review_labels(_settings(), output))
 
@@ -47,8 +45,6 @@ def reviews_train_synth(
     import shutil
 
     from trust.detect.reviews.evaluation import REVIEW_LIMITATIONS, REVIEW_REAL_DATA, evaluate_reviews, train_shipped_review_model
-
-    from trust.cli.common import print_json
 
     shutil.rmtree(workdir, ignore_errors=True)
     trained = train_shipped_review_model(workdir / "train", model, merchants=merchants, days=days, seed=seed)
@@ -72,6 +68,5 @@ def reviews_score(
 ) -> None:
     """Score a CSV of reviews: adds fake_probability and reasons (JSON list of {code, text})."""
     from trust.detect.reviews.files import score_csv
-    from trust.cli.common import print_json
 
     print_json(score_csv(input, model, output))

@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, create_engine, delete, event, insert, text
+from sqlalchemy import Engine, and_, create_engine, delete, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -293,7 +293,17 @@ def read_table(session: Session, table: type[Base], *conditions) -> pd.DataFrame
 
 def days_between(column, first_day: dt.date, last_day: dt.date):
     """``column`` (a timestamp) falls on one of the days ``first_day`` … ``last_day``, both included."""
-    from sqlalchemy import and_
-
     return and_(column >= dt.datetime.combine(first_day, dt.time()),
                 column < dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time()))
+
+
+def per_window(frame: pd.DataFrame, columns: tuple[str, ...], windows: int) -> list[pd.DataFrame]:
+    """Split an aggregate with one row per merchant and its columns suffixed _0, _1 … by window into a frame per window
+    (index merchant_id), each with the merchants that had a row in that window (its first column above zero), as a
+    query per window would give."""
+    frame = frame.set_index("merchant_id")
+    out = []
+    for i in range(windows):
+        part = frame[[f"{c}_{i}" for c in columns]].set_axis(list(columns), axis=1)
+        out.append(part[part[columns[0]].fillna(0) > 0].astype(float))
+    return out

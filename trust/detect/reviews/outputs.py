@@ -9,7 +9,7 @@ import json
 import pandas as pd
 from sqlalchemy import Float, and_, case, cast, func, select
 
-from trust.db.engine import days_between, read_frame, read_table
+from trust.db.engine import days_between, per_window, read_frame, read_table
 from trust.db.tables import DetectorScore, Review, ReviewRing
 from trust.detect.base import MetricWindow
 from trust.html import bar_chart, escape, reasons_cell, table
@@ -35,12 +35,7 @@ def review_stats(session, business_date: dt.date, starts: list[dt.date], window_
                  .where(DetectorScore.detector == NAME, DetectorScore.business_date == business_date,
                         days_between(Review.created_at, starts[0], window_end))
                  .group_by(DetectorScore.merchant_id))
-    frame = read_frame(session, statement).set_index("merchant_id")
-    out = []
-    for i in range(len(starts)):  # a merchant without reviews in a window has no row in it, as a query per window gives
-        part = frame[[f"{c}_{i}" for c in STATS]].set_axis(list(STATS), axis=1)
-        out.append(part[part["reviews"].fillna(0) > 0].astype(float))
-    return out
+    return per_window(read_frame(session, statement), STATS, len(starts))
 
 
 def merchant_metrics(window: MetricWindow) -> pd.DataFrame:
