@@ -9,6 +9,7 @@ from airflow.sdk import Param, chain, dag, task
 
 from trust.dates import NIGHTLY_CRON
 from trust.detect import registry
+from trust.stages import GRADING_STAGES, SHARDED_STAGES
 
 DOC_MD = """
 ### trust_nightly
@@ -22,7 +23,10 @@ Asia/Shanghai; override with the `business_date` param, `YYYY-MM-DD`).
    **detect_*** score reviews, listings, complaints and reseller chains, in parallel, with reasons.
    **model_drift** compares each model's inputs and scores on the night's new rows with its reference and its flag
    rate with the last 30 nights (`model_drift`; a breach is a warning in the gate unless the model policy holds).
-3. **merchant_metrics → credit_scores → grades** over the evaluation window of the thresholds file.
+3. **merchant_metrics → platform_rates → credit_scores → grades** over the evaluation window of the thresholds
+   file. The three sharded stages run as one mapped task per merchant shard (`TRUST_SHARDS`, default 1; **shards**
+   lists them), so a CeleryExecutor spreads them over its workers; **platform_rates** runs once between them: the
+   platform-wide rates the smoothed rates shrink toward.
 4. **quality_gate → publish**: grades become visible only if every check passed; otherwise they are held,
    `publish_log` says why, and the **publish task fails** with the reason (an analyst can release them with
    `trust release`).
@@ -74,21 +78,29 @@ def trust_nightly():
         return date.isoformat()
 
     @task
-    def stage(name: str, business_date: str, detector: str | None = None) -> dict:
-        """Run one pipeline stage for the business date; returns its small dict of facts."""
+    def stage(name: str, business_date: str, detector: str | None = None, shard: str | None = None) -> dict:
+        """Run one pipeline stage for the business date (for one merchant shard, ``i/N``, where given); returns its
+        small dict of facts."""
         from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
         from trust.errors import NothingDelivered, is_permanent
         from trust.pipeline import run_stage
 
         try:
-            return run_stage(name, business_date, *([detector] if detector else []))
+            return run_stage(name, business_date, *([detector] if detector else []), *([shard] if shard else []))
         except NothingDelivered as nothing:
             raise AirflowSkipException(str(nothing)) from None  # the date was never delivered: skip, don't block
         except Exception as error:
             if is_permanent(error):
                 raise AirflowFailException(f"{type(error).__name__}: {error}") from error  # no retry can fix it
             raise
+
+    @task(retries=0)
+    def shards() -> list[str]:
+        """The night's merchant shards, ``i/N`` (``TRUST_SHARDS``): the sharded stages are mapped over them."""
+        from trust.pipeline import night_shards
+
+        return night_shards()
 
     @task(trigger_rule="one_failed", retries=0)
     def outcome() -> None:
@@ -102,14 +114,15 @@ def trust_nightly():
     loaded = stage.override(task_id="ingest")("ingest", date)
     pinned = stage.override(task_id="pin_models")("pin_models", date)
     detectors = [stage.override(task_id=f"detect_{name}")("detect", date, name) for name in registry.names()]
-    grading = [stage.override(task_id=name)(name, date)
-               for name in ("merchant_metrics", "credit_scores", "grades", "quality_gate", "publish")]
+    shard_ids = shards()
+    grading = [stage.override(task_id=name).partial(name=name, business_date=date).expand(shard=shard_ids)
+               if name in SHARDED_STAGES else stage.override(task_id=name)(name, date) for name in GRADING_STAGES]
     drift = stage.override(task_id="model_drift")("model_drift", date)
     # The summary and the report are written whatever happened, so a failed, held or undelivered date shows in them.
     closing = [stage.override(task_id=name, trigger_rule="all_done")(name, date) for name in ("summary", "report")]
     chain(loaded, pinned, detectors, *grading, *closing)
-    detectors >> drift >> grading[3]  # the quality gate reads the drift checks
-    [loaded, pinned, *detectors, drift, *grading, *closing] >> outcome()
+    detectors >> drift >> grading[GRADING_STAGES.index("quality_gate")]  # the quality gate reads the drift checks
+    [loaded, pinned, *detectors, drift, shard_ids, *grading, *closing] >> outcome()
 
 
 trust_nightly()

@@ -57,20 +57,24 @@ def test_dag_file_parses_without_database_connections_or_heavy_imports(dag_file)
 def test_dag_has_the_nightly_shape():
     dag = load_dag()
     detectors = {f"detect_{name}" for name in registry.names()}
-    assert set(dag.task_ids) == {"resolve_business_date", "ingest", "pin_models", "model_drift", "merchant_metrics", "credit_scores", "grades",
-                                 "quality_gate", "publish", "summary", "report", "outcome"} | detectors
+    assert set(dag.task_ids) == {"resolve_business_date", "ingest", "pin_models", "model_drift", "shards", "merchant_metrics",
+                                 "platform_rates", "credit_scores", "grades", "quality_gate", "publish", "summary", "report",
+                                 "outcome"} | detectors
     assert dag.get_task("ingest").downstream_task_ids == {"pin_models", "outcome"}
     assert dag.get_task("pin_models").downstream_task_ids == detectors | {"outcome"}
     for name in detectors:
         assert dag.get_task(name).downstream_task_ids == {"merchant_metrics", "model_drift", "outcome"}
     assert dag.get_task("model_drift").downstream_task_ids == {"quality_gate", "outcome"}
-    chain = ["merchant_metrics", "credit_scores", "grades", "quality_gate", "publish", "summary", "report"]
+    chain = ["merchant_metrics", "platform_rates", "credit_scores", "grades", "quality_gate", "publish", "summary", "report"]
     for upstream, downstream in zip(chain, chain[1:]):
         assert downstream in dag.get_task(upstream).downstream_task_ids
+    # The sharded stages are mapped over the night's shards (TRUST_SHARDS); the platform-wide step runs once between.
+    assert {task.task_id for task in dag.tasks if getattr(task, "is_mapped", False)} == {"merchant_metrics", "credit_scores", "grades"}
+    assert "shards" in dag.get_task("merchant_metrics").upstream_task_ids
     assert "Asia/Shanghai" in str(dag.timezone)
     assert "trust" in dag.tags and dag.doc_md and "business_date" in dag.params
     # Retries only where a retry can help (the stages); every task has a timeout; summary and report run after failures.
-    assert {task.task_id for task in dag.tasks if task.retries == 0} == {"resolve_business_date", "outcome"}
+    assert {task.task_id for task in dag.tasks if task.retries == 0} == {"resolve_business_date", "shards", "outcome"}
     assert all(task.execution_timeout is not None for task in dag.tasks)
     assert {task.task_id for task in dag.tasks if task.trigger_rule == "all_done"} == {"summary", "report"}
     assert dag.get_task("outcome").trigger_rule == "one_failed"

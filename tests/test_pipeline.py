@@ -372,9 +372,10 @@ def test_a_rerun_stopped_at_any_stage_boundary_never_serves_ungated_grades_and_a
     stages = [("ingest", lambda: pipeline.run_ingest(settings, last_day))]
     stages += [(f"detect_{name}", lambda name=name: pipeline.run_detector(settings, last_day, name)) for name in pipeline.registry.names()]
     stages += [(name, lambda f=f: f(settings, last_day)) for name, f in (
-        ("merchant_metrics", pipeline.run_merchant_metrics), ("credit_scores", pipeline.run_credit_scores),
-        ("grades", pipeline.run_grades), ("quality_gate", pipeline.run_quality_gate), ("publish", pipeline.run_publish))]
-    grades_at = [name for name, _ in stages].index("grades")
+        ("merchant_metrics", pipeline.run_merchant_metrics), ("platform_rates", pipeline.run_platform_rates),
+        ("credit_scores", pipeline.run_credit_scores), ("grades", pipeline.run_grades), ("quality_gate", pipeline.run_quality_gate),
+        ("publish", pipeline.run_publish))]
+    withdrawn_at = [name for name, _ in stages].index("platform_rates")  # taken off the air before any grade shard writes
     for stop in range(len(stages)):  # a rerun that dies right after stage `stop`
         for position, (_, run) in enumerate(stages[:stop + 1]):
             if position == 0:
@@ -383,7 +384,7 @@ def test_a_rerun_stopped_at_any_stage_boundary_never_serves_ungated_grades_and_a
             with pipeline.reading_as_of(last_day):
                 run()
         date, documents = served()
-        if stop < grades_at or stages[stop][0] == "publish":  # still (or again) the gated grades
+        if stop < withdrawn_at or stages[stop][0] == "publish":  # still (or again) the gated grades
             assert date == last_day, stages[stop][0]
             pd.testing.assert_frame_equal(documents, published_documents, obj=f"served after {stages[stop][0]}")
         else:  # grades replaced, gate not yet passed: nothing of the date is servable

@@ -156,6 +156,8 @@ def run_bench(console: Console, reviews: int, days: int, workdir: Path, db_url: 
         box["rows"] = pipeline.run_model_drift(settings, last)["measures"]
     with _stage(results, "nightly: merchant_metrics", profile_dir=profiles) as box:
         box["rows"] = pipeline.run_merchant_metrics(settings, last)["merchants"]
+    with _stage(results, "nightly: platform_rates", profile_dir=profiles) as box:
+        box["rows"] = len(pipeline.run_platform_rates(settings, last)["rates"])
     with _stage(results, "nightly: credit_scores", profile_dir=profiles) as box:
         box["rows"] = pipeline.run_credit_scores(settings, last)["merchants"]
     with _stage(results, "nightly: grades", profile_dir=profiles) as box:

@@ -12,15 +12,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from trust import __version__
 from trust.db.engine import read_frame, read_table, replace_partition, session_scope
 from trust.db.tables import (
-    CreditScore, CreditScorePoint, GateHold, Grade, GradeDocument, GradeNotice, GradeOverride, MerchantMetric, PublishLog,
+    CreditScore, CreditScorePoint, GateHold, Grade, GradeDocument, GradeNotice, GradeOverride, MerchantMetric, PlatformRate,
+    PublishLog,
 )
-from trust.metrics import add_smoothed_rates, choose_windows, compute_both_windows
+from trust.db.shards import Shard
+from trust.metrics import SMOOTHED, SMOOTHED_METRICS, add_smoothed_rates, choose_windows, compute_both_windows
 from trust.notices import build_notices
 from trust.runs import PIPELINE_ACTOR
 from trust.scoring import grade_merchants, score_merchants, tier_counts
@@ -52,30 +54,62 @@ def graded_version(session: Session, business_date: dt.date) -> str | None:
     return session.execute(select(Grade.grade_version).where(Grade.business_date == business_date).limit(1)).scalar()
 
 
-def run_merchant_metrics(settings: Settings, business_date: dt.date) -> dict:
-    """Metrics over each merchant's window (short with enough orders, long otherwise), rates also smoothed."""
+def run_merchant_metrics(settings: Settings, business_date: dt.date, shard: Shard | str | None = None) -> dict:
+    """Metrics over each merchant's window (short with enough orders, long otherwise) for the merchants of ``shard``
+    (default: all). The smoothed rates need the platform's rates, known once every shard is done: see
+    :func:`run_platform_rates` and :func:`run_credit_scores`."""
+    shard = Shard.parse(shard)
     thresholds = load_thresholds(settings.thresholds_path)
     short_window = evaluation_window(business_date, thresholds)
     long_window = evaluation_window(business_date, thresholds, long=True)
     with session_scope(settings.db_url) as session:
-        short, long = compute_both_windows(session, business_date, short_window, long_window)  # one read of the long window
+        short, long = compute_both_windows(session, business_date, short_window, long_window, shard)  # one read of the long window
         use_short = choose_windows(short, long, thresholds.min_orders_for_short_window)
-        wide = add_smoothed_rates(long.where(~use_short, short.reindex(long.index), axis=0), thresholds.prior_orders)
+        wide = long.where(~use_short, short.reindex(long.index), axis=0).drop(columns=SMOOTHED_METRICS)
         window_start = pd.Series(np.where(use_short, short_window.start, long_window.start), index=wide.index)
-        long_rows = wide.reset_index().melt(id_vars="merchant_id", var_name="metric", value_name="value").dropna(subset=["value"])
-        long_rows = long_rows.assign(business_date=business_date, window_start=long_rows["merchant_id"].map(window_start),
-                                     window_end=business_date, code_version=__version__)
-        written = replace_partition(session, MerchantMetric, business_date, long_rows)
-    return {"merchants": len(wide), "metric_rows": written, "short_window_merchants": int(use_short.sum())}
+        written = replace_partition(session, MerchantMetric, business_date, _metric_rows(wide, window_start, business_date),
+                                    where=[shard.has(MerchantMetric.merchant_id)])
+    return {"shard": str(shard), "merchants": len(wide), "metric_rows": written, "short_window_merchants": int(use_short.sum())}
 
 
-def load_metrics(session: Session, business_date: dt.date, long_too: bool = False):
-    """Wide metrics for the date, with each merchant's ``window_start`` as an extra column (and, with ``long_too``,
-    the rows as stored: merchant_id, metric, value)."""
-    day = MerchantMetric.business_date == business_date
+def _metric_rows(wide: pd.DataFrame, window_start: pd.Series, business_date: dt.date) -> pd.DataFrame:
+    """Wide metrics (index merchant_id) as the rows ``merchant_metrics`` stores (an empty value is not stored)."""
+    rows = wide.rename_axis("merchant_id").reset_index().melt(id_vars="merchant_id", var_name="metric",
+                                                              value_name="value").dropna(subset=["value"])
+    return rows.assign(business_date=business_date, window_start=rows["merchant_id"].map(window_start),
+                       window_end=business_date, code_version=__version__)
+
+
+def run_platform_rates(settings: Settings, business_date: dt.date) -> dict:
+    """Once, after every metric shard: the platform-wide rates the smoothed rates shrink toward (every merchant's
+    defects, cancellations, late shipments and complaints over every merchant's consumer orders, summed by the
+    database), kept in ``platform_rates``. A rerun's grades will replace the date's, so a published date goes off the
+    air here, before any grade shard writes."""
+    thresholds = load_thresholds(settings.thresholds_path)
+    counts = ["orders", *SMOOTHED.values()]
+    with session_scope(settings.db_url) as session:
+        totals = dict(session.execute(select(MerchantMetric.metric, func.sum(MerchantMetric.value))
+                                      .where(MerchantMetric.business_date == business_date, MerchantMetric.metric.in_(counts))
+                                      .group_by(MerchantMetric.metric)).all())
+        if "orders" not in totals:
+            raise RuntimeError(f"no merchant metrics for {business_date}: run the metrics stage first")
+        orders = float(totals["orders"])
+        rows = [{"metric": f"{rate}_smoothed", "count_total": float(totals.get(count) or 0.0), "orders_total": orders,
+                 "rate": float(totals.get(count) or 0.0) / orders if orders else 0.0, "prior_orders": float(thresholds.prior_orders)}
+                for rate, count in SMOOTHED.items()]
+        replace_partition(session, PlatformRate, business_date, pd.DataFrame(rows).assign(business_date=business_date))
+        _withdraw_if_servable(session, business_date, dt.datetime.now(settings.tz).replace(tzinfo=None))
+    return {"orders": orders, "rates": {row["metric"]: round(row["rate"], 6) for row in rows}}
+
+
+def load_metrics(session: Session, business_date: dt.date, long_too: bool = False, shard: Shard = Shard()):
+    """Wide metrics for the date of the merchants of ``shard``, with each merchant's ``window_start`` as an extra
+    column (and, with ``long_too``, the rows as stored: merchant_id, metric, value)."""
+    day = and_(MerchantMetric.business_date == business_date, shard.has(MerchantMetric.merchant_id))
     long = read_frame(session, select(MerchantMetric.merchant_id, MerchantMetric.metric, MerchantMetric.value).where(day))
     if long.empty:
-        raise RuntimeError(f"no merchant metrics for {business_date}: run the metrics stage first")
+        raise RuntimeError(f"no merchant metrics for {business_date}" + ("" if shard.whole else f" in shard {shard}")
+                           + ": run the metrics stage first")
     wide = long.pivot(index="merchant_id", columns="metric", values="value").sort_index()
     # One window per merchant: read once per merchant, not once per metric row (a date parsed per row cost a second).
     starts = read_frame(session, select(MerchantMetric.merchant_id, MerchantMetric.window_start).where(day).distinct())
@@ -83,62 +117,80 @@ def load_metrics(session: Session, business_date: dt.date, long_too: bool = Fals
     return (wide, long) if long_too else wide
 
 
-def run_credit_scores(settings: Settings, business_date: dt.date) -> dict:
+def run_credit_scores(settings: Settings, business_date: dt.date, shard: Shard | str | None = None) -> dict:
+    """The shard's smoothed rates (each merchant's rate shrunk toward the date's platform rate, from
+    :func:`run_platform_rates`), stored with its metrics, then its credit scores and their points."""
+    shard = Shard.parse(shard)
     thresholds = load_thresholds(settings.thresholds_path)
     with session_scope(settings.db_url) as session:
-        metrics = load_metrics(session, business_date).drop(columns=["window_start"])
+        metrics = load_metrics(session, business_date, shard=shard)
+        window_start = metrics.pop("window_start")
+        platform = dict(session.execute(select(PlatformRate.metric, PlatformRate.rate)
+                                        .where(PlatformRate.business_date == business_date)).all())
+        if not platform:
+            raise RuntimeError(f"no platform rates for {business_date}: run the platform_rates stage first")
+        metrics = add_smoothed_rates(metrics, thresholds.prior_orders, platform)
+        replace_partition(session, MerchantMetric, business_date,
+                          _metric_rows(metrics[SMOOTHED_METRICS], window_start, business_date),
+                          where=[shard.has(MerchantMetric.merchant_id), MerchantMetric.metric.in_(SMOOTHED_METRICS)])
         scores, points = score_merchants(metrics, thresholds)
         frame = pd.DataFrame({"merchant_id": scores.index, "score": scores.to_numpy(), "business_date": business_date,
                               "scorecard_version": thresholds.version})
-        replace_partition(session, CreditScore, business_date, frame)
-        replace_partition(session, CreditScorePoint, business_date, points.assign(business_date=business_date))
-    return {"merchants": len(scores), "mean_score": round(float(scores.mean()), 1) if len(scores) else None}
+        replace_partition(session, CreditScore, business_date, frame, where=[shard.has(CreditScore.merchant_id)])
+        replace_partition(session, CreditScorePoint, business_date, points.assign(business_date=business_date),
+                          where=[shard.has(CreditScorePoint.merchant_id)])
+    return {"shard": str(shard), "merchants": len(scores), "mean_score": round(float(scores.mean()), 1) if len(scores) else None}
 
 
-def previous_grades(session: Session, business_date: dt.date) -> pd.DataFrame:
-    """The grades of the latest graded date before ``business_date`` (empty on the first run)."""
+def previous_grades(session: Session, business_date: dt.date, shard: Shard = Shard()) -> pd.DataFrame:
+    """The grades of the latest graded date before ``business_date`` (empty on the first run), of the shard's merchants."""
     latest = session.execute(select(func.max(Grade.business_date)).where(Grade.business_date < business_date)).scalar_one_or_none()
     if latest is None:
         return pd.DataFrame(columns=["merchant_id", "tier", "effective_from"])
-    return read_frame(session, select(Grade.merchant_id, Grade.tier, Grade.effective_from).where(Grade.business_date == latest))
+    return read_frame(session, select(Grade.merchant_id, Grade.tier, Grade.effective_from)
+                      .where(Grade.business_date == latest, shard.has(Grade.merchant_id)))
 
 
-def run_grades(settings: Settings, business_date: dt.date) -> dict:
+def run_grades(settings: Settings, business_date: dt.date, shard: Shard | str | None = None) -> dict:
+    """Grades of the shard's merchants with their gates, holds and hysteresis, their documents and notices."""
+    shard = Shard.parse(shard)
     thresholds = load_thresholds(settings.thresholds_path)
     with session_scope(settings.db_url) as session:
-        metrics, long_metrics = load_metrics(session, business_date, long_too=True)
+        metrics, long_metrics = load_metrics(session, business_date, long_too=True, shard=shard)
         window_start = metrics.pop("window_start")
         scores = read_frame(session, select(CreditScore.merchant_id, CreditScore.score)
-                            .where(CreditScore.business_date == business_date)).set_index("merchant_id")["score"]
+                            .where(CreditScore.business_date == business_date, shard.has(CreditScore.merchant_id))
+                            ).set_index("merchant_id")["score"]
         points = read_frame(session, select(CreditScorePoint.merchant_id, CreditScorePoint.metric, CreditScorePoint.value,
                                             CreditScorePoint.points, CreditScorePoint.explanation)
-                            .where(CreditScorePoint.business_date == business_date))
-        overrides = read_table(session, GradeOverride)
-        holds = read_table(session, GateHold)
+                            .where(CreditScorePoint.business_date == business_date, shard.has(CreditScorePoint.merchant_id)))
+        overrides = read_table(session, GradeOverride, shard.has(GradeOverride.merchant_id))
+        holds = read_table(session, GateHold, shard.has(GateHold.merchant_id))
         grades, fired = grade_merchants(metrics, scores, points, thresholds, overrides, business_date,
-                                        previous_grades(session, business_date), holds)
+                                        previous_grades(session, business_date, shard), holds)
         grades = grades.assign(business_date=business_date, window_start=grades["merchant_id"].map(window_start),
                                window_end=business_date, grade_version=grade_version(business_date, thresholds))
+        # Normally done by the platform_rates stage; again here for a rerun of the grades alone.
         _withdraw_if_servable(session, business_date, dt.datetime.now(settings.tz).replace(tzinfo=None))
-        replace_partition(session, Grade, business_date, grades)
-        write_grade_documents(session, grades, business_date, thresholds, long_metrics)
+        replace_partition(session, Grade, business_date, grades, where=[shard.has(Grade.merchant_id)])
+        write_grade_documents(session, grades, business_date, thresholds, long_metrics, shard)
         _record_holds(session, holds, fired, business_date, thresholds.long_window_days)
         notices = build_notices(grades, thresholds, business_date).assign(business_date=business_date)
-        replace_partition(session, GradeNotice, business_date, notices)
-    return {"graded": len(grades), "tiers": tier_counts(grades["tier"]), "notices": len(notices)}
+        replace_partition(session, GradeNotice, business_date, notices, where=[shard.has(GradeNotice.merchant_id)])
+    return {"shard": str(shard), "graded": len(grades), "tiers": tier_counts(grades["tier"]), "notices": len(notices)}
 
 
 def write_grade_documents(session: Session, grades: pd.DataFrame, business_date: dt.date, thresholds,
-                          metrics: pd.DataFrame | None = None) -> None:
-    """Render the lookup service's document of every grade of ``business_date`` (see trust.lookup); ``metrics``: the
-    date's metric rows when already read."""
+                          metrics: pd.DataFrame | None = None, shard: Shard = Shard()) -> None:
+    """Render the lookup service's document of every grade of ``business_date`` (see trust.lookup) of the shard's
+    merchants (``grades`` are theirs); ``metrics``: their metric rows when already read."""
     from trust.lookup import build_grade_documents
 
     if metrics is None:
         metrics = read_frame(session, select(MerchantMetric.merchant_id, MerchantMetric.metric, MerchantMetric.value)
-                             .where(MerchantMetric.business_date == business_date))
+                             .where(MerchantMetric.business_date == business_date, shard.has(MerchantMetric.merchant_id)))
     documents = build_grade_documents(grades, metrics, thresholds)
-    replace_partition(session, GradeDocument, business_date, documents)
+    replace_partition(session, GradeDocument, business_date, documents, where=[shard.has(GradeDocument.merchant_id)])
 
 
 def _record_holds(session: Session, holds: pd.DataFrame, fired: pd.DataFrame, business_date: dt.date,

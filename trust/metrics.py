@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from trust.db.engine import days_between as _between, per_window, read_frame
+from trust.db.shards import Shard
 from trust.db.tables import Appeal, Complaint, DetectorScore, Listing, Merchant, ModerationLabel, Order, SpotCheck
 from trust.detect.base import MetricWindow
 from trust.detect.registry import detectors
@@ -92,6 +93,7 @@ METRIC_DESCRIPTIONS = _Catalogue(0)
 METRIC_NAMES_ZH = _Catalogue(1)
 SMOOTHED = {"order_defect_rate": "order_defects", "cancellation_rate": "cancellations",
             "late_shipment_rate": "late_shipments", "complaint_rate": "complaints"}
+SMOOTHED_METRICS = [f"{rate}_smoothed" for rate in SMOOTHED]
 
 
 def upheld_appeals(session: Session) -> dict[str, set[str]]:
@@ -146,7 +148,8 @@ def _upheld_orders(window_start: dt.date, window_end: dt.date, appeals: dict):
 ORDER_COUNTS = ("orders", "order_defects", "cancellations", "late_shipments")
 
 
-def _order_counts(session: Session, starts: list[dt.date], window_end: dt.date, appeals: dict) -> list[pd.DataFrame]:
+def _order_counts(session: Session, starts: list[dt.date], window_end: dt.date, appeals: dict,
+                  shard: Shard) -> list[pd.DataFrame]:
     """For each window from ``starts[i]`` to ``window_end`` (the first the widest), consumer orders per merchant with
     their defects, cancellations and late shipments, counted by the database in one pass over the widest window: a
     defect is a refund for a defect reason or an order whose complaint in that window was upheld; an appealed order
@@ -163,57 +166,61 @@ def _order_counts(session: Session, starts: list[dt.date], window_end: dt.date, 
                     func.sum(case((and_(inside, Order.status == "cancelled"), 1), else_=0)).label(f"cancellations_{i}"),
                     func.sum(case((and_(inside, late), 1), else_=0)).label(f"late_shipments_{i}")]
     statement = (select(Order.merchant_id, *columns)
-                 .where(_between(Order.ordered_at, starts[0], window_end),
+                 .where(_between(Order.ordered_at, starts[0], window_end), shard.has(Order.merchant_id),
                         or_(Order.buyer_id.is_(None), Order.buyer_id.not_in(select(Merchant.merchant_id))))
                  .group_by(Order.merchant_id))
     return per_window(read_frame(session, statement), ORDER_COUNTS, len(starts))
 
 
 def read_metric_inputs(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date,
-                       inner_starts: tuple[dt.date, ...] = ()) -> tuple[MetricInputs, list[tuple[pd.DataFrame, dict]]]:
-    """One round of queries for a window: the order aggregates, complaints, test buys and analysts' labels in it, the
+                       inner_starts: tuple[dt.date, ...] = (), shard: Shard = Shard(),
+                       ) -> tuple[MetricInputs, list[tuple[pd.DataFrame, dict]]]:
+    """One round of queries for a window, over the merchants of ``shard``: the order aggregates, complaints, test buys and analysts' labels in it, the
     date's scores of each detector, or what a detector reads itself (its ``metric_inputs``); and, in the same passes,
     the order aggregates and the detectors' own inputs of each window from ``inner_starts`` to the same end."""
     appeals = upheld_appeals(session)
     merchants = read_frame(session, select(Merchant.merchant_id, Merchant.registered_at, Merchant.deposit, Merchant.verified)
-                           .order_by(Merchant.merchant_id)).set_index("merchant_id")
+                           .where(shard.has(Merchant.merchant_id)).order_by(Merchant.merchant_id)).set_index("merchant_id")
     complaints = read_frame(session, select(Complaint.complaint_id, Complaint.merchant_id, Complaint.order_id, Complaint.status,
                                             Complaint.created_at.label("at"))
-                            .where(_between(Complaint.created_at, window_start, window_end)))
+                            .where(_between(Complaint.created_at, window_start, window_end), shard.has(Complaint.merchant_id)))
     checks = read_frame(session, select(SpotCheck.check_id, SpotCheck.merchant_id, SpotCheck.result, SpotCheck.checked_at.label("at"))
-                        .where(_between(SpotCheck.checked_at, window_start, window_end)))
+                        .where(_between(SpotCheck.checked_at, window_start, window_end), shard.has(SpotCheck.merchant_id)))
     starts = [window_start, *inner_starts]
-    own = {name: detector.metric_inputs(session, business_date, starts, window_end) for name, detector in detectors().items()}
+    own = {name: detector.metric_inputs(session, business_date, starts, window_end, shard) for name, detector in detectors().items()}
     own = {name: inputs for name, inputs in own.items() if inputs is not None}
     scores = read_frame(session, select(DetectorScore.detector, DetectorScore.entity_id, DetectorScore.merchant_id,
                                         DetectorScore.score, DetectorScore.label)
-                        .where(DetectorScore.business_date == business_date, DetectorScore.detector.not_in(sorted(own))))
+                        .where(DetectorScore.business_date == business_date, DetectorScore.detector.not_in(sorted(own)),
+                               shard.has(DetectorScore.merchant_id)))
     confirmed = read_frame(session, select(Listing.merchant_id, ModerationLabel.decided_at.label("at"))
                            .join(ModerationLabel, and_(ModerationLabel.entity_id == Listing.listing_id,
                                                        ModerationLabel.entity_type == "listing"))
-                           .where(ModerationLabel.label == "counterfeit", _between(ModerationLabel.decided_at, window_start, window_end)))
-    orders = _order_counts(session, starts, window_end, appeals)
+                           .where(ModerationLabel.label == "counterfeit", _between(ModerationLabel.decided_at, window_start, window_end),
+                                  shard.has(Listing.merchant_id)))
+    orders = _order_counts(session, starts, window_end, appeals, shard)
     inputs = MetricInputs(merchants, orders[0], {name: parts[0] for name, parts in own.items()}, complaints, checks, scores,
                           confirmed, appeals, business_date, window_start, window_end)
     return inputs, [(orders[i], {name: parts[i] for name, parts in own.items()}) for i in range(1, len(starts))]
 
 
 def compute_merchant_metrics(session: Session, business_date: dt.date, window_start: dt.date,
-                             window_end: dt.date) -> pd.DataFrame:
-    """Wide frame indexed by merchant_id, one column per raw metric, over one window (no smoothing)."""
-    return metrics_from_inputs(read_metric_inputs(session, business_date, window_start, window_end)[0])
+                             window_end: dt.date, shard: Shard = Shard()) -> pd.DataFrame:
+    """Wide frame indexed by merchant_id (those of ``shard``), one column per raw metric, over one window (no smoothing)."""
+    return metrics_from_inputs(read_metric_inputs(session, business_date, window_start, window_end, shard=shard)[0])
 
 
-def compute_both_windows(session: Session, business_date: dt.date, short, long) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The metrics over the short and the long window (``Window``s), reading the small tables once, over the long
-    one: the short window ends on the same day, so its rows are a cut of the long window's."""
+def compute_both_windows(session: Session, business_date: dt.date, short, long,
+                         shard: Shard = Shard()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The metrics over the short and the long window (``Window``s) of the merchants of ``shard``, reading the small
+    tables once, over the long one: the short window ends on the same day, so its rows are a cut of the long window's."""
     if (short.start, short.end) == (long.start, long.end):
-        long_metrics = compute_merchant_metrics(session, business_date, long.start, long.end)
+        long_metrics = compute_merchant_metrics(session, business_date, long.start, long.end, shard)
         return long_metrics, long_metrics
     if short.end != long.end or short.start < long.start:
-        return (compute_merchant_metrics(session, business_date, short.start, short.end),
-                compute_merchant_metrics(session, business_date, long.start, long.end))
-    inputs, ((order_counts, own),) = read_metric_inputs(session, business_date, long.start, long.end, (short.start,))
+        return (compute_merchant_metrics(session, business_date, short.start, short.end, shard),
+                compute_merchant_metrics(session, business_date, long.start, long.end, shard))
+    inputs, ((order_counts, own),) = read_metric_inputs(session, business_date, long.start, long.end, (short.start,), shard)
     return (metrics_from_inputs(inputs.for_window(short.start, short.end, order_counts, own)),
             metrics_from_inputs(inputs))
 
@@ -275,11 +282,16 @@ def choose_windows(short: pd.DataFrame, long: pd.DataFrame, min_orders: int) -> 
     return short["orders"].reindex(long.index).fillna(0.0) >= min_orders
 
 
-def add_smoothed_rates(metrics: pd.DataFrame, prior_orders: float) -> pd.DataFrame:
-    """``<rate>_smoothed`` = (count + k·platform rate) / (orders + k): a Beta(k·p, k·(1−p)) prior on each rate."""
+def add_smoothed_rates(metrics: pd.DataFrame, prior_orders: float, platform_rates: Mapping[str, float] | None = None,
+                       ) -> pd.DataFrame:
+    """``<rate>_smoothed`` = (count + k·platform rate) / (orders + k): a Beta(k·p, k·(1−p)) prior on each rate.
+    ``platform_rates`` (smoothed metric → p) when the frame is one shard of the platform; otherwise p is the frame's."""
     out = metrics.copy()
     total_orders = out["orders"].sum()
     for rate, count in SMOOTHED.items():
-        platform = out[count].sum() / total_orders if total_orders else 0.0
+        if platform_rates is not None:
+            platform = platform_rates[f"{rate}_smoothed"]
+        else:
+            platform = out[count].sum() / total_orders if total_orders else 0.0
         out[f"{rate}_smoothed"] = (out[count] + prior_orders * platform) / (out["orders"] + prior_orders) if prior_orders else out[rate]
     return out

@@ -15,13 +15,14 @@ from sqlalchemy import func, select
 
 from trust.db.engine import read_frame, read_table, reading_as_of, replace_partition, session_scope
 from trust.db.locks import date_lock
+from trust.db.shards import Shard, all_shards
 from trust.db.migrate import upgrade_database
 from trust.db.tables import DetectorScore, Grade, IngestLog, PublishLog
 from trust.detect import registry
 from trust.errors import GradesHeld, NotHeld  # noqa: F401  (NotHeld is re-exported)
 from trust.grading import (  # noqa: F401  (the grading stages, re-exported: orchestrators and tests name them here)
     Window, evaluation_window, grade_version, graded_version, load_metrics, previous_grades, run_credit_scores, run_grades,
-    run_merchant_metrics, write_grade_documents,
+    run_merchant_metrics, run_platform_rates, write_grade_documents,
 )
 from trust.ingest.loader import ingest_partition
 from trust.publishing import last_published, release_held, run_publish, run_quality_gate, volume_check  # noqa: F401
@@ -29,6 +30,7 @@ from trust.report import build_report
 from trust.runs import recorded_stage, run_outcome, stage_outcomes
 from trust.scoring import tier_counts
 from trust.settings import Settings
+from trust.stages import GRADING_STAGES, SHARDED_STAGES
 from trust.thresholds import load_thresholds
 
 log = logging.getLogger(__name__)
@@ -150,17 +152,35 @@ def run_all(settings: Settings, business_date: dt.date, ingest: bool = True) -> 
                     run_detector(settings, business_date, name)
             with recorded_stage(settings, business_date, "model_drift"):
                 run_model_drift(settings, business_date)
-            for stage in ("merchant_metrics", "credit_scores", "grades", "quality_gate", "publish"):
-                with recorded_stage(settings, business_date, stage) as outcome:
-                    result = STAGES[stage](settings, business_date)
-                    if stage == "publish" and result["status"] == "held":
-                        outcome.update(status="held", error=result["reason"])
+            run_grading(settings, business_date)
             summary = summarise_run(settings, business_date)
             summary["report_path"] = build_report(settings, business_date)["report_path"]
             return summary
 
 
-RECOMPUTE_STAGES = ("merchant_metrics", "credit_scores", "grades", "quality_gate", "publish")
+
+
+def stage_key(stage: str, *args) -> str:
+    """A stage's name in ``stage_runs`` and in the date's locks: ``grades``, ``detect:reviews``, ``grades:2/4``."""
+    return ":".join([stage, *(str(a) for a in args if not (isinstance(a, Shard) and a.whole))])
+
+
+def night_shards(settings: Settings | None = None) -> list[str]:
+    """The merchant shards of a night (``TRUST_SHARDS``), as the sharded tasks are mapped over: ``["0/4", … "3/4"]``."""
+    return [str(shard) for shard in all_shards((settings or Settings.from_env()).shards)]
+
+
+def run_grading(settings: Settings, business_date: dt.date) -> dict:
+    """The stages after the detectors, in order, each shard of a sharded stage in turn (``settings.shards``), each
+    outcome recorded; the caller holds the date's lock and reads as of the date. Returns the publish decision."""
+    for stage in GRADING_STAGES:
+        for shard in all_shards(settings.shards) if stage in SHARDED_STAGES else [None]:
+            args = [shard] if shard is not None else []
+            with recorded_stage(settings, business_date, stage_key(stage, *args)) as outcome:
+                result = STAGES[stage](settings, business_date, *args)
+                if stage == "publish" and result["status"] == "held":
+                    outcome.update(status="held", error=result["reason"])
+    return result
 
 
 def run_requested_recomputes(settings: Settings) -> list[dict]:
@@ -181,11 +201,7 @@ def run_requested_recomputes(settings: Settings) -> list[dict]:
     for date, ids in by_date.items():
         try:
             with date_lock(settings.db_url, date, "run"), reading_as_of(date):
-                for stage in RECOMPUTE_STAGES:
-                    with recorded_stage(settings, date, stage) as outcome:
-                        result = STAGES[stage](settings, date)
-                        if stage == "publish" and result["status"] == "held":
-                            outcome.update(status="held", error=result["reason"])
+                result = run_grading(settings, date)
             outcome_text, done = f"{result['status']}: {result['reason']}" if result.get("reason") else result["status"], True
         except Exception as error:  # noqa: BLE001 - recorded with the request, raised below
             outcome_text, done = f"failed: {error}", False
@@ -213,6 +229,7 @@ STAGES = {
     "detect": run_detector,
     "model_drift": run_model_drift,
     "merchant_metrics": run_merchant_metrics,
+    "platform_rates": run_platform_rates,
     "credit_scores": run_credit_scores,
     "grades": run_grades,
     "quality_gate": run_quality_gate,
@@ -235,7 +252,9 @@ def run_stage(stage: str, business_date: str, *args) -> dict:
     settings = Settings.from_env()
     if stage == "ingest":
         prepare_warehouse(settings)  # the first stage of a night creates or migrates the warehouse (and its lock table)
-    key = ":".join([stage, *map(str, args)])
+    if stage in SHARDED_STAGES:
+        args = tuple(Shard.parse(a) for a in args)  # "2/4", as a mapped task is given it
+    key = stage_key(stage, *args)
     # Two runs of one stage for one date never overlap (a manual trigger beside the scheduled run, a backfill).
     with date_lock(settings.db_url, date, key), recorded_stage(settings, date, key) as outcome:
         if stage == "ingest":

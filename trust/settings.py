@@ -36,6 +36,7 @@ class Settings:
     model_store: str = ""  # empty: <data_dir>/model_store
     seed_models: Path = field(default=SHIPPED_MODELS)
     rules_mode: frozenset[str] = frozenset()
+    shards: int = 1  # merchant shards of the grading stages (metrics, credit scores, grades); 1: one task each
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +56,7 @@ class Settings:
             model_store=env.get("TRUST_MODEL_STORE", str(data_dir / "model_store")),
             seed_models=Path(env.get("TRUST_SEED_MODELS", SHIPPED_MODELS)).expanduser().resolve(),
             rules_mode=frozenset(n.strip() for n in env.get("TRUST_RULES_MODE", "").split(",") if n.strip()),
+            shards=_whole_number(env, "TRUST_SHARDS", 1),
         )
         settings.validate()
         return settings
@@ -66,6 +68,8 @@ class Settings:
             raise ValueError(f"TRUST_TIMEZONE={self.timezone!r} is not a known IANA time zone") from exc
         if not self.thresholds_path.is_file():
             raise ValueError(f"TRUST_THRESHOLDS={str(self.thresholds_path)!r}: no such file")
+        if not 1 <= self.shards <= 4096:
+            raise ValueError(f"TRUST_SHARDS={self.shards}: give a whole number of merchant shards from 1 to 4096")
         unknown = sorted(self.rules_mode - set(MODEL_DETECTORS))
         if unknown:
             raise ValueError(f"TRUST_RULES_MODE names {', '.join(unknown)}: only {', '.join(MODEL_DETECTORS)} have a "
@@ -81,3 +85,13 @@ class Settings:
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{name}={text!r} is not a whole number") from None

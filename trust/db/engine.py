@@ -150,11 +150,13 @@ def replace_partition(
     table: type[Base],
     business_date: dt.date,
     records: Sequence[dict] | pd.DataFrame,
+    where: Sequence = (),
     **partition_filters: object,
 ) -> int:
-    """Delete the table's rows for ``business_date`` (and any extra equality filters), insert ``records``."""
+    """Delete the table's rows for ``business_date`` (and any extra equality filters, and the conditions in ``where``:
+    a shard's merchants, say), insert ``records``."""
     mapper_table = table.__table__
-    condition = [mapper_table.c.business_date == business_date]
+    condition = [mapper_table.c.business_date == business_date, *where]
     condition += [mapper_table.c[name] == value for name, value in partition_filters.items()]
     session.execute(delete(mapper_table).where(*condition))
     return insert_rows(session, table, records)
@@ -207,6 +209,10 @@ def insert_rows(session: Session, table: type[Base], records: Sequence[dict] | p
         lists = [[record[name] for record in records] for name in columns]
     if not len(records):
         return 0
+    for name, (source, derive) in getattr(table, "__derived_columns__", {}).items():
+        if name not in columns and source in columns:  # a column computed from another (merchants.shard_key)
+            columns.append(name)
+            lists.append(derive(lists[columns.index(source)]))
     mapper_table = table.__table__
     connection = session.connection()
     dialect = connection.dialect

@@ -13,6 +13,8 @@ import datetime as dt
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from trust.db.shards import shard_key, shard_keys
+
 
 class Base(DeclarativeBase):
     pass
@@ -32,6 +34,9 @@ class Merchant(Base):
     deposit: Mapped[float] = mapped_column(Float)
     verified: Mapped[bool] = mapped_column(Boolean)
     business_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    # A stable hash of merchant_id: the merchant's shard is shard_key % N (trust.db.shards). Filled on insert.
+    shard_key: Mapped[int] = mapped_column(Integer, default=lambda context: shard_key(context.get_current_parameters()["merchant_id"]))
+    __derived_columns__ = {"shard_key": ("merchant_id", shard_keys)}  # filled by insert_rows when a frame lacks them
 
 
 class Listing(Base):
@@ -335,6 +340,19 @@ class MerchantMetric(Base):
     window_start: Mapped[dt.date] = mapped_column(Date)
     window_end: Mapped[dt.date] = mapped_column(Date)
     code_version: Mapped[str] = mapped_column(String(32))
+
+
+class PlatformRate(Base):
+    """The platform-wide rate behind a smoothed metric for one date (the Beta prior's mean): every merchant's count over
+    every merchant's consumer orders, computed once after the metric shards."""
+
+    __tablename__ = "platform_rates"
+    business_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(48), primary_key=True)  # the smoothed rate, e.g. complaint_rate_smoothed
+    count_total: Mapped[float] = mapped_column(Float)
+    orders_total: Mapped[float] = mapped_column(Float)
+    rate: Mapped[float] = mapped_column(Float)
+    prior_orders: Mapped[float] = mapped_column(Float)
 
 
 class CreditScore(Base):

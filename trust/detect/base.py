@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+    from trust.db.shards import Shard
+
 RESULT_COLUMNS = ["entity_id", "entity_type", "merchant_id", "score", "label", "reasons"]
 
 
@@ -127,7 +129,8 @@ class Detector(Protocol):
 
     def score(self, session, context: StageContext) -> tuple[pd.DataFrame, dict]: ...
 
-    def metric_inputs(self, session, business_date: dt.date, starts: list[dt.date], window_end: dt.date) -> list | None: ...
+    def metric_inputs(self, session, business_date: dt.date, starts: list[dt.date], window_end: dt.date,
+                      shard: Shard) -> list | None: ...
 
     def merchant_metrics(self, window: MetricWindow) -> pd.DataFrame: ...
 
@@ -174,7 +177,10 @@ class BaseDetector:
         scores, tables = result if isinstance(result, tuple) else (result, {})
         return scores, tables
 
-    def metric_inputs(self, session, business_date: dt.date, starts: list[dt.date], window_end: dt.date) -> list | None:
+    def metric_inputs(self, session, business_date: dt.date, starts: list[dt.date], window_end: dt.date,
+                      shard: Shard) -> list | None:
+        """What the detector reads itself for its merchant metrics, per window from ``starts[i]`` to ``window_end``, for
+        the merchants of ``shard`` (``shard.has(column)`` is the condition); None: the date's scores are enough."""
         return None
 
     def merchant_metrics(self, window: MetricWindow) -> pd.DataFrame:

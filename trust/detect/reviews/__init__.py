@@ -49,10 +49,10 @@ class Reviews(BaseDetector):
 
         return run(session, context.business_date, context.window_start, context.window_end, model=context.model)
 
-    def metric_inputs(self, session, business_date, starts, window_end):
+    def metric_inputs(self, session, business_date, starts, window_end, shard):
         from trust.detect.reviews.outputs import review_stats
 
-        return review_stats(session, business_date, starts, window_end)
+        return review_stats(session, business_date, starts, window_end, shard)
 
     def merchant_metrics(self, window):
         from trust.detect.reviews.outputs import merchant_metrics

@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import Float, and_, case, cast, func, select
 
 from trust.db.engine import days_between, per_window, read_frame, read_table
+from trust.db.shards import Shard
 from trust.db.tables import DetectorScore, Review, ReviewRing
 from trust.detect.base import MetricWindow
 from trust.html import bar_chart, escape, reasons_cell, table
@@ -18,9 +19,10 @@ NAME = "reviews"
 STATS = ("reviews", "suspected_fake_reviews", "average_rating", "adjusted_rating")
 
 
-def review_stats(session, business_date: dt.date, starts: list[dt.date], window_end: dt.date) -> list[pd.DataFrame]:
+def review_stats(session, business_date: dt.date, starts: list[dt.date], window_end: dt.date,
+                 shard: Shard = Shard()) -> list[pd.DataFrame]:
     """For each window from ``starts[i]`` (the first the widest) to ``window_end``: the reviews written in it and scored
-    by the date's review stage, per merchant (index): how many, how many suspected (flagged), their mean rating and the
+    by the date's review stage, per merchant (index) of the shard: how many, how many suspected (flagged), their mean rating and the
     mean of the unflagged ones, computed by the database in one pass over the widest window."""
     suspected = DetectorScore.label.is_not(None)
     columns = []
@@ -33,7 +35,7 @@ def review_stats(session, business_date: dt.date, starts: list[dt.date], window_
     statement = (select(DetectorScore.merchant_id, *columns)
                  .join(Review, Review.review_id == DetectorScore.entity_id)
                  .where(DetectorScore.detector == NAME, DetectorScore.business_date == business_date,
-                        days_between(Review.created_at, starts[0], window_end))
+                        days_between(Review.created_at, starts[0], window_end), shard.has(DetectorScore.merchant_id))
                  .group_by(DetectorScore.merchant_id))
     return per_window(read_frame(session, statement), STATS, len(starts))
 

@@ -1,0 +1,73 @@
+"""Merchant shards: the grading stages (merchant metrics, credit scores, grades and their documents) can run as N
+tasks, each over the merchants of one shard, so a night spreads over workers.
+
+A merchant's shard is ``shard_key % N``, where ``shard_key`` is a stable hash of its id (CRC-32, the same on every
+machine and Python version), stored on ``merchants`` when the merchant is loaded. N is a setting
+(``TRUST_SHARDS``), not part of the data: a date graded with 4 shards can be rerun with 1 or 8, because a shard's
+partition is "the date's rows of the merchants in the shard", found through ``merchants``, not a stored shard number.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import zlib
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, select, true
+
+SHARD_TEXT = re.compile(r"^(\d+)/(\d+)$")
+
+
+def shard_key(merchant_id: str) -> int:
+    """The stable hash a merchant's shard is taken from (0 … 2³¹−1)."""
+    return zlib.crc32(str(merchant_id).encode("utf-8")) & 0x7FFFFFFF
+
+
+def shard_keys(merchant_ids: Iterable[str]) -> list[int]:
+    return [shard_key(m) for m in merchant_ids]
+
+
+@dataclasses.dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` of ``count`` (``Shard()`` is everything: one shard of one)."""
+
+    index: int = 0
+    count: int = 1
+
+    def __post_init__(self):
+        if self.count < 1 or not 0 <= self.index < self.count:
+            raise ValueError(f"shard {self.index}/{self.count}: a shard is i/N with 0 ≤ i < N")
+
+    @property
+    def whole(self) -> bool:
+        return self.count == 1
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    @classmethod
+    def parse(cls, text: str | Shard | None) -> Shard:
+        """``"2/4"`` → shard 2 of 4 (how a shard travels as a task argument); None → everything."""
+        if text is None or isinstance(text, Shard):
+            return text or cls()
+        match = SHARD_TEXT.match(str(text).strip())
+        if not match:
+            raise ValueError(f"shard {text!r}: write it as i/N, e.g. 2/4")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    def has(self, merchant_column) -> ColumnElement[bool]:
+        """A condition: the merchant in ``merchant_column`` is in this shard (always true for the whole)."""
+        if self.whole:
+            return true()
+        from trust.db.tables import Merchant
+
+        return merchant_column.in_(select(Merchant.merchant_id).where(Merchant.shard_key % self.count == self.index))
+
+    def holds(self, merchant_ids) -> list[bool]:
+        """Which of ``merchant_ids`` are in this shard (the same rule as :meth:`has`, in Python)."""
+        return [self.whole or shard_key(m) % self.count == self.index for m in merchant_ids]
+
+
+def all_shards(count: int) -> list[Shard]:
+    return [Shard(i, count) for i in range(count)]
