@@ -20,7 +20,8 @@ Asia/Shanghai; override with the `business_date` param, `YYYY-MM-DD`).
    `quarantine` with their reasons. A missing entity fails the run.
 2. **pin_models** chooses the model version each detector scores with tonight: the registry's champions at the
    start of the run (the shipped models the first time), so a promotion during the night waits for the next one.
-   **detect_*** score reviews, listings, complaints and reseller chains, in parallel, with reasons.
+   **detect_*** score reviews, listings, complaints and reseller chains, in parallel, with reasons (a detector that
+   judges each merchant's entities on their own, the complaints', runs one task per merchant shard).
    **model_drift** compares each model's inputs and scores on the night's new rows with its reference and its flag
    rate with the last 30 nights (`model_drift`; a breach is a warning in the gate unless the model policy holds).
 3. **merchant_metrics → platform_rates → credit_scores → grades** over the evaluation window of the thresholds
@@ -113,8 +114,11 @@ def trust_nightly():
     date = resolve_business_date()
     loaded = stage.override(task_id="ingest")("ingest", date)
     pinned = stage.override(task_id="pin_models")("pin_models", date)
-    detectors = [stage.override(task_id=f"detect_{name}")("detect", date, name) for name in registry.names()]
     shard_ids = shards()
+    # A detector that spans merchants (rings, networks, the market) is one task; one that does not, one per shard.
+    detectors = [stage.override(task_id=f"detect_{name}").partial(name="detect", business_date=date, detector=name).expand(shard=shard_ids)
+                 if registry.get(name).shardable else stage.override(task_id=f"detect_{name}")("detect", date, name)
+                 for name in registry.names()]
     grading = [stage.override(task_id=name).partial(name=name, business_date=date).expand(shard=shard_ids)
                if name in SHARDED_STAGES else stage.override(task_id=name)(name, date) for name in GRADING_STAGES]
     drift = stage.override(task_id="model_drift")("model_drift", date)

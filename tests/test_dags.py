@@ -69,7 +69,9 @@ def test_dag_has_the_nightly_shape():
     for upstream, downstream in zip(chain, chain[1:]):
         assert downstream in dag.get_task(upstream).downstream_task_ids
     # The sharded stages are mapped over the night's shards (TRUST_SHARDS); the platform-wide step runs once between.
-    assert {task.task_id for task in dag.tasks if getattr(task, "is_mapped", False)} == {"merchant_metrics", "credit_scores", "grades"}
+    sharded = {f"detect_{name}" for name in registry.names() if registry.get(name).shardable}
+    assert sharded == {"detect_complaints"}  # the others span merchants: one task each
+    assert {task.task_id for task in dag.tasks if getattr(task, "is_mapped", False)} == {"merchant_metrics", "credit_scores", "grades"} | sharded
     assert "shards" in dag.get_task("merchant_metrics").upstream_task_ids
     assert "Asia/Shanghai" in str(dag.timezone)
     assert "trust" in dag.tags and dag.doc_md and "business_date" in dag.params

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "trust"
-FACES = ("trust.cli", "trust.cluster", "trust.api", "trust.demo", "trust.bench")
+FACES = ("trust.cli", "trust.cluster", "trust.api", "trust.demo", "trust.bench", "trust.bench_shards")
 
 
 def modules() -> dict[str, Path]:

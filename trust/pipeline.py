@@ -47,26 +47,38 @@ def run_ingest(settings: Settings, business_date: dt.date) -> dict:
     return {"business_date": business_date.isoformat(), "entities": result.totals()}
 
 
-def run_detector(settings: Settings, business_date: dt.date, name: str) -> dict:
-    """Run one detector over the evaluation window and replace its scores for ``business_date``."""
+def run_detector(settings: Settings, business_date: dt.date, name: str, shard: Shard | str | None = None) -> dict:
+    """Run one detector over the evaluation window and replace its scores for ``business_date`` (a ``shardable``
+    detector's: those of the merchants of ``shard``, default all)."""
     from trust.detect.base import StageContext
     from trust.lifecycle.registry import pinned_model
 
     detector = registry.get(name)
+    shard = Shard.parse(shard)
+    if not shard.whole and not detector.shardable:
+        raise ValueError(f"detector {name} spans merchants: it runs once, not per shard (asked for shard {shard})")
     window = evaluation_window(business_date, load_thresholds(settings.thresholds_path), long=True)
     model, version = pinned_model(settings, business_date, name)  # the version the night pinned at its start
     # Another detector's model a stage reads (the listing stage categorises sellers' complaints): the night's pin too.
     context = StageContext(business_date, window.start, window.end, model, version,
-                           pinned=lambda other: pinned_model(settings, business_date, other)[0])
+                           pinned=lambda other: pinned_model(settings, business_date, other)[0], shard=shard)
     with session_scope(settings.db_url) as session:
         scores, extra_tables = detector.score(session, context)
         scores = scores.assign(business_date=business_date, detector=name, model_version=version)
-        written = replace_partition(session, DetectorScore, business_date, scores, detector=name)
+        written = replace_partition(session, DetectorScore, business_date, scores, detector=name,
+                                    where=[shard.has(DetectorScore.merchant_id)])
         for table, frame in extra_tables.items():
-            replace_partition(session, table, business_date, frame)
+            replace_partition(session, table, business_date, frame,
+                              where=[] if shard.whole else [shard.has(table.__table__.c.merchant_id)])
     flagged = int(scores["label"].notna().sum())
-    log.info("detector %s on %s: %d scored, %d flagged", name, business_date, written, flagged)
-    return {"detector": name, "scored": written, "flagged": flagged, "model_version": version}
+    log.info("detector %s on %s%s: %d scored, %d flagged", name, business_date, "" if shard.whole else f" shard {shard}",
+             written, flagged)
+    return {"detector": name, "shard": str(shard), "scored": written, "flagged": flagged, "model_version": version}
+
+
+def detector_shards(settings: Settings, name: str) -> list[Shard]:
+    """The tasks of a detector in a night: one per merchant shard when it is ``shardable``, else one."""
+    return all_shards(settings.shards) if registry.get(name).shardable else [Shard()]
 
 
 def run_pin_models(settings: Settings, business_date: dt.date) -> dict:
@@ -148,8 +160,9 @@ def run_all(settings: Settings, business_date: dt.date, ingest: bool = True) -> 
             run_pin_models(settings, business_date)
         with reading_as_of(business_date):  # every later stage sees the inputs as known on the date
             for name in registry.names():
-                with recorded_stage(settings, business_date, f"detect:{name}"):
-                    run_detector(settings, business_date, name)
+                for shard in detector_shards(settings, name):
+                    with recorded_stage(settings, business_date, stage_key("detect", name, shard)):
+                        run_detector(settings, business_date, name, shard)
             with recorded_stage(settings, business_date, "model_drift"):
                 run_model_drift(settings, business_date)
             run_grading(settings, business_date)
@@ -252,8 +265,14 @@ def run_stage(stage: str, business_date: str, *args) -> dict:
     settings = Settings.from_env()
     if stage == "ingest":
         prepare_warehouse(settings)  # the first stage of a night creates or migrates the warehouse (and its lock table)
-    if stage in SHARDED_STAGES:
+    if stage in SHARDED_STAGES and len(args) <= 1:
         args = tuple(Shard.parse(a) for a in args)  # "2/4", as a mapped task is given it
+    elif stage == "detect" and 1 <= len(args) <= 2:
+        args = (args[0], *(Shard.parse(a) for a in args[1:]))  # the detector's name, then its shard if it has one
+    elif args:
+        raise ValueError(f"stage {stage} takes " + ("a detector's name and a shard" if stage == "detect" else
+                                                    "one shard i/N" if stage in SHARDED_STAGES else "no argument")
+                         + f", not {', '.join(map(str, args))}")
     key = stage_key(stage, *args)
     # Two runs of one stage for one date never overlap (a manual trigger beside the scheduled run, a backfill).
     with date_lock(settings.db_url, date, key), recorded_stage(settings, date, key) as outcome:

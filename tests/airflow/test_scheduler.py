@@ -1,7 +1,8 @@
 """An operator's backfill through a real Airflow deployment on PostgreSQL: API server, scheduler, DAG processor and
-two Celery workers (the CeleryExecutor, Redis as the broker) as separate processes, ``airflow dags unpause`` and
-``trust backfill`` (``airflow backfill create``) as documented; the nights it runs publish the same merchant metrics,
-credit scores and grades, row for row, as the same dates run in one process."""
+two Celery workers (the CeleryExecutor, Redis as the broker) as separate processes, the grading stages mapped over 4
+merchant shards, ``airflow dags unpause`` and ``trust backfill`` (``airflow backfill create``) as documented; the
+nights it runs publish the same merchant metrics, credit scores, grades and grade documents, row for row, as the same
+dates run in one process without shards."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from trust.db.engine import dispose_engines
 from trust.local_airflow import local_deployment
 
 DATES = 3  # the suite's share; `trust bench-backfill --days 7` times a week
+SHARDS = 4
 COMPARED = {"grades": ["business_date", "merchant_id"], "merchant_metrics": ["business_date", "merchant_id", "metric"],
-            "credit_scores": ["business_date", "merchant_id"]}
+            "credit_scores": ["business_date", "merchant_id"], "credit_score_points": ["business_date", "merchant_id", "metric"],
+            "grade_documents": ["business_date", "merchant_id"], "platform_rates": ["business_date", "metric"]}
 
 
 @pytest.mark.slow
@@ -29,7 +32,7 @@ def test_unpausing_then_backfilling_a_new_warehouse_on_two_celery_workers_runs_e
     with scratch_postgres("trust_airflow") as metadata_url, scratch_postgres("trust_warehouse") as warehouse_url, \
             scratch_postgres("trust_single") as single_url:
         trust_env = {"TRUST_DATA_DIR": str(tmp_path / "var"), "TRUST_LANDING_DIR": str(marketplace / "landing"),
-                     "TRUST_DB_URL": warehouse_url}
+                     "TRUST_DB_URL": warehouse_url, "TRUST_SHARDS": str(SHARDS)}
         with local_deployment(tmp_path / "airflow", metadata_url, trust_env, workers=2) as deployment:
             deployment.wait_until_parsed()
             # Unpausing starts a run for yesterday, which has no landing files: it is skipped, not failed or stuck.
@@ -40,7 +43,7 @@ def test_unpausing_then_backfilling_a_new_warehouse_on_two_celery_workers_runs_e
             runs = deployment.wait_for_runs("backfill__", timeout=420)
             scheduled = deployment.wait_for_runs("scheduled__", timeout=120)
             queue = deployment.env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"]
-        tasks = _rows(metadata_url, "SELECT run_id, task_id, state, try_number, queue, hostname FROM task_instance")
+        tasks = _rows(metadata_url, "SELECT run_id, task_id, map_index, state, try_number, queue, hostname FROM task_instance")
         published = _rows(warehouse_url, "SELECT business_date, status FROM publish_log ORDER BY id")
         single = make_settings(tmp_path / "single", marketplace / "landing", single_url)
         try:
@@ -56,6 +59,11 @@ def test_unpausing_then_backfilling_a_new_warehouse_on_two_celery_workers_runs_e
     ran = [t for t in backfilled if t.state == "success"]
     assert {t.queue for t in ran} == {queue}  # every task went through the deployment's Celery queue
     assert {t.hostname for t in ran} == {f"{queue}-worker1", f"{queue}-worker2"}  # and both workers took some
+    for stage in ("merchant_metrics", "credit_scores", "grades"):  # one task per shard, spread over both workers
+        mapped = [t for t in ran if t.task_id == stage]
+        assert sorted(t.map_index for t in mapped) == sorted(list(range(SHARDS)) * DATES), stage
+    shard_hosts = {t.hostname for t in ran if t.task_id in ("merchant_metrics", "credit_scores", "grades")}
+    assert len(shard_hosts) == 2, shard_hosts
     # one date at a time, in date order
     ordered = sorted(runs, key=lambda r: r["logical_date"])
     for before, after in zip(ordered, ordered[1:]):
@@ -65,7 +73,7 @@ def test_unpausing_then_backfilling_a_new_warehouse_on_two_celery_workers_runs_e
     assert yesterday["ingest"] == "skipped" and yesterday["summary"] == "success"
     # a new warehouse publishes every date (drift is not judged while it warms up), and each date's summary says so
     assert [(str(d), s) for d, s in published] == [(str(START + dt.timedelta(days=i)), "published") for i in range(DATES)]
-    for name, frame in by_one_process.items():  # two workers publish what one process does
+    for name, frame in by_one_process.items():  # two workers and four shards publish what one process does
         assert len(frame) > 0, name
         pd.testing.assert_frame_equal(by_workers[name], frame, check_exact=True, obj=name)
 

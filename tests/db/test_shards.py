@@ -14,7 +14,7 @@ from trust import pipeline
 from trust.db.engine import dispose_engines, read_table, reading_as_of, session_scope
 from trust.db.shards import Shard, all_shards, shard_key
 from trust.db.tables import (
-    CreditScore, CreditScorePoint, GateHold, Grade, GradeDocument, GradeNotice, Merchant, MerchantMetric, PlatformRate,
+    CreditScore, CreditScorePoint, DetectorScore, GateHold, Grade, GradeDocument, GradeNotice, Merchant, MerchantMetric, PlatformRate,
 )
 
 GRADING_OUTPUTS = (MerchantMetric, PlatformRate, CreditScore, CreditScorePoint, Grade, GradeDocument, GradeNotice)
@@ -55,6 +55,8 @@ def _grading_outputs(settings, day) -> dict[str, pd.DataFrame]:
     with session_scope(settings.db_url) as session:
         frames = {table.__tablename__: read_table(session, table, table.business_date == day) for table in GRADING_OUTPUTS}
         frames["gate_holds"] = read_table(session, GateHold)
+        frames["complaint scores"] = read_table(session, DetectorScore, DetectorScore.business_date == day,
+                                                DetectorScore.detector == "complaints")
     return {name: frame.sort_values(list(frame.columns)[:3]).reset_index(drop=True) for name, frame in frames.items()}
 
 
@@ -76,6 +78,8 @@ def test_grading_in_shards_gives_the_grades_of_one_run(backend, tmp_path, market
     for count in (4, 3, 1):  # the same date graded again in 4 shards, then 3 (a changed setting leaves nothing stale), then 1
         sharded = dataclasses.replace(settings, shards=count)
         with reading_as_of(last_day):
+            for shard in pipeline.detector_shards(sharded, "complaints"):  # a detector that judges each complaint alone
+                pipeline.run_detector(sharded, last_day, "complaints", shard)
             for shard in all_shards(count):  # each shard sees only its merchants
                 assert pipeline.run_merchant_metrics(sharded, last_day, str(shard))["shard"] == str(shard)
             decision = pipeline.run_grading(sharded, last_day)
@@ -85,6 +89,14 @@ def test_grading_in_shards_gives_the_grades_of_one_run(backend, tmp_path, market
             pd.testing.assert_frame_equal(again[name], frame, obj=f"{name} in {count} shards", check_exact=True)
     assert reference["grades"]["merchant_id"].nunique() == merchants
     dispose_engines()
+
+
+def test_only_a_detector_that_keeps_to_one_merchant_runs_in_shards(settings, last_day):
+    sharded = dataclasses.replace(settings, shards=4)
+    assert pipeline.detector_shards(sharded, "complaints") == all_shards(4)
+    assert pipeline.detector_shards(sharded, "reviews") == [Shard()]  # rings span shops
+    with pytest.raises(ValueError, match="spans merchants"):
+        pipeline.run_detector(sharded, last_day, "reviews", "1/4")
 
 
 def test_a_shard_reads_and_writes_only_its_merchants(tmp_path, marketplace, last_day):

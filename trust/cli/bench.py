@@ -26,6 +26,25 @@ def bench(
     run_bench(console, reviews=reviews, days=days, workdir=workdir, db_url=db_url, profile=profile)
 
 
+@app.command("bench-shards")
+def bench_shards(
+    workdir: Annotated[Path, typer.Option(help="The work folder of an earlier `trust bench` (its warehouse is rerun)")] = Path("var/bench"),
+    shards: Annotated[str, typer.Option(help="Shard counts to try, comma-separated")] = "1,4,8",
+    workers: Annotated[str, typer.Option(help="Worker counts to try, comma-separated")] = "1,2",
+) -> None:
+    """The sharded stages of the bench's night (complaints, metrics, credit scores, grades) with N shards on W workers,
+    each task a fresh process as under Celery: wall time per stage and the peak memory of the largest task."""
+    from trust.bench_shards import run_shard_bench
+
+    try:
+        shard_counts, worker_counts = [int(s) for s in shards.split(",")], [int(w) for w in workers.split(",")]
+    except ValueError:
+        raise typer.BadParameter("give whole numbers separated by commas, e.g. 1,4,8") from None
+    if not (workdir / "bench.json").is_file():
+        raise typer.BadParameter(f"{workdir} has no bench.json: run `trust bench --workdir {workdir}` first")
+    run_shard_bench(console, workdir, shard_counts, worker_counts)
+
+
 @app.command("bench-api")
 def bench_api(
     merchants: Annotated[int, typer.Option(help="Graded merchants in the warehouse")] = 100_000,

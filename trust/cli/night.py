@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from trust.cli.common import DateOption, _date, _settings, app, console
+from trust.cli.common import DateOption, _date, _settings, app, console, print_json
 from trust.cli.summary import print_summary
 
 
@@ -79,6 +79,28 @@ def run(date: DateOption, skip_ingest: Annotated[bool, typer.Option(help="Use wh
         typer.echo(f"trust run: {busy}", err=True)
         raise typer.Exit(3) from None
     print_summary(summary)
+
+
+@app.command()
+def stage(
+    name: Annotated[str, typer.Argument(help="ingest, pin_models, detect, model_drift, merchant_metrics, platform_rates, "
+                                             "credit_scores, grades, quality_gate, publish, summary or report")],
+    date: DateOption,
+    detector: Annotated[Optional[str], typer.Option(help="The detector, for the detect stage")] = None,
+    shard: Annotated[Optional[str], typer.Option(help="One merchant shard i/N of a sharded stage (default: all)")] = None,
+) -> None:
+    """Run one stage of a night by hand, as the DAG's task does (recorded in stage_runs, under the date's lock), e.g.
+    `trust stage grades --date 2026-10-30 --shard 2/4` to redo one shard."""
+    from trust.pipeline import run_stage
+
+    if (name == "detect") != (detector is not None):
+        raise typer.BadParameter("--detector goes with the detect stage, and only with it")
+    try:
+        result = run_stage(name, _date(date).isoformat(), *(a for a in (detector, shard) if a))
+    except ValueError as error:
+        typer.echo(f"trust stage: {error}", err=True)
+        raise typer.Exit(2) from None
+    print_json(result)
 
 
 @app.command()

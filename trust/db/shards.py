@@ -11,21 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import zlib
-from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, select, true
 
+from trust.db.shard_key import shard_key, shard_keys  # noqa: F401  (re-exported: the hash is part of what a shard is)
+from trust.db.tables import Merchant
+
 SHARD_TEXT = re.compile(r"^(\d+)/(\d+)$")
-
-
-def shard_key(merchant_id: str) -> int:
-    """The stable hash a merchant's shard is taken from (0 … 2³¹−1)."""
-    return zlib.crc32(str(merchant_id).encode("utf-8")) & 0x7FFFFFFF
-
-
-def shard_keys(merchant_ids: Iterable[str]) -> list[int]:
-    return [shard_key(m) for m in merchant_ids]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,8 +52,6 @@ class Shard:
         """A condition: the merchant in ``merchant_column`` is in this shard (always true for the whole)."""
         if self.whole:
             return true()
-        from trust.db.tables import Merchant
-
         return merchant_column.in_(select(Merchant.merchant_id).where(Merchant.shard_key % self.count == self.index))
 
     def holds(self, merchant_ids) -> list[bool]:

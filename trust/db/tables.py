@@ -13,7 +13,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from trust.db.shards import shard_key, shard_keys
+from trust.db.shard_key import shard_key, shard_keys
 
 
 class Base(DeclarativeBase):

@@ -88,7 +88,9 @@ class Queue:
 @dataclasses.dataclass(frozen=True)
 class StageContext:
     """What a detector's nightly stage is given beside the session: the date, its evaluation window, the model version
-    the night pinned (``model`` None: the rules) and ``pinned(name)``, another detector's pinned model."""
+    the night pinned (``model`` None: the rules), ``pinned(name)``, another detector's pinned model, and, for a
+    ``shardable`` detector, the merchant shard to score (``shard.has(column)``: the condition on a merchant id column;
+    the whole, unless the night runs in shards)."""
 
     business_date: dt.date
     window_start: dt.date
@@ -96,6 +98,7 @@ class StageContext:
     model: Any = None
     model_version: str | None = None
     pinned: Callable[[str], Any] = lambda name: None
+    shard: Shard = dataclasses.field(default_factory=lambda: _whole())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,7 +123,8 @@ class Detector(Protocol):
     entity: str  # what a score is about: review, listing, complaint, merchant …
     rules_version: str  # the version on scores made without a trained model
     model_loader: tuple[str, str] | None  # (module, function) loading a trained model folder; None: rules only
-    shardable: bool  # scores one merchant's entities without reading other merchants' (False: it spans merchants)
+    shardable: bool  # scores one merchant's entities without reading other merchants' (False: it spans merchants):
+    # the night then runs it as one task per merchant shard, each given ``StageContext.shard``
     labels_are_flags: bool  # a label on a score flags it (False: the label is a category, as a complaint's)
     metrics: tuple[Metric, ...]  # the merchant metrics it contributes, in the order documents list them
     queues: tuple[Queue, ...]
@@ -135,6 +139,12 @@ class Detector(Protocol):
     def merchant_metrics(self, window: MetricWindow) -> pd.DataFrame: ...
 
     def report_sections(self, session, business_date: dt.date) -> list[str]: ...
+
+
+def _whole():
+    from trust.db.shards import Shard
+
+    return Shard()
 
 
 def missing_members(detector) -> list[str]:

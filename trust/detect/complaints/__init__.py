@@ -40,7 +40,8 @@ class Complaints(BaseDetector):
     def run(self, session, context: StageContext):
         from trust.detect.complaints.stage import run
 
-        return run(session, context.business_date, context.window_start, context.window_end, model=context.model)
+        return run(session, context.business_date, context.window_start, context.window_end, model=context.model,
+                   shard=context.shard)
 
     def merchant_metrics(self, window):
         from trust.detect.complaints.outputs import merchant_metrics

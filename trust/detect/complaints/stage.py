@@ -14,6 +14,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from trust.db.engine import read_frame
+from trust.db.shards import Shard
 from trust.db.tables import Complaint
 from trust.detect import COMPLAINT_CATEGORIES
 from trust.detect.base import empty_result
@@ -28,11 +29,13 @@ MODEL_DIR = PROJECT_ROOT / "models" / "complaints"
 log = logging.getLogger(__name__)
 
 
-def load_complaints(session: Session, window_start: dt.date, window_end: dt.date) -> pd.DataFrame:
+def load_complaints(session: Session, window_start: dt.date, window_end: dt.date, shard: Shard = Shard()) -> pd.DataFrame:
+    """The window's complaints (of the merchants of ``shard``)."""
     end = dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time())
     statement = (
         select(Complaint.complaint_id, Complaint.merchant_id, Complaint.order_id, Complaint.listing_id, Complaint.text, Complaint.status)
-        .where(and_(Complaint.created_at >= dt.datetime.combine(window_start, dt.time()), Complaint.created_at < end))
+        .where(and_(Complaint.created_at >= dt.datetime.combine(window_start, dt.time()), Complaint.created_at < end),
+               shard.has(Complaint.merchant_id))
         .order_by(Complaint.complaint_id)
     )
     return read_frame(session, statement)
@@ -46,9 +49,10 @@ def classifier() -> ComplaintClassifier:
 
 
 def run(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date,
-        model: ComplaintClassifier | None = None) -> pd.DataFrame:
-    """Categorise the window's complaints with ``model`` (the night's pinned champion; None: the keyword classifier)."""
-    complaints = load_complaints(session, window_start, window_end)
+        model: ComplaintClassifier | None = None, shard: Shard = Shard()) -> pd.DataFrame:
+    """Categorise the window's complaints (of the merchants of ``shard``) with ``model`` (the night's pinned champion;
+    None: the keyword classifier)."""
+    complaints = load_complaints(session, window_start, window_end, shard)
     if complaints.empty:
         return empty_result()
     category, severity, reasons = (model or ComplaintClassifier().fit([])).explain(complaints["text"].tolist())

@@ -9,7 +9,7 @@ Create Date: 2026-12-03
 import sqlalchemy as sa
 from alembic import op
 
-from trust.db.shards import shard_key
+from trust.db.shard_key import shard_key
 
 revision = '0019'
 down_revision = '0018'
