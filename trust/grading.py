@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from trust import __version__
 from trust.db.engine import read_frame, read_table, replace_partition, session_scope
 from trust.db.tables import (
-    CreditScore, CreditScorePoint, GateHold, Grade, GradeDocument, GradeNotice, GradeOverride, MerchantMetric, PlatformRate,
+    CreditScore, CreditScorePoint, GateHold, Grade, GradeDocument, GradeNotice, GradeOverride, Merchant, MerchantMetric, PlatformRate,
     PublishLog,
 )
 from trust.db.shards import Shard
@@ -93,6 +93,13 @@ def run_platform_rates(settings: Settings, business_date: dt.date) -> dict:
                                       .group_by(MerchantMetric.metric)).all())
         if "orders" not in totals:
             raise RuntimeError(f"no merchant metrics for {business_date}: run the metrics stage first")
+        known = session.execute(select(func.count()).select_from(Merchant)).scalar_one()
+        measured = session.execute(select(func.count()).where(MerchantMetric.business_date == business_date,
+                                                              MerchantMetric.metric == "orders")).scalar_one()
+        if measured != known:  # a shard's task has not run (or ran for another date's merchants): the prior would be off
+            raise RuntimeError(f"merchant metrics of {business_date} cover {measured:,} of {known:,} merchants: a shard of "
+                               "the merchant_metrics stage is missing; run every shard (trust stage merchant_metrics "
+                               "--shard i/N) before platform_rates")
         orders = float(totals["orders"])
         rows = [{"metric": f"{rate}_smoothed", "count_total": float(totals.get(count) or 0.0), "orders_total": orders,
                  "rate": float(totals.get(count) or 0.0) / orders if orders else 0.0, "prior_orders": float(thresholds.prior_orders)}

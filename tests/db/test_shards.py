@@ -115,4 +115,6 @@ def test_a_shard_reads_and_writes_only_its_merchants(tmp_path, marketplace, last
     assert written == {m for m, inside in zip(ids, Shard(1, 4).holds(ids)) if inside} and facts["merchants"] == len(written)
     with pytest.raises(RuntimeError, match="platform_rates"):  # the smoothing prior is platform-wide: computed once, first
         pipeline.run_credit_scores(settings, last_day, "1/4")
+    with reading_as_of(last_day), pytest.raises(RuntimeError, match=f"cover {len(written)} of {len(ids)} merchants"):
+        pipeline.run_platform_rates(settings, last_day)  # and from every shard's metrics, not some
     dispose_engines()
