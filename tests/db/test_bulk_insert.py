@@ -7,7 +7,9 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import column as text_column, func, insert, select, table
+
+pg_class = table("pg_class")
 
 from trust.db.engine import dispose_engines, insert_rows, read_frame, session_scope
 from trust.db.migrate import upgrade_database
@@ -75,4 +77,16 @@ def test_read_frame_builds_the_frame_the_column_lists_built(database, tmp_path, 
             old = pd.DataFrame(dict(zip(columns, map(list, zip(*rows)))), columns=columns) if rows else pd.DataFrame(columns=columns)
             new = read_frame(session, statement)
             pd.testing.assert_frame_equal(new, old)
+    dispose_engines()
+
+
+def test_a_bulk_load_on_postgresql_leaves_the_planner_knowing_how_many_rows_there_are(postgres_url):
+    upgrade_database(postgres_url)
+    many = [{**row, "order_id": f"O{i:06d}"} for i, row in enumerate(records("X") * 200)]  # 3,600 rows
+    with session_scope(postgres_url) as session:
+        insert_rows(session, Order, many)
+    with session_scope(postgres_url) as session:  # ANALYZE ran after the commit (autovacuum may be off, or late)
+        known = session.execute(select(func.max(text_column("reltuples"))).select_from(pg_class)
+                                .where(text_column("relname") == "orders")).scalar_one()
+    assert known == len(many)
     dispose_engines()
