@@ -116,9 +116,9 @@ def trust_nightly():
     pinned = stage.override(task_id="pin_models")("pin_models", date)
     shard_ids = shards()
     # A detector that spans merchants (rings, networks, the market) is one task; one that does not, one per shard.
-    detectors = [stage.override(task_id=f"detect_{name}").partial(name="detect", business_date=date, detector=name).expand(shard=shard_ids)
-                 if registry.get(name).shardable else stage.override(task_id=f"detect_{name}")("detect", date, name)
-                 for name in registry.names()]
+    detectors = [stage.override(task_id=f"detect_{name}").partial(name="detect", business_date=date, detector=name)
+                 .expand(shard=shard_ids) if registry.get(name).shardable
+                 else stage.override(task_id=f"detect_{name}")("detect", date, name) for name in registry.names()]
     grading = [stage.override(task_id=name).partial(name=name, business_date=date).expand(shard=shard_ids)
                if name in SHARDED_STAGES else stage.override(task_id=name)(name, date) for name in GRADING_STAGES]
     drift = stage.override(task_id="model_drift")("model_drift", date)

@@ -175,9 +175,10 @@ def _order_counts(session: Session, starts: list[dt.date], window_end: dt.date, 
 def read_metric_inputs(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date,
                        inner_starts: tuple[dt.date, ...] = (), shard: Shard = Shard(),
                        ) -> tuple[MetricInputs, list[tuple[pd.DataFrame, dict]]]:
-    """One round of queries for a window, over the merchants of ``shard``: the order aggregates, complaints, test buys and analysts' labels in it, the
-    date's scores of each detector, or what a detector reads itself (its ``metric_inputs``); and, in the same passes,
-    the order aggregates and the detectors' own inputs of each window from ``inner_starts`` to the same end."""
+    """One round of queries for a window, over the merchants of ``shard``: the order aggregates, complaints, test buys
+    and analysts' labels in it, the date's scores of each detector, or what a detector reads itself (its
+    ``metric_inputs``); and, in the same passes, the order aggregates and the detectors' own inputs of each window
+    from ``inner_starts`` to the same end."""
     appeals = upheld_appeals(session)
     merchants = read_frame(session, select(Merchant.merchant_id, Merchant.registered_at, Merchant.deposit, Merchant.verified)
                            .where(shard.has(Merchant.merchant_id)).order_by(Merchant.merchant_id)).set_index("merchant_id")

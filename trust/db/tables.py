@@ -35,7 +35,8 @@ class Merchant(Base):
     verified: Mapped[bool] = mapped_column(Boolean)
     business_date: Mapped[dt.date] = mapped_column(Date, index=True)
     # A stable hash of merchant_id: the merchant's shard is shard_key % N (trust.db.shards). Filled on insert.
-    shard_key: Mapped[int] = mapped_column(Integer, default=lambda context: shard_key(context.get_current_parameters()["merchant_id"]))
+    shard_key: Mapped[int] = mapped_column(
+        Integer, default=lambda context: shard_key(context.get_current_parameters()["merchant_id"]))
     __derived_columns__ = {"shard_key": ("merchant_id", shard_keys)}  # filled by insert_rows when a frame lacks them
 
 

@@ -85,6 +85,13 @@ class Queue:
     find: Callable | None = None
 
 
+def _whole():
+    """Every merchant: one shard of one (imported here, so that reading the registry stays light)."""
+    from trust.db.shards import Shard
+
+    return Shard()
+
+
 @dataclasses.dataclass(frozen=True)
 class StageContext:
     """What a detector's nightly stage is given beside the session: the date, its evaluation window, the model version
@@ -98,7 +105,7 @@ class StageContext:
     model: Any = None
     model_version: str | None = None
     pinned: Callable[[str], Any] = lambda name: None
-    shard: Shard = dataclasses.field(default_factory=lambda: _whole())
+    shard: Shard = dataclasses.field(default_factory=_whole)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,12 +146,6 @@ class Detector(Protocol):
     def merchant_metrics(self, window: MetricWindow) -> pd.DataFrame: ...
 
     def report_sections(self, session, business_date: dt.date) -> list[str]: ...
-
-
-def _whole():
-    from trust.db.shards import Shard
-
-    return Shard()
 
 
 def missing_members(detector) -> list[str]:
