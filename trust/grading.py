@@ -132,10 +132,17 @@ def run_credit_scores(settings: Settings, business_date: dt.date, shard: Shard |
     with session_scope(settings.db_url) as session:
         metrics = load_metrics(session, business_date, shard=shard)
         window_start = metrics.pop("window_start")
-        platform = dict(session.execute(select(PlatformRate.metric, PlatformRate.rate)
-                                        .where(PlatformRate.business_date == business_date)).all())
-        if not platform:
+        rates = session.execute(select(PlatformRate.metric, PlatformRate.rate, PlatformRate.orders_total)
+                                .where(PlatformRate.business_date == business_date)).all()
+        if not rates:
             raise RuntimeError(f"no platform rates for {business_date}: run the platform_rates stage first")
+        orders_now = session.execute(select(func.sum(MerchantMetric.value)).where(
+            MerchantMetric.business_date == business_date, MerchantMetric.metric == "orders")).scalar_one()
+        if float(orders_now or 0.0) != rates[0].orders_total:  # the metrics were recomputed after the prior was taken
+            raise RuntimeError(f"the platform rates of {business_date} were computed from {rates[0].orders_total:,.0f} orders, "
+                               f"the merchant metrics now count {float(orders_now or 0):,.0f}: run platform_rates again "
+                               "(after every merchant_metrics shard) before the credit scores")
+        platform = {metric: rate for metric, rate, _ in rates}
         metrics = add_smoothed_rates(metrics, thresholds.prior_orders, platform)
         replace_partition(session, MerchantMetric, business_date,
                           _metric_rows(metrics[SMOOTHED_METRICS], window_start, business_date),

@@ -117,4 +117,15 @@ def test_a_shard_reads_and_writes_only_its_merchants(tmp_path, marketplace, last
         pipeline.run_credit_scores(settings, last_day, "1/4")
     with reading_as_of(last_day), pytest.raises(RuntimeError, match=f"cover {len(written)} of {len(ids)} merchants"):
         pipeline.run_platform_rates(settings, last_day)  # and from every shard's metrics, not some
+    with reading_as_of(last_day):
+        for shard in ("0/4", "2/4", "3/4"):
+            pipeline.run_merchant_metrics(settings, last_day, shard)
+        pipeline.run_platform_rates(settings, last_day)
+        pipeline.run_credit_scores(settings, last_day, "1/4")
+        with session_scope(settings.db_url) as session:  # metrics changed under the prior: the next credit shard refuses
+            session.execute(MerchantMetric.__table__.update().where(MerchantMetric.metric == "orders",
+                                                                    MerchantMetric.merchant_id == sorted(written)[0])
+                            .values(value=MerchantMetric.value + 1))
+        with pytest.raises(RuntimeError, match="run platform_rates again"):
+            pipeline.run_credit_scores(settings, last_day, "2/4")
     dispose_engines()

@@ -121,7 +121,11 @@ def _shadow_inputs(session: Session, as_of: dt.date) -> list[str]:
     connection = session.connection()
     schema = "main" if connection.dialect.name == "sqlite" else connection.execute(text("SELECT current_schema()")).scalar_one()
     names = [table.__tablename__ for table in INPUT_TABLES.values()]
+    temp = "temp" if connection.dialect.name == "sqlite" else "pg_temp"
     for name in names:
+        # A transaction that failed on SQLite can leave its views on the pooled connection (the driver does not roll
+        # DDL back there): the next reader of another date must not see them, nor trip over them.
+        session.execute(text(f"DROP VIEW IF EXISTS {temp}.{name}"))
         session.execute(text(f"CREATE TEMP VIEW {name} AS SELECT * FROM {schema}.{name} "
                              f"WHERE business_date <= '{as_of.isoformat()}'"))
     return names
