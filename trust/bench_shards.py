@@ -20,44 +20,55 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-# (stage, arguments before the shard, sharded): the night after the global detectors, as the DAG runs it.
-STAGES = (("detect", ("complaints",), True), ("merchant_metrics", (), True), ("platform_rates", (), False),
-          ("credit_scores", (), True), ("grades", (), True))
 TASK = "import sys\nfrom trust.pipeline import run_stage\nrun_stage(*sys.argv[1:])"
 
 
-def _run_tasks(commands: list[list[str]], workers: int, env: dict) -> list[dict]:
-    """Run ``commands`` as processes, ``workers`` at a time; each one's seconds and peak RSS (MB), in start order."""
+def night_stages() -> list[tuple[str, tuple[str, ...], bool]]:
+    """(stage, arguments before the shard, sharded) of the night's sharded stages and the global steps between them,
+    in the DAG's order: the detectors that take a shard, then the grading stages up to the grades."""
+    from trust.detect import registry
+    from trust.stages import GRADING_STAGES, SHARDED_STAGES
+
+    detectors = [("detect", (name,), True) for name in registry.names() if registry.get(name).shardable]
+    grading = GRADING_STAGES[:GRADING_STAGES.index("grades") + 1]
+    return detectors + [(stage, (), stage in SHARDED_STAGES) for stage in grading]
+
+
+def _run_tasks(commands: list[list[str]], workers: int, env: dict, logs: Path) -> list[dict]:
+    """Run ``commands`` as processes, ``workers`` at a time; each one's seconds and peak RSS (MB), in start order.
+    A task's output goes to a file under ``logs`` (a pipe nobody reads while it runs would fill and stall it)."""
+    logs.mkdir(parents=True, exist_ok=True)
     pending = list(enumerate(commands))
-    running: dict[int, tuple[int, float, subprocess.Popen]] = {}
+    running: dict[int, tuple[int, float, Path]] = {}
     done: dict[int, dict] = {}
     while pending or running:
         while pending and len(running) < workers:
             position, command = pending.pop(0)
-            process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            running[process.pid] = (position, time.perf_counter(), process)
+            log = logs / f"task-{position}.log"
+            with log.open("wb") as out:
+                process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+            running[process.pid] = (position, time.perf_counter(), log)
         pid, status, usage = os.wait4(-1, 0)
         if pid not in running:
             continue
-        position, started, process = running.pop(pid)
-        error = process.stderr.read().decode("utf-8", "replace")
-        process.stderr.close()
+        position, started, log = running.pop(pid)
         if os.waitstatus_to_exitcode(status) != 0:
-            raise RuntimeError(f"task {commands[position][3:]} failed:\n{error[-3000:]}")
+            error = log.read_text(encoding="utf-8", errors="replace")
+            raise RuntimeError(f"task {commands[position][3:]} failed (log: {log}):\n{error[-3000:]}")
         done[position] = {"seconds": time.perf_counter() - started, "peak_rss_mb": round(usage.ru_maxrss / 1024)}
     return [done[i] for i in range(len(commands))]
 
 
-def bench_night_shards(workdir: Path, shards: int, workers: int, business_date: dt.date, env: dict) -> list[dict]:
+def bench_night_shards(logs: Path, shards: int, workers: int, business_date: dt.date, env: dict) -> list[dict]:
     """The sharded part of a night with ``shards`` shards on ``workers`` workers: one row per stage."""
     env = {**env, "TRUST_SHARDS": str(shards)}
     rows = []
-    for stage, before, sharded in STAGES:
+    for stage, before, sharded in night_stages():
         ids = [f"{i}/{shards}" for i in range(shards)] if sharded else [None]
         commands = [[sys.executable, "-c", TASK, stage, business_date.isoformat(), *before, *([shard] if shard else [])]
                     for shard in ids]
         started = time.perf_counter()
-        tasks = _run_tasks(commands, workers, env)
+        tasks = _run_tasks(commands, workers, env, logs / f"{shards}x{workers}" / stage)
         rows.append({"shards": shards, "workers": workers, "stage": stage + (f"[{before[0]}]" if before else ""),
                      "tasks": len(tasks), "wall_s": round(time.perf_counter() - started, 2),
                      "task_s": round(sum(t["seconds"] for t in tasks), 2),
@@ -81,12 +92,13 @@ def run_shard_bench(console: Console, workdir: Path, shard_counts: list[int], wo
     console.print(f"bench-shards: {facts['reviews']:,} reviews, {facts['merchants']:,} merchants, night of {business_date}, "
                   f"warehouse {facts['db_url']}")
     started = time.perf_counter()
-    _run_tasks([[sys.executable, "-c", "import trust.pipeline"]], 1, env)
+    logs = workdir / "bench-shards-logs"
+    _run_tasks([[sys.executable, "-c", "import trust.pipeline"]], 1, env, logs / "import")
     results = [{"shards": None, "workers": None, "stage": "import only (a task's start)", "tasks": 1,
                 "wall_s": round(time.perf_counter() - started, 2), "task_s": None, "max_task_peak_mb": None}]
     for shards in shard_counts:
         for workers in worker_counts:
-            rows = bench_night_shards(workdir, shards, workers, business_date, env)
+            rows = bench_night_shards(logs, shards, workers, business_date, env)
             rows.append({"shards": shards, "workers": workers, "stage": "sharded part of the night", "tasks": sum(r["tasks"] for r in rows),
                          "wall_s": round(sum(r["wall_s"] for r in rows), 2), "task_s": round(sum(r["task_s"] for r in rows), 2),
                          "max_task_peak_mb": max(r["max_task_peak_mb"] for r in rows)})

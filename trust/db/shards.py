@@ -14,7 +14,7 @@ import re
 
 from sqlalchemy import ColumnElement, select, true
 
-from trust.db.shard_key import shard_key, shard_keys  # noqa: F401  (re-exported: the hash is part of what a shard is)
+from trust.db.shard_key import shard_key
 from trust.db.tables import Merchant
 
 SHARD_TEXT = re.compile(r"^(\d+)/(\d+)$")
