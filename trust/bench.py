@@ -2,8 +2,9 @@
 
 Figures: wall seconds, rows per second and peak resident memory (RSS of the process and its children, sampled every
 20 ms) per stage.
-The nightly run is the stages after backfill: ingest of the last day, detectors, metrics, score, grades,
-quality gate, publish and summary, over an evaluation window that holds every generated review.
+The nightly run is the last day's stages: ingest, detectors, metrics, score, grades, quality gate, publish and summary,
+over an evaluation window that holds every generated review, timed after the night before it has run (untimed per
+stage: the first night reads every text for the first time, a one-off), so it is a steady night like every later one.
 """
 
 from __future__ import annotations
@@ -142,6 +143,10 @@ def run_bench(console: Console, reviews: int, days: int, workdir: Path, db_url: 
 
         with session_scope(settings.db_url) as session:
             box["rows"] = update_history(session, dates[-2])["reviews"]
+    with _stage(results, "first night (one-off: every text read for the first time), merchants graded") as box:
+        # The timed night below is a steady one, as every night after the first: the night before it has run, so what
+        # was stored per row then (text features, text-model signals, listing parts) is read back, not recomputed.
+        box["rows"] = sum(pipeline.run_all(settings, dates[-2], ingest=False)["tiers"].values())
     nightly_start = len(results)
     profiles = workdir / "profiles" if profile else None
     with _stage(results, "nightly: ingest (last day)", profile_dir=profiles) as box:
@@ -168,10 +173,6 @@ def run_bench(console: Console, reviews: int, days: int, workdir: Path, db_url: 
         box["rows"] = sum(pipeline.summarise_run(settings, last)["tiers"].values())
 
     nightly = results[nightly_start:]
-    with _stage(results, "detect_reviews again, text read back (steady state)") as box:
-        box["rows"] = pipeline.run_detector(settings, last, "reviews")["scored"]
-    with _stage(results, "detect_listings again, own parts read back (steady state)") as box:
-        box["rows"] = pipeline.run_detector(settings, last, "listings")["scored"]
     total = {"stage": "nightly run, total (sequential)", "rows": None, "seconds": round(sum(r["seconds"] for r in nightly), 2),
              "rows_per_second": None, "peak_rss_mb": max(r["peak_rss_mb"] for r in nightly)}
     results.append(total)

@@ -90,3 +90,16 @@ def test_a_bulk_load_on_postgresql_leaves_the_planner_knowing_how_many_rows_ther
                                 .where(text_column("relname") == "orders")).scalar_one()
     assert known == len(many)
     dispose_engines()
+
+
+@pytest.mark.parametrize("column", [
+    HOSTILE, [None, *HOSTILE, None], ["plain", "繁體", None, "no escapes here"], [0.1, 1e-12, -0.0, float("inf"), None, 2.5],
+    [1, -5, None, 10**12], [True, False, None], [dt.date(2026, 11, 30), None], [dt.datetime(2026, 11, 30, 23, 59, 59, 999), None],
+    [1, "one", 1.0, True, None], [None, None], [float("nan"), 3.0],
+])
+def test_copy_text_made_a_column_at_a_time_is_the_value_by_value_text(column):
+    """Issue 21: the COPY text of a column is built a column at a time (floats by repr, text escaped only when the column
+    holds a character COPY escapes); it is, value for value, what the value-by-value formatter writes."""
+    from trust.db.engine import _copy_column, _copy_text
+
+    assert _copy_column(column) == [_copy_text(value) for value in column]

@@ -245,13 +245,15 @@ def insert_rows(session: Session, table: type[Base], records: Sequence[dict] | p
         process = mapper_table.c[name].type.bind_processor(dialect)
         if process is not None:
             lists[position] = _bound(lists[position], process)
-    rows = plain = list(zip(*lists))
+    count = len(lists[0]) if lists else 0
     written = session.info.setdefault(BULK_WRITTEN, {})
-    written[mapper_table.name] = written.get(mapper_table.name, 0) + len(plain)
+    written[mapper_table.name] = written.get(mapper_table.name, 0) + count
     driver = connection.connection.driver_connection
     if dialect.name == "postgresql":
-        _copy_rows(driver, mapper_table.name, columns, rows)
-    elif dialect.name == "sqlite":
+        _copy_rows(driver, mapper_table.name, columns, lists)
+        return count
+    rows = plain = list(zip(*lists))
+    if dialect.name == "sqlite":
         cursor = driver.cursor()
         try:
             cursor.executemany(f'INSERT INTO "{mapper_table.name}" ({", ".join(chr(34) + c + chr(34) for c in columns)}) '
@@ -288,12 +290,56 @@ def _copy_text(value) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
-def _copy_rows(driver, table_name: str, columns: list[str], rows: list[tuple]) -> None:
+def _copy_column(values: list) -> list[str]:
+    """:func:`_copy_text` of each value of a column, with the work done a column at a time where the column holds one
+    type: floats by their repr, text escaped only when it holds a character COPY escapes (tested on the whole column
+    at once), the rest value by value."""
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if len(kinds) != 1:
+        return [_copy_text(value) for value in values]
+    kind = kinds.pop()
+    if kind is float:
+        text = float.__repr__
+    elif kind is str:
+        whole = "".join(value for value in values if value is not None)
+        if not any(ch in whole for ch in "\\\t\n\r"):
+            return ["\\N" if value is None else value for value in values]
+        text = _copy_escaped
+    elif kind is int or kind is dt.date or kind is dt.datetime:  # str of a datetime is isoformat(sep=" ")
+        text = str
+    elif kind is bool:
+        return ["\\N" if value is None else "t" if value else "f" for value in values]
+    else:
+        return [_copy_text(value) for value in values]
+    return ["\\N" if value is None else text(value) for value in values]
+
+
+def _copy_escaped(value: str) -> str:
+    """Text in COPY's text format (what ``translate(_COPY_ESCAPES)`` gives, without a lookup per character)."""
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\t" in value:
+        value = value.replace("\t", "\\t")
+    if "\n" in value:
+        value = value.replace("\n", "\\n")
+    if "\r" in value:
+        value = value.replace("\r", "\\r")
+    return value
+
+
+COPY_CHUNK = 200_000  # rows per COPY statement
+
+
+def _copy_rows(driver, table_name: str, columns: list[str], lists: list[list]) -> None:
+    """COPY the rows given as one list of values per column (bound values, as :func:`insert_rows` has them)."""
     import io
 
     quoted = ", ".join(f'"{c}"' for c in columns)
-    for start in range(0, len(rows), 200_000):
-        buffer = io.StringIO("".join("\t".join(map(_copy_text, row)) + "\n" for row in rows[start:start + 200_000]))
+    rows = len(lists[0]) if lists else 0
+    for start in range(0, rows, COPY_CHUNK):
+        texts = [_copy_column(values[start:start + COPY_CHUNK]) for values in lists]
+        buffer = io.StringIO("\n".join(map("\t".join, zip(*texts))) + "\n")
         cursor = driver.cursor()
         try:
             cursor.copy_expert(f'COPY "{table_name}" ({quoted}) FROM STDIN', buffer)
