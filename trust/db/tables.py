@@ -260,6 +260,8 @@ class ReviewTextScore(Base):
     text_lines: Mapped[float] = mapped_column(Float)
     text_link: Mapped[float] = mapped_column(Float)
     text_unknown_words: Mapped[float] = mapped_column(Float)
+    # The words that pushed the text toward fake (JSON list), where the wording rule fires on it; NULL otherwise.
+    text_phrases: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ListingTextPart(Base):

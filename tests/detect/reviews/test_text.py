@@ -180,3 +180,34 @@ def test_scores_and_reasons_in_one_pass_equal_predict_proba_and_reasons(trained)
     np.testing.assert_array_equal(score, expected)
     assert reasons == model.reasons(signals, known=known, only=expected >= 0.5)
     assert sum(r != "[]" for r in reasons) == (expected >= 0.5).sum() > 0
+
+
+def test_a_wording_reason_names_the_same_words_from_stored_phrases_as_from_the_text(settings):
+    """Issue 21: the words behind a wording reason are stored with the text model's signals when a text is first read
+    (``text_phrases``), so a night does not segment its flagged texts again; the scores and reasons are the ones
+    read from the text, and a row stored before the words were (NULL) is read from the text as before."""
+    from tests.conftest import START
+    from trust import pipeline
+    from trust.db.engine import session_scope
+    from trust.detect.reviews.signals import text_features
+    from trust.detect.reviews.stage import load_reviews, score_reviews, stored_text_scores
+
+    pipeline.run_ingest(settings, START)
+    with session_scope(settings.db_url) as session:
+        reviews = load_reviews(session, START, START)
+    labels = reviews["text"].fillna("").str.contains("好评|返现|五星").astype(int).to_numpy().copy()
+    labels[:2] = [0, 1]
+    signals, _ = review_signals(reviews)
+    model = FakeReviewDetector().fit(signals, labels)
+    with session_scope(settings.db_url) as session:
+        stored_text_scores(session, reviews, model)
+        stored, read = stored_text_scores(session, reviews, model)
+    assert read == 0 and stored["text_phrases"].notna().any()
+    from_text, _ = score_reviews(reviews, model=model)
+    features = text_features(reviews["text"])  # stored by the nightly job too
+    from_store, _ = score_reviews(reviews.assign(text=None), model=model, text=features, text_scores=stored)  # no text read
+    legacy, _ = score_reviews(reviews, model=model, text_scores=stored.assign(text_phrases=None))
+    named = from_text["reasons"].str.contains("wording typical of the reviews labelled fake in training: ", regex=False)
+    assert named.sum() > 0
+    for other in (from_store, legacy):
+        pd.testing.assert_frame_equal(other, from_text)

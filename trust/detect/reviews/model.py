@@ -14,6 +14,7 @@ labels (out-of-fold while training, so a review never sees its own label) and fr
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -51,6 +52,7 @@ def _n(value: float, noun: str) -> str:
     return f"{value:.0f} {noun}" if round(value) == 1 else f"{value:.0f} {noun}s"
 
 
+WORDING_AT = 0.5  # the text model's score from which a review's wording is a reason (its words are then named)
 RULES = [
     Rule("review_ring", ("ring_accounts",), lambda x: _f(x, "ring_accounts") >= 5,
          lambda x: [f"account is one of {n:.0f} in {r}, which review the same shops in the same bursts"
@@ -81,7 +83,7 @@ RULES = [
          lambda x: [f"the account's only review, {r:.0f} stars" for r in x["rating"]], 0.1),
     Rule("no_order", ("no_order",), lambda x: _f(x, "no_order") >= 1, lambda x: "no matching order", 0.25),
     # Its words are the text model's (FakeReviewDetector.reasons); the rule only exists where a text model was learnt.
-    Rule("fake_wording", ("text_model_score",), lambda x: _f(x, "text_model_score") >= 0.5,
+    Rule("fake_wording", ("text_model_score",), lambda x: _f(x, "text_model_score") >= WORDING_AT,
          lambda x: [f"wording typical of the reviews labelled fake in training ({p:.0%} of reviews worded so were fake)"
                     for p in x["text_model_score"]], 0.0),
 ]
@@ -264,6 +266,30 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
         mask), rows outside it get an empty list (words are built for the rows that need them)."""
         return self._reasons(self.signals_with_spread(X, known), only)
 
+    def text_parts(self, texts) -> pd.DataFrame:
+        """What the nightly job stores per review and text model (``review_text_scores``): :meth:`text_signals` plus
+        ``text_phrases``, the JSON list of the words that pushed the text toward fake where its text-model score is at
+        least :data:`WORDING_AT` (where the wording reason can be given), None elsewhere. Row for row."""
+        texts = np.asarray(list(texts), dtype=object)
+        parts = self.text_signals(texts)
+        phrases = np.full(len(texts), None, dtype=object)
+        if "text_model_score" in parts:
+            rows = np.flatnonzero(parts["text_model_score"].to_numpy() >= WORDING_AT)
+            if len(rows):
+                phrases[rows] = [json.dumps(words, ensure_ascii=False) for words in self.text_model_.phrases(texts[rows])]
+        return parts.assign(text_phrases=phrases)
+
+    def _phrases(self, rows: pd.DataFrame) -> list[list[str]]:
+        """The words behind the wording reason of each of ``rows``: stored (``text_phrases``) where the nightly job
+        kept them, read from the text otherwise."""
+        stored = rows["text_phrases"].to_numpy(dtype=object) if "text_phrases" in rows else np.full(len(rows), None, dtype=object)
+        missing = np.flatnonzero(pd.isna(stored))
+        out = [None if pd.isna(value) else json.loads(value) for value in stored]
+        if len(missing) and "text" in rows:
+            for row, words in zip(missing, self.text_model_.phrases(rows["text"].iloc[missing].to_numpy())):
+                out[row] = words
+        return [words or [] for words in out]
+
     def _reasons(self, full: pd.DataFrame, only: np.ndarray | None) -> list[str]:
         fired = _fired(full)
         if only is not None:
@@ -275,8 +301,8 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
                 continue
             rows = np.flatnonzero(mask)
             words = rule.words(full.iloc[rows])
-            if rule.code == WORDING_RULE and "text" in full:
-                named = self.text_model_.phrases(full["text"].iloc[rows].to_numpy())
+            if rule.code == WORDING_RULE and ("text" in full or "text_phrases" in full):
+                named = self._phrases(full.iloc[rows])
                 words = [f"wording typical of the reviews labelled fake in training: {', '.join(p)}" if p else w
                          for p, w in zip(named, words)]
             for position, row in enumerate(rows):

@@ -80,17 +80,19 @@ def text_hashes(reviews: pd.DataFrame) -> np.ndarray:
 
 
 def _stored_per_review(session: Session, reviews: pd.DataFrame, table, columns: list[str], stamp: dict,
-                       compute, hashes: np.ndarray | None = None) -> tuple[pd.DataFrame, int]:
-    """``columns`` of the window's reviews, row for row: read where ``table`` holds them under ``stamp`` (the code or
-    model version that computed them) for the same text, computed by ``compute(texts)`` and stored only for the rest.
-    ``hashes``: :func:`text_hashes` of the reviews when already taken. Returns (values, reviews computed now)."""
+                       compute, hashes: np.ndarray | None = None, text_columns: tuple[str, ...] = ()) -> tuple[pd.DataFrame, int]:
+    """``columns`` (numbers) and ``text_columns`` of the window's reviews, row for row: read where ``table`` holds them
+    under ``stamp`` (the code or model version that computed them) for the same text, computed by ``compute(texts)``
+    and stored only for the rest. ``hashes``: :func:`text_hashes` of the reviews when already taken. Returns (values,
+    reviews computed now)."""
     # Where the stamp is part of the key, only rows under this stamp are read; otherwise a review has one row whatever
     # its stamp, read with it and compared here, so one read also says which reviews have a row at all. The table is
     # read whole, without a join to the window's reviews (the join cost more than the rows outside the window, which
     # the reindex below drops).
     keyed = set(stamp) <= {c.name for c in table.__table__.primary_key.columns}
     stamped = [] if keyed else [getattr(table, name) for name in stamp]
-    stored = read_frame(session, select(table.review_id, table.text_hash, *stamped, *[getattr(table, c) for c in columns])
+    stored = read_frame(session, select(table.review_id, table.text_hash, *stamped,
+                                        *[getattr(table, c) for c in [*columns, *text_columns]])
                         .where(*([getattr(table, name) == value for name, value in stamp.items()] if keyed else [])))
     hashes = text_hashes(reviews) if hashes is None else hashes
     stored = stored.set_index("review_id").reindex(reviews["review_id"].to_numpy())
@@ -98,12 +100,15 @@ def _stored_per_review(session: Session, reviews: pd.DataFrame, table, columns: 
     usable = has_row & np.logical_and.reduce([(stored[name] == value).to_numpy() for name, value in stamp.items()]) if not keyed else has_row
     fresh = np.where(usable, stored["text_hash"].to_numpy(dtype=float), np.nan) != hashes  # never stored is also "fresh"
     values = stored[columns].reset_index(drop=True).astype(float)  # rows not usable are fresh: overwritten below
+    words = stored[list(text_columns)].reset_index(drop=True).astype(object)
     if fresh.any():
         computed = compute(reviews["text"].to_numpy()[fresh])
         values.loc[np.flatnonzero(fresh), columns] = computed[columns].to_numpy()
+        for column in text_columns:
+            words.loc[np.flatnonzero(fresh), column] = computed[column].to_numpy(dtype=object)
         rows = computed.assign(review_id=reviews["review_id"].to_numpy()[fresh], text_hash=hashes[fresh], **stamp)
         store_computed(session, table, rows, has_row[fresh])
-    return values, int(fresh.sum())
+    return (pd.concat([values, words], axis=1) if text_columns else values), int(fresh.sum())
 
 
 def stored_text_features(session: Session, reviews: pd.DataFrame, hashes: np.ndarray | None = None) -> tuple[pd.DataFrame, int]:
@@ -115,13 +120,14 @@ def stored_text_features(session: Session, reviews: pd.DataFrame, hashes: np.nda
 
 def stored_text_scores(session: Session, reviews: pd.DataFrame, model: FakeReviewDetector | None,
                        hashes: np.ndarray | None = None) -> tuple[pd.DataFrame | None, int]:
-    """The text model's signals of ``reviews``, row for row: read where stored for this text model, computed
-    (and stored) only for reviews it has not read or whose text changed. (None, 0) without a text model."""
+    """The text model's signals of ``reviews`` and the words behind a wording reason (``text_phrases``), row for
+    row: read where stored for this text model, computed (and stored) only for reviews it has not read or whose text
+    changed. (None, 0) without a text model."""
     version = model.text_model_version if model is not None else None
     if version is None:
         return None, 0
     return _stored_per_review(session, reviews, ReviewTextScore, TEXT_MODEL_COLUMNS, {"model_version": version},
-                              model.text_signals, hashes)
+                              model.text_parts, hashes, text_columns=("text_phrases",))
 
 
 def score_reviews(reviews: pd.DataFrame, known: pd.Series | None = None, model: FakeReviewDetector | None = None,
