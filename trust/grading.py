@@ -211,13 +211,14 @@ def _record_holds(session: Session, holds: pd.DataFrame, fired: pd.DataFrame, bu
                   window_days: int) -> None:
     """A gate that holds until reviewed starts a hold the first time it fires. After an analyst cleared it, it
     holds again only when it fires on evidence newer than the review (once what was reviewed has left the window)."""
-    existing = holds.set_index(["merchant_id", "gate"]) if not holds.empty else None
+    # (merchant, gate) → when an analyst cleared it (None: still held), looked up per fired gate without pandas.
+    cleared = dict(zip(zip(holds["merchant_id"], holds["gate"]), holds["cleared_at"])) if not holds.empty else {}
     for row in fired.itertuples(index=False):
         key = (row.merchant_id, row.gate)
-        if existing is not None and key in existing.index:
-            if pd.isna(existing.loc[key, "cleared_at"]):
+        if key in cleared:
+            if pd.isna(cleared[key]):
                 continue  # already held
-            reviewed_until = pd.Timestamp(existing.loc[key, "cleared_at"]).date() + dt.timedelta(days=window_days)
+            reviewed_until = pd.Timestamp(cleared[key]).date() + dt.timedelta(days=window_days)
             if business_date <= reviewed_until:
                 continue  # the evidence the analyst reviewed is still what fires the gate
             session.execute(delete(GateHold).where(GateHold.merchant_id == row.merchant_id, GateHold.gate == row.gate))
