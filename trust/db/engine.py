@@ -186,6 +186,26 @@ def replace_partition(
     return insert_rows(session, table, records)
 
 
+def read_by_ids(session: Session, statement, column, ids: Sequence[str]) -> pd.DataFrame:
+    """:func:`read_frame` of ``statement`` for the rows whose ``column`` is one of ``ids``: on PostgreSQL one array
+    parameter per 100k ids (``= ANY``: an IN list of 5,000 parameters cost ~0.1 s to plan each), on SQLite IN lists of
+    5,000 (it binds at most 32,766 parameters a statement)."""
+    parts = []
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import String, any_, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        for start in range(0, len(ids), 100_000):
+            wanted = bindparam("ids", list(ids[start:start + 100_000]), type_=ARRAY(String))
+            parts.append(read_frame(session, statement.where(column == any_(wanted))))
+    else:
+        for start in range(0, len(ids), 5000):
+            parts.append(read_frame(session, statement.where(column.in_(list(ids[start:start + 5000])))))
+    if not parts:
+        return read_frame(session, statement.where(column.in_([])))
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
 def frame_rows(frame: pd.DataFrame) -> tuple[list[str], list[tuple]]:
     """(columns, rows as tuples of plain Python values: NaN/NaT → None, Timestamps → datetime) of a frame, read a
     column at a time: no dict per row."""

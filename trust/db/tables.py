@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Index, Intege
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from trust.db.shard_key import shard_key, shard_keys
+from trust.db.text_hash import text_hash, text_hash_list
 
 
 class Base(DeclarativeBase):
@@ -80,6 +81,12 @@ class Review(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     business_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    # CRC-32 of the text as loaded (trust.db.text_hash): the review stage tells the texts it has read from it without
+    # reading them. Filled on insert; a review's text changes only by re-delivering its date (a new insert). NULL on
+    # rows loaded before the column existed: their text is read to hash it.
+    text_hash: Mapped[int | None] = mapped_column(
+        BigInteger, nullable=True, default=lambda context: text_hash(context.get_current_parameters().get("text")))
+    __derived_columns__ = {"text_hash": ("text", text_hash_list)}
 
 
 class Complaint(Base):

@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from trust.db.engine import insert_rows, read_frame, session_scope
+from trust.db.engine import insert_rows, read_by_ids, session_scope
 from trust.db.tables import INPUT_TABLES, IngestLog, QuarantineRow
 from trust.errors import MissingLandingData, NothingDelivered  # noqa: F401  (MissingLandingData is re-exported)
 from trust.ingest.contracts import CONTRACTS, ENTITY_ORDER
@@ -241,20 +241,8 @@ def _loaded_on_other_days(session: Session, table, contract, good: pd.DataFrame)
     key = contract.key
     column = getattr(table, key)
     ids = good[key].dropna().astype(str).unique().tolist()
-    stored_parts = []
     columns = [getattr(table, c) for c in contract.columns]
-    if session.get_bind().dialect.name == "postgresql":
-        # One array parameter per 100k ids (= ANY): an IN list of 5,000 parameters cost PostgreSQL ~0.1 s to plan each.
-        from sqlalchemy import String, any_, bindparam
-        from sqlalchemy.dialects.postgresql import ARRAY
-
-        for start in range(0, len(ids), 100_000):
-            wanted = bindparam("ids", ids[start:start + 100_000], type_=ARRAY(String))
-            stored_parts.append(read_frame(session, select(*columns, table.business_date).where(column == any_(wanted))))
-    else:
-        for start in range(0, len(ids), 5000):  # SQLite binds at most 32,766 parameters a statement
-            stored_parts.append(read_frame(session, select(*columns, table.business_date).where(column.in_(ids[start:start + 5000]))))
-    stored = pd.concat(stored_parts, ignore_index=True) if stored_parts else pd.DataFrame()
+    stored = read_by_ids(session, select(*columns, table.business_date), column, ids) if ids else pd.DataFrame()
     empty = pd.DataFrame(columns=["_row", "column", "value", "reason"])
     if stored.empty:
         return empty, []

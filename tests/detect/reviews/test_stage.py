@@ -182,3 +182,52 @@ def test_each_review_text_is_segmented_once_and_again_only_when_it_changes(setti
         reviews = load_reviews(session, START, START + dt.timedelta(days=1))
         _, featurised = stored_text_features(session, reviews)
     assert featurised == 1
+
+
+def _night_scores(settings, day):
+    from sqlalchemy import select
+
+    from trust import pipeline
+    from trust.db.engine import read_frame, session_scope
+    from trust.db.tables import DetectorScore
+
+    pipeline.run_pin_models(settings, day)
+    pipeline.run_detector(settings, day, "reviews")
+    with session_scope(settings.db_url) as session:
+        return read_frame(session, select(DetectorScore.entity_id, DetectorScore.merchant_id, DetectorScore.score,
+                                          DetectorScore.label, DetectorScore.reasons)
+                          .where(DetectorScore.business_date == day, DetectorScore.detector == "reviews")
+                          .order_by(DetectorScore.entity_id))
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_night_reads_only_the_texts_it_has_not_read_and_scores_as_if_it_had_read_them_all(database, tmp_path, marketplace,
+                                                                                          caplog):
+    """Issue 21, each row touched once: after a night has read its window's texts, the next night reads from the
+    warehouse only the texts of reviews it has not read (the new day's), by their stored hash, and its scores and
+    reasons are the ones a night that read every text gives (a first night on a fresh warehouse)."""
+    import logging
+    import re
+    from contextlib import ExitStack
+
+    from tests.conftest import START, make_settings, scratch_postgres
+    from trust import pipeline
+    from trust.db.engine import dispose_engines
+
+    first, second = START + dt.timedelta(days=1), START + dt.timedelta(days=2)
+    with ExitStack() as stack:
+        urls = ([None, None] if database == "sqlite" else [stack.enter_context(scratch_postgres()) for _ in range(2)])
+        steady, fresh = (make_settings(tmp_path / name, marketplace / "landing", url) for name, url in zip(("a", "b"), urls))
+        for day in (START, first, second):
+            pipeline.run_ingest(steady, day)
+            pipeline.run_ingest(fresh, day)
+        _night_scores(steady, first)
+        with caplog.at_level(logging.INFO, logger="trust.detect.reviews.stage"):
+            incremental = _night_scores(steady, second)
+        read, window = map(int, re.search(r"review texts read from the warehouse: (\d+) of (\d+)", caplog.text).groups())
+        featurised = int(re.search(r"review text: (\d+) of", caplog.text).group(1))
+        full = _night_scores(fresh, second)
+        dispose_engines()
+    assert window == len(incremental) > 0 and 0 < read == featurised < window / 2  # the new day's texts, no others
+    pd.testing.assert_frame_equal(incremental, full)
+    assert full["reasons"].str.contains("wording typical of the reviews labelled fake in training: ", regex=False).any()

@@ -19,11 +19,12 @@ import pandas as pd
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from trust.db.engine import read_frame, store_computed
+from trust.db.engine import read_by_ids, read_frame, store_computed
 from trust.db.tables import ModerationLabel, Order, Review, ReviewRing, ReviewTextFeature, ReviewTextScore
+from trust.db.text_hash import text_hash
 from trust.detect.base import empty_result
 from trust.detect.reviews.history import prior_history, update_history
-from trust.detect.reviews.model import FakeReviewDetector, load_model
+from trust.detect.reviews.model import WORDING_AT, FakeReviewDetector, load_model
 from trust.detect.reviews.signals import BAND_COLUMNS, TEXT_FEATURES, review_signals, text_features
 from trust.detect.reviews.text import TEXT_MODEL_COLUMNS
 from trust.settings import PROJECT_ROOT
@@ -37,15 +38,20 @@ MODEL_DIR = PROJECT_ROOT / "models" / "reviews"
 log = logging.getLogger(__name__)
 
 
-def load_reviews(session: Session, window_start: dt.date, window_end: dt.date) -> pd.DataFrame:
-    """Reviews created in the window in the detector's canonical columns (product = the listing reviewed)."""
-    end = dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time())
+def _in_window(window_start: dt.date, window_end: dt.date):
+    return and_(Review.created_at >= dt.datetime.combine(window_start, dt.time()),
+                Review.created_at < dt.datetime.combine(window_end + dt.timedelta(days=1), dt.time()))
+
+
+def load_reviews(session: Session, window_start: dt.date, window_end: dt.date, with_text: bool = True) -> pd.DataFrame:
+    """Reviews created in the window in the detector's canonical columns (product = the listing reviewed). Without
+    ``with_text``: each review's ``text_hash`` instead of its text (see :class:`WindowTexts`)."""
     statement = (
         select(Review.review_id, Review.merchant_id, Review.listing_id, Review.reviewer_id, Review.reviewer_registered_at,
-               Review.rating, Review.text, Review.created_at, Order.order_id.label("matched_order"),
-               Order.ordered_at.label("order_created_at"))
+               Review.rating, Review.text if with_text else Review.text_hash, Review.created_at,
+               Order.order_id.label("matched_order"), Order.ordered_at.label("order_created_at"))
         .outerjoin(Order, Order.order_id == Review.order_id)
-        .where(and_(Review.created_at >= dt.datetime.combine(window_start, dt.time()), Review.created_at < end))
+        .where(_in_window(window_start, window_end))
         .order_by(Review.review_id)
     )
     frame = read_frame(session, statement)
@@ -72,19 +78,57 @@ def installed_model() -> FakeReviewDetector:
 
 
 def text_hashes(reviews: pd.DataFrame) -> np.ndarray:
-    """CRC-32 of each review's text: what says a stored row was computed from the text the review has now."""
-    import zlib
-
+    """CRC-32 of each review's text (:func:`trust.db.text_hash.text_hash`): what says a stored row was computed from
+    the text the review has now."""
     texts = reviews["text"]
-    return np.fromiter((zlib.crc32(t.encode("utf-8")) if isinstance(t, str) else 0 for t in texts), dtype=np.int64, count=len(texts))
+    return np.fromiter(map(text_hash, texts), dtype=np.int64, count=len(texts))
+
+
+class WindowTexts:
+    """The texts of the window's reviews (loaded without them), read from the warehouse only for the rows that need
+    them: a night reads the texts it has not read before (new or changed), not every text of its window."""
+
+    def __init__(self, session: Session, reviews: pd.DataFrame, window_start: dt.date, window_end: dt.date):
+        self.session, self.reviews, self.window = session, reviews, (window_start, window_end)
+        self.texts = np.full(len(reviews), None, dtype=object)
+        self.have = np.zeros(len(reviews), dtype=bool)
+
+    def hashes(self) -> np.ndarray:
+        """The stored hash of each review's text; the text is read and hashed where none is stored (a row loaded
+        before hashes were)."""
+        stored = self.reviews["text_hash"].to_numpy(dtype=float)
+        missing = np.isnan(stored)
+        hashes = np.where(missing, 0, np.nan_to_num(stored)).astype(np.int64)
+        if missing.any():
+            hashes[missing] = np.fromiter(map(text_hash, self.of(missing)[missing]), dtype=np.int64, count=int(missing.sum()))
+        return hashes
+
+    def of(self, rows: np.ndarray) -> np.ndarray:
+        """Every review's text where ``rows`` (a boolean mask) is set (None elsewhere, unless read before)."""
+        wanted = rows & ~self.have
+        if wanted.any():
+            ids = self.reviews["review_id"].to_numpy(dtype=object)
+            if wanted.sum() * 2 > len(wanted):  # most of the window (a first night): one scan of it
+                found = read_frame(self.session, select(Review.review_id, Review.text).where(_in_window(*self.window)))
+            else:
+                found = read_by_ids(self.session, select(Review.review_id, Review.text), Review.review_id, ids[wanted].tolist())
+            text_of = dict(zip(found["review_id"], found["text"]))
+            self.texts[wanted] = [text_of.get(i) for i in ids[wanted]]
+            self.have |= wanted
+        return self.texts
+
+    def frame(self, rows: np.ndarray) -> pd.DataFrame:
+        """The reviews with the texts of ``rows`` read (None elsewhere): what scoring needs of the texts."""
+        return self.reviews.drop(columns="text_hash").assign(text=self.of(rows))
 
 
 def _stored_per_review(session: Session, reviews: pd.DataFrame, table, columns: list[str], stamp: dict,
-                       compute, hashes: np.ndarray | None = None, text_columns: tuple[str, ...] = ()) -> tuple[pd.DataFrame, int]:
+                       compute, hashes: np.ndarray | None = None, text_columns: tuple[str, ...] = (),
+                       texts: WindowTexts | None = None) -> tuple[pd.DataFrame, int]:
     """``columns`` (numbers) and ``text_columns`` of the window's reviews, row for row: read where ``table`` holds them
     under ``stamp`` (the code or model version that computed them) for the same text, computed by ``compute(texts)``
     and stored only for the rest. ``hashes``: :func:`text_hashes` of the reviews when already taken. Returns (values,
-    reviews computed now)."""
+    reviews computed now). ``texts``: where the texts are read from when ``reviews`` were loaded without them."""
     # Where the stamp is part of the key, only rows under this stamp are read; otherwise a review has one row whatever
     # its stamp, read with it and compared here, so one read also says which reviews have a row at all. The table is
     # read whole, without a join to the window's reviews (the join cost more than the rows outside the window, which
@@ -102,7 +146,7 @@ def _stored_per_review(session: Session, reviews: pd.DataFrame, table, columns: 
     values = stored[columns].reset_index(drop=True).astype(float)  # rows not usable are fresh: overwritten below
     words = stored[list(text_columns)].reset_index(drop=True).astype(object)
     if fresh.any():
-        computed = compute(reviews["text"].to_numpy()[fresh])
+        computed = compute((texts.of(fresh) if texts is not None else reviews["text"].to_numpy())[fresh])
         values.loc[np.flatnonzero(fresh), columns] = computed[columns].to_numpy()
         for column in text_columns:
             words.loc[np.flatnonzero(fresh), column] = computed[column].to_numpy(dtype=object)
@@ -111,15 +155,16 @@ def _stored_per_review(session: Session, reviews: pd.DataFrame, table, columns: 
     return (pd.concat([values, words], axis=1) if text_columns else values), int(fresh.sum())
 
 
-def stored_text_features(session: Session, reviews: pd.DataFrame, hashes: np.ndarray | None = None) -> tuple[pd.DataFrame, int]:
+def stored_text_features(session: Session, reviews: pd.DataFrame, hashes: np.ndarray | None = None,
+                         texts: WindowTexts | None = None) -> tuple[pd.DataFrame, int]:
     """Text features of ``reviews``, row for row: read where stored, computed (and stored) only for reviews
     not seen before or whose text changed. Returns (features, reviews newly featurised)."""
     return _stored_per_review(session, reviews, ReviewTextFeature, TEXT_FEATURES + BAND_COLUMNS,
-                              {"version": TEXT_FEATURES_VERSION}, text_features, hashes)
+                              {"version": TEXT_FEATURES_VERSION}, text_features, hashes, texts=texts)
 
 
 def stored_text_scores(session: Session, reviews: pd.DataFrame, model: FakeReviewDetector | None,
-                       hashes: np.ndarray | None = None) -> tuple[pd.DataFrame | None, int]:
+                       hashes: np.ndarray | None = None, texts: WindowTexts | None = None) -> tuple[pd.DataFrame | None, int]:
     """The text model's signals of ``reviews`` and the words behind a wording reason (``text_phrases``), row for
     row: read where stored for this text model, computed (and stored) only for reviews it has not read or whose text
     changed. (None, 0) without a text model."""
@@ -127,7 +172,7 @@ def stored_text_scores(session: Session, reviews: pd.DataFrame, model: FakeRevie
     if version is None:
         return None, 0
     return _stored_per_review(session, reviews, ReviewTextScore, TEXT_MODEL_COLUMNS, {"model_version": version},
-                              model.text_parts, hashes, text_columns=("text_phrases",))
+                              model.text_parts, hashes, text_columns=("text_phrases",), texts=texts)
 
 
 def score_reviews(reviews: pd.DataFrame, known: pd.Series | None = None, model: FakeReviewDetector | None = None,
@@ -153,15 +198,22 @@ def run(session: Session, business_date: dt.date, window_start: dt.date, window_
     """Score the window's reviews with ``model`` (the night's pinned champion; None: the unsupervised rules)."""
     history = update_history(session, business_date)
     log.info("review history: days from %s rebuilt from %d reviews (%d rows)", history["open_from"], history["reviews"], history["rows"])
-    reviews = load_reviews(session, window_start, window_end)
+    reviews = load_reviews(session, window_start, window_end, with_text=False)
     if reviews.empty:
         return empty_result()
-    hashes = text_hashes(reviews)  # taken once for both stored tables
-    text, featurised = stored_text_features(session, reviews, hashes)
+    texts = WindowTexts(session, reviews, window_start, window_end)  # each text read only where it must be
+    hashes = texts.hashes()  # taken once for both stored tables
+    text, featurised = stored_text_features(session, reviews, hashes, texts)
     log.info("review text: %d of %d reviews segmented and featurised now, the rest read back", featurised, len(reviews))
     prior = prior_history(session, window_start, window_end)
-    text_scores, read = stored_text_scores(session, reviews, model, hashes)
+    text_scores, read = stored_text_scores(session, reviews, model, hashes, texts)
     log.info("review text model: %d of %d reviews read now, the rest read back", read, len(reviews))
+    # The texts scoring reads: the wording reasons whose words were not stored (rows stored before they were).
+    unnamed = np.zeros(len(reviews), dtype=bool)
+    if text_scores is not None:
+        unnamed = (text_scores["text_model_score"].to_numpy() >= WORDING_AT) & text_scores["text_phrases"].isna().to_numpy()
+    reviews = texts.frame(unnamed)
+    log.info("review texts read from the warehouse: %d of %d", int(texts.have.sum()), len(reviews))
     scores, rings = score_reviews(reviews, analyst_verdicts(session, reviews["review_id"]), model, text, prior, text_scores)
     if rings.empty:
         rings = pd.DataFrame(columns=["ring_id", "accounts", "merchants", "first_day", "last_day", "reviews", "evidence"])
