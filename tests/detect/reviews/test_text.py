@@ -1,7 +1,6 @@
 """The review detector's text model: learns the wording of the labels it is given, in any language, and says which
 words pushed a flag."""
 
-import datetime as dt
 import json
 
 import joblib
@@ -114,20 +113,28 @@ def test_a_model_saved_before_the_text_model_still_loads_and_scores_as_before(tm
     assert loaded.text_model_version is None
 
 
-def test_the_nightly_stage_reads_each_text_once_per_text_model(settings):
+def _first_day_and_a_wording_model(settings):
+    """The shared marketplace's first day of reviews (loaded into ``settings``' warehouse), and a review model whose text
+    model learnt that cash-back and five-star wording is fake; with the reviews' signals."""
     from tests.conftest import START
     from trust import pipeline
     from trust.db.engine import session_scope
-    from trust.detect.reviews.stage import load_reviews, stored_text_scores
+    from trust.detect.reviews.stage import load_reviews
 
     pipeline.run_ingest(settings, START)
-    end = START + dt.timedelta(days=0)
     with session_scope(settings.db_url) as session:
-        reviews = load_reviews(session, START, end)
+        reviews = load_reviews(session, START, START)
     labels = reviews["text"].fillna("").str.contains("好评|返现|五星").astype(int).to_numpy().copy()
     labels[:2] = [0, 1]
     signals, _ = review_signals(reviews)
-    model = FakeReviewDetector().fit(signals, labels)
+    return reviews, FakeReviewDetector().fit(signals, labels), signals
+
+
+def test_the_nightly_stage_reads_each_text_once_per_text_model(settings):
+    from trust.db.engine import session_scope
+    from trust.detect.reviews.stage import stored_text_scores
+
+    reviews, model, signals = _first_day_and_a_wording_model(settings)
     with session_scope(settings.db_url) as session:
         first, read = stored_text_scores(session, reviews, model)
     assert read == len(reviews) > 0
@@ -186,19 +193,11 @@ def test_a_wording_reason_names_the_same_words_from_stored_phrases_as_from_the_t
     """Issue 21: the words behind a wording reason are stored with the text model's signals when a text is first read
     (``text_phrases``), so a night does not segment its flagged texts again; the scores and reasons are the ones
     read from the text, and a row stored before the words were (NULL) is read from the text as before."""
-    from tests.conftest import START
-    from trust import pipeline
     from trust.db.engine import session_scope
     from trust.detect.reviews.signals import text_features
-    from trust.detect.reviews.stage import load_reviews, score_reviews, stored_text_scores
+    from trust.detect.reviews.stage import score_reviews, stored_text_scores
 
-    pipeline.run_ingest(settings, START)
-    with session_scope(settings.db_url) as session:
-        reviews = load_reviews(session, START, START)
-    labels = reviews["text"].fillna("").str.contains("好评|返现|五星").astype(int).to_numpy().copy()
-    labels[:2] = [0, 1]
-    signals, _ = review_signals(reviews)
-    model = FakeReviewDetector().fit(signals, labels)
+    reviews, model, _ = _first_day_and_a_wording_model(settings)
     with session_scope(settings.db_url) as session:
         stored_text_scores(session, reviews, model)
         stored, read = stored_text_scores(session, reviews, model)
