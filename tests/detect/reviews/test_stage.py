@@ -231,3 +231,41 @@ def test_a_night_reads_only_the_texts_it_has_not_read_and_scores_as_if_it_had_re
     assert window == len(incremental) > 0 and 0 < read == featurised < window / 2  # the new day's texts, no others
     pd.testing.assert_frame_equal(incremental, full)
     assert full["reasons"].str.contains("wording typical of the reviews labelled fake in training: ", regex=False).any()
+
+
+def test_signals_grouped_by_integer_codes_equal_the_reference_grouped_by_key(marketplace):
+    """Issue 21: the behaviour signals group by integer codes of the keys instead of the keys' text; on the shared marketplace (with the history before its second week, and without) and with number-like
+    ids, every value is the reference's."""
+    import glob
+
+    from tests.reference.review_signals_v1 import behaviour_signals as reference
+    from trust.detect.reviews.history import totals_before
+    from trust.detect.reviews.signals import behaviour_signals, canonical
+
+    raw = pd.concat([pd.read_csv(path, dtype=str) for path in sorted(glob.glob(str(marketplace / "landing" / "reviews" / "*" / "*.csv")))],
+                    ignore_index=True)
+    raw["product_id"] = raw["listing_id"].where(raw["listing_id"].notna(), raw["merchant_id"])
+    raw["has_order"] = raw["order_id"].notna()
+    raw.loc[raw.index[5::89], "reviewer_id"] = "1"
+    frame = canonical(raw.drop(columns=["listing_id", "order_id"]))
+    split = frame["created_at"].min().normalize() + pd.Timedelta(days=7)
+    later = frame[frame["created_at"] >= split].reset_index(drop=True)
+    prior = totals_before(raw.rename(columns={"merchant_id": "merchant_id"}), split.date())
+    for reviews, history in ((frame, None), (later, prior)):
+        pd.testing.assert_frame_equal(behaviour_signals(reviews, history), reference(reviews, history))
+
+
+def test_a_review_without_an_account_leaves_the_other_accounts_counts_alone():
+    """The reviews an account wrote before each of its own are counted per account even when some review has no
+    account id (a CSV with an empty cell): the reviews without one count as one account of their own. (Before the
+    signals grouped by codes, one missing id turned every id into its first letter and every account's count into
+    nonsense.)"""
+    from trust.detect.reviews.signals import behaviour_signals, canonical
+
+    rows = [(f"R{i}", "M1", "P1", reviewer, "2026-01-01", 5, "好", f"2026-10-{1 + i % 20:02d} 10:00:00", True)
+            for i, reviewer in enumerate(["U1", "U2", None, "U1", "U2", "U1", None, "U3"] * 3)]
+    frame = canonical(reviews_frame(rows))
+    with_missing = behaviour_signals(frame)["reviewer_prior_reviews"]
+    named = behaviour_signals(frame.assign(reviewer_id=frame["reviewer_id"].fillna("NONE")))["reviewer_prior_reviews"]
+    pd.testing.assert_series_equal(with_missing, named)
+    assert with_missing[frame["reviewer_id"] == "U1"].sort_values().tolist() == list(range(9))

@@ -85,20 +85,24 @@ def behaviour_signals(frame: pd.DataFrame, prior: dict[str, pd.DataFrame] | None
     past, not only the window. Without it, the frame is the whole history."""
     out = pd.DataFrame(index=frame.index)
     has = set(frame.columns)
+    # Each key as text (prior history is looked up by it) and as integer codes, which every group-by below uses:
+    # the same groups, without hashing a million strings again for each of them.
+    names = {c: frame[c].astype(str) for c in ("reviewer_id", "product_id", "merchant_id") if c in has}
+    codes = {c: key_codes(keys) for c, keys in names.items()}
     timed = "created_at" in has and frame["created_at"].notna().any()
     if timed:
         created = frame["created_at"]
         day = (created - pd.Timestamp("1970-01-01")).dt.days.astype(float)
     if "reviewer_id" in has:
-        reviewer = frame["reviewer_id"].astype(str)
-        before = _before(prior, "reviewer", reviewer)
+        reviewer = codes["reviewer_id"]
+        before = _before(prior, "reviewer", names["reviewer_id"])
         by_reviewer = frame.groupby(reviewer)
         out["reviewer_reviews"] = _plus(by_reviewer["reviewer_id"].transform("size").astype(float), before, "reviews")
         out["reviewer_single"] = (out["reviewer_reviews"] == 1).astype(float)
         if "product_id" in has:
-            out["reviewer_products"] = frame.groupby(reviewer)["product_id"].transform("nunique").astype(float)
+            out["reviewer_products"] = codes["product_id"].groupby(reviewer).transform("nunique").astype(float)
         if timed:
-            out["reviewer_prior_reviews"] = _plus(_prior_count(reviewer, created), before, "reviews")
+            out["reviewer_prior_reviews"] = _plus(_prior_count(reviewer.fillna(-1.0), created), before, "reviews")
             days = pd.DataFrame({"r": reviewer, "d": day})
             first, last = days.groupby("r")["d"].transform("min"), days.groupby("r")["d"].transform("max")
             if before is not None:
@@ -133,17 +137,17 @@ def behaviour_signals(frame: pd.DataFrame, prior: dict[str, pd.DataFrame] | None
     if "rating" in has and "product_id" in has:
         rating = frame["rating"]
         for level in ("product", "merchant"):
-            key = frame[f"{level}_id"].astype(str)
-            before = _before(prior, level, key)
+            key = codes[f"{level}_id"]
+            before = _before(prior, level, names[f"{level}_id"])
             total = _plus(rating.groupby(key).transform("sum"), before, "rating_sum")
             count = _plus(rating.groupby(key).transform("count").astype(float), before, "reviews")
             others = (total - rating) / (count - 1).where(count > 1)
             out[f"{level}_rating_deviation"] = rating - others
         if "reviewer_id" in has:
-            out["reviewer_mean_abs_deviation"] = out["product_rating_deviation"].abs().groupby(frame["reviewer_id"].astype(str)).transform("mean")
+            out["reviewer_mean_abs_deviation"] = out["product_rating_deviation"].abs().groupby(codes["reviewer_id"]).transform("mean")
     if "product_id" in has:
-        product = frame["product_id"].astype(str)
-        before = _before(prior, "product", product)
+        product = codes["product_id"]
+        before = _before(prior, "product", names["product_id"])
         out["product_reviews"] = _plus(product.groupby(product).transform("size").astype(float), before, "reviews")
         if "reviewer_single" in out:
             out["product_single_share"] = out["reviewer_single"].groupby(product).transform("mean")
@@ -155,7 +159,7 @@ def behaviour_signals(frame: pd.DataFrame, prior: dict[str, pd.DataFrame] | None
                 first = pd.Series(np.fmin(first.to_numpy(), before["first_day"].to_numpy(dtype=float)), index=frame.index)
             out["product_age_days"] = day - first
             for level in ("product", "merchant"):
-                key = frame[f"{level}_id"].astype(str)
+                key = codes[f"{level}_id"]
                 per_day = pd.DataFrame({"k": key, "d": day}).groupby(["k", "d"])["d"].transform("size").astype(float)
                 active = pd.DataFrame({"k": key, "d": day, "n": per_day}).drop_duplicates(["k", "d"])
                 usual = active.groupby("k")["n"].median().clip(lower=1.0)
@@ -175,11 +179,19 @@ def behaviour_signals(frame: pd.DataFrame, prior: dict[str, pd.DataFrame] | None
     return out
 
 
+def key_codes(keys: pd.Series) -> pd.Series:
+    """Codes of a column of keys, row for row: equal keys, equal whole numbers (in order of first appearance); a
+    missing key is NaN, so a group-by leaves it out as it leaves out a missing key."""
+    codes = pd.factorize(keys.to_numpy(dtype=object))[0].astype(float)
+    codes[codes < 0] = np.nan
+    return pd.Series(codes, index=keys.index)
+
+
 def _prior_count(reviewer: pd.Series, created: pd.Series) -> pd.Series:
-    """How many reviews the account had written before this one."""
-    order = np.lexsort((created.to_numpy(dtype="datetime64[ns]"), reviewer.to_numpy(dtype=str)))
+    """How many reviews the account had written before this one (``reviewer``: the account's key or its code)."""
+    order = np.lexsort((created.to_numpy(dtype="datetime64[ns]"), reviewer.to_numpy()))
     ranks = pd.Series(np.empty(len(order)), index=reviewer.index)
-    sorted_reviewers = reviewer.to_numpy(dtype=str)[order]
+    sorted_reviewers = reviewer.to_numpy()[order]
     starts = np.r_[True, sorted_reviewers[1:] != sorted_reviewers[:-1]]
     group_start = np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))
     ranks.iloc[order] = np.arange(len(order)) - group_start
