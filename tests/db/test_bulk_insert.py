@@ -103,3 +103,38 @@ def test_copy_text_made_a_column_at_a_time_is_the_value_by_value_text(column):
     from trust.db.engine import _copy_column, _copy_text
 
     assert _copy_column(column) == [_copy_text(value) for value in column]
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_large_reads_of_text_and_numbers_by_copy_equal_the_row_by_row_read(database, tmp_path, request):
+    """Issue 21: a SELECT of text and number columns read through COPY and Arrow's CSV reader on PostgreSQL (read_columns)
+    gives the values read_frame gives: hostile text (commas, quotes, newlines, a text that is \\N, empty), NULLs, NaN,
+    infinities, tiny and huge floats, big whole numbers; with a condition on a text column, and with no row at all."""
+    from trust.db.engine import read_columns
+    from trust.db.tables import ReviewTextScore
+
+    url = f"sqlite:///{tmp_path / 'w.db'}" if database == "sqlite" else request.getfixturevalue("postgres_url")
+    upgrade_database(url)
+    floats = [0.1, 1e-300, -0.0, float("inf"), -float("inf"), 123456789.125, 1 / 3, 2.5e300]
+    floats += [float("nan")] if database == "postgresql" else []  # SQLite stores a NaN as NULL (these columns are NOT NULL)
+    rows = [{"review_id": f"{text[:50]}#{i}" if text else str(i), "model_version": "v1" if i % 2 else "v,2\"", "text_hash": 2**32 - i,
+             **{c: floats[(i + k) % len(floats)] for k, c in enumerate(["text_model_score", "text_upper_share", "text_symbol_share",
+                "text_punct_share", "text_repeat_run", "text_longest_latin", "text_lines", "text_link", "text_unknown_words"])},
+             "text_phrases": [None, "", "\\N", '["好评返现", "a,b"]', "line\nbreak"][i % 5]}
+            for i, text in enumerate(HOSTILE * 2)]
+    with session_scope(url) as session:
+        insert_rows(session, ReviewTextScore, rows)
+    columns = [c for c in ReviewTextScore.__table__.columns]
+    statements = [select(*columns).order_by(ReviewTextScore.review_id, ReviewTextScore.model_version),
+                  select(*columns).where(ReviewTextScore.model_version == 'v,2"').order_by(ReviewTextScore.review_id),
+                  select(*columns).where(ReviewTextScore.model_version == "none such")]
+    with session_scope(url) as session:
+        for statement in statements:
+            fast, plain = read_columns(session, statement), read_frame(session, statement)
+            assert list(fast.columns) == list(plain.columns) and len(fast) == len(plain)
+            for name in fast.columns:
+                a, b = fast[name].to_numpy(dtype=object), plain[name].to_numpy(dtype=object)
+                same = [(x == y) or (pd.isna(x) and pd.isna(y)) for x, y in zip(a, b)]
+                assert all(same), (name, [(x, y) for x, y, s in zip(a, b, same) if not s][:3])
+        assert read_columns(session, statements[0])["text_phrases"].isna().sum() == len(rows[::5])  # '' and '\\N' stay text
+    dispose_engines()

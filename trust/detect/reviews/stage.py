@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from trust.db.engine import read_by_ids, read_frame, store_computed
+from trust.db.engine import read_by_ids, read_columns, read_frame, store_computed
 from trust.db.tables import ModerationLabel, Order, Review, ReviewRing, ReviewTextFeature, ReviewTextScore
 from trust.db.text_hash import text_hash
 from trust.detect.base import empty_result
@@ -135,9 +135,9 @@ def _stored_per_review(session: Session, reviews: pd.DataFrame, table, columns: 
     # the reindex below drops).
     keyed = set(stamp) <= {c.name for c in table.__table__.primary_key.columns}
     stamped = [] if keyed else [getattr(table, name) for name in stamp]
-    stored = read_frame(session, select(table.review_id, table.text_hash, *stamped,
-                                        *[getattr(table, c) for c in [*columns, *text_columns]])
-                        .where(*([getattr(table, name) == value for name, value in stamp.items()] if keyed else [])))
+    stored = read_columns(session, select(table.review_id, table.text_hash, *stamped,
+                                          *[getattr(table, c) for c in [*columns, *text_columns]])
+                          .where(*([getattr(table, name) == value for name, value in stamp.items()] if keyed else [])))
     hashes = text_hashes(reviews) if hashes is None else hashes
     stored = stored.set_index("review_id").reindex(reviews["review_id"].to_numpy())
     has_row = stored["text_hash"].notna().to_numpy()
