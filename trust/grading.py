@@ -16,7 +16,7 @@ from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from trust import __version__
-from trust.db.engine import read_frame, read_table, replace_partition, session_scope
+from trust.db.engine import read_columns, read_frame, read_table, replace_partition, session_scope
 from trust.db.tables import (
     CreditScore, CreditScorePoint, GateHold, Grade, GradeDocument, GradeNotice, GradeOverride, Merchant, MerchantMetric, PlatformRate,
     PublishLog,
@@ -113,7 +113,7 @@ def load_metrics(session: Session, business_date: dt.date, long_too: bool = Fals
     """Wide metrics for the date of the merchants of ``shard``, with each merchant's ``window_start`` as an extra
     column (and, with ``long_too``, the rows as stored: merchant_id, metric, value)."""
     day = and_(MerchantMetric.business_date == business_date, shard.has(MerchantMetric.merchant_id))
-    long = read_frame(session, select(MerchantMetric.merchant_id, MerchantMetric.metric, MerchantMetric.value).where(day))
+    long = read_columns(session, select(MerchantMetric.merchant_id, MerchantMetric.metric, MerchantMetric.value).where(day))
     if long.empty:
         raise RuntimeError(f"no merchant metrics for {business_date}" + ("" if shard.whole else f" in shard {shard}")
                            + ": run the metrics stage first")

@@ -109,7 +109,8 @@ def test_copy_text_made_a_column_at_a_time_is_the_value_by_value_text(column):
 def test_large_reads_of_text_and_numbers_by_copy_equal_the_row_by_row_read(database, tmp_path, request):
     """Issue 21: a SELECT of text and number columns read through COPY and Arrow's CSV reader on PostgreSQL (read_columns)
     gives the values read_frame gives: hostile text (commas, quotes, newlines, a text that is \\N, empty), NULLs, NaN,
-    infinities, tiny and huge floats, big whole numbers; with a condition on a text column, and with no row at all."""
+    infinities, tiny and huge floats, big whole numbers; with conditions on a text column (one with % signs), and with
+    no row at all."""
     from trust.db.engine import read_columns
     from trust.db.tables import ReviewTextScore
 
@@ -127,6 +128,7 @@ def test_large_reads_of_text_and_numbers_by_copy_equal_the_row_by_row_read(datab
     columns = [c for c in ReviewTextScore.__table__.columns]
     statements = [select(*columns).order_by(ReviewTextScore.review_id, ReviewTextScore.model_version),
                   select(*columns).where(ReviewTextScore.model_version == 'v,2"').order_by(ReviewTextScore.review_id),
+                  select(*columns).where(ReviewTextScore.model_version.like("v%"), ReviewTextScore.text_hash % 7 == 3),
                   select(*columns).where(ReviewTextScore.model_version == "none such")]
     with session_scope(url) as session:
         for statement in statements:

@@ -404,7 +404,11 @@ def read_columns(session: Session, statement) -> pd.DataFrame:
         if kind not in (str, int, float):
             raise TypeError(f"read_columns reads text and numbers; column {name} is {column.type}")
         types[name] = pa.string() if kind is str else pa.int64() if kind is int else pa.float64()
-    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    from sqlalchemy.dialects.postgresql.base import PGDialect
+
+    # Values written into the text (COPY takes no parameters), by a PostgreSQL dialect that does not double a % sign
+    # for the driver's parameter style: COPY's text goes to the server as it is.
+    sql = str(statement.compile(dialect=PGDialect(paramstyle="named"), compile_kwargs={"literal_binds": True}))
     buffer = io.BytesIO()
     cursor = connection.connection.driver_connection.cursor()
     try:  # NULL as \N (unquoted); a text that is \N itself comes quoted and stays text
