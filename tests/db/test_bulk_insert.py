@@ -107,10 +107,10 @@ def test_copy_text_made_a_column_at_a_time_is_the_value_by_value_text(column):
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_large_reads_of_text_and_numbers_by_copy_equal_the_row_by_row_read(database, tmp_path, request):
-    """Issue 21: a SELECT of text and number columns read through COPY and Arrow's CSV reader on PostgreSQL (read_columns)
+    """Issue 21: a SELECT of text, number and time columns read through COPY and Arrow's CSV reader on PostgreSQL (read_columns)
     gives the values read_frame gives: hostile text (commas, quotes, newlines, a text that is \\N, empty), NULLs, NaN,
-    infinities, tiny and huge floats, big whole numbers; with conditions on a text column (one with % signs), and with
-    no row at all."""
+    infinities, tiny and huge floats, big whole numbers, times to the microsecond and missing times (an outer join);
+    with conditions on a text column (one with % signs), and with no row at all."""
     from trust.db.engine import read_columns
     from trust.db.tables import ReviewTextScore
 
@@ -139,4 +139,14 @@ def test_large_reads_of_text_and_numbers_by_copy_equal_the_row_by_row_read(datab
                 same = [(x == y) or (pd.isna(x) and pd.isna(y)) for x, y in zip(a, b)]
                 assert all(same), (name, [(x, y) for x, y, s in zip(a, b, same) if not s][:3])
         assert read_columns(session, statements[0])["text_phrases"].isna().sum() == len(rows[::5])  # '' and '\\N' stay text
+        insert_rows(session, Order, records("TIME"))
+        session.add(Review(review_id="R1", merchant_id="M", order_id="TIME001", reviewer_id="U", rating=5, text="好",
+                           created_at=dt.datetime(2026, 12, 1, 8, 0, 0, 123456), business_date=dt.date(2026, 12, 1)))
+        session.flush()
+        for statement in (select(Order.order_id, Order.merchant_id, Order.amount, Order.quantity, Order.ordered_at).order_by(Order.order_id),
+                          select(Order.order_id, Review.created_at, Review.reviewer_registered_at)  # times and missing times
+                          .outerjoin(Review, Review.order_id == Order.order_id).order_by(Order.order_id)):
+            fast, plain = read_columns(session, statement), read_frame(session, statement)
+            missing = {name: fast[name].dtype for name in plain if plain[name].isna().all()}  # read_frame: None, object
+            pd.testing.assert_frame_equal(fast, plain.astype(missing))
     dispose_engines()

@@ -401,9 +401,9 @@ def read_columns(session: Session, statement) -> pd.DataFrame:
     types = {}
     for name, column in zip(names, columns):
         kind = column.type.python_type
-        if kind not in (str, int, float):
-            raise TypeError(f"read_columns reads text and numbers; column {name} is {column.type}")
-        types[name] = pa.string() if kind is str else pa.int64() if kind is int else pa.float64()
+        if kind not in (str, int, float, dt.datetime):
+            raise TypeError(f"read_columns reads text, numbers and times; column {name} is {column.type}")
+        types[name] = {str: pa.string(), int: pa.int64(), float: pa.float64(), dt.datetime: pa.timestamp("us")}[kind]
     from sqlalchemy.dialects.postgresql.base import PGDialect
 
     # Values written into the text (COPY takes no parameters), by a PostgreSQL dialect that does not double a % sign
