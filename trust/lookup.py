@@ -155,8 +155,9 @@ def build_grade_documents(grades: pd.DataFrame, metrics: pd.DataFrame, threshold
             "reasons": json.loads(row.decided_by),
         }, ensure_ascii=False, default=str)
         bodies.append(f'{head[:-1]}, "metrics": [{by_merchant.get(row.merchant_id, "")}]}}')
+    # Bodies as Python strings: an Arrow string column would copy every document once more before it is written.
     return pd.DataFrame({"business_date": grades["business_date"].to_numpy(), "merchant_id": grades["merchant_id"].to_numpy(),
-                         "body": bodies})
+                         "body": pd.Series(bodies, dtype=object, index=grades.index)})
 
 
 def publication_block(publication: PublishLog, session: Session | None = None) -> dict:

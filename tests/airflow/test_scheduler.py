@@ -17,7 +17,7 @@ from trust import pipeline
 from trust.db.engine import dispose_engines
 from trust.local_airflow import local_deployment
 
-DATES = 3  # the suite's share; `trust bench-backfill --days 7` times a week
+DATES = 2  # the suite's share (two dates: one after the other, the second with history); `trust bench-backfill --days 7` times a week
 SHARDS = 4
 COMPARED = {"grades": ["business_date", "merchant_id"], "merchant_metrics": ["business_date", "merchant_id", "metric"],
             "credit_scores": ["business_date", "merchant_id"], "credit_score_points": ["business_date", "merchant_id", "metric"],

@@ -92,6 +92,101 @@ def test_a_bulk_load_on_postgresql_leaves_the_planner_knowing_how_many_rows_ther
     dispose_engines()
 
 
+def test_a_copy_formatted_in_chunks_while_the_server_reads_stores_every_row_and_byte(postgres_url, monkeypatch):
+    """Issue 21: COPY rows are formatted a chunk at a time by a producer thread while PostgreSQL takes in the chunk
+    before; chunk and read boundaries anywhere (inside a row, inside a multi-byte character) store the same rows."""
+    import trust.db.engine as engine
+
+    upgrade_database(postgres_url)
+    many = [{**row, "order_id": f"C{i:05d}"} for i, row in enumerate(records("X") * 40)]  # 720 rows, hostile text
+    monkeypatch.setattr(engine, "COPY_CHUNK", 7)  # 103 chunks
+    monkeypatch.setattr(engine, "COPY_READ", 5)  # reads split rows and characters (a CJK character is 3 bytes)
+    with session_scope(postgres_url) as session:
+        assert insert_rows(session, Order, many) == len(many)
+        session.execute(insert(Order.__table__), [{**row, "order_id": "R" + row["order_id"]} for row in many])
+    with session_scope(postgres_url) as session:
+        stored = read_frame(session, select(*Order.__table__.columns).order_by(Order.order_id))
+    dispose_engines()
+    copied = stored[stored["order_id"].str.startswith("C")].reset_index(drop=True)
+    inserted = stored[stored["order_id"].str.startswith("R")].reset_index(drop=True)
+    inserted["order_id"] = inserted["order_id"].str[1:]
+    assert len(copied) == len(many)
+    assert copied.to_dict("records") == inserted.to_dict("records")
+
+
+def test_a_value_that_cannot_be_formatted_fails_the_copy_with_its_own_error_and_writes_nothing(postgres_url, monkeypatch):
+    """A failure in the formatting thread is raised where the COPY runs, the transaction rolls back, and the
+    connection is usable again."""
+    import trust.db.engine as engine
+
+    class Unwritable:
+        def __str__(self):
+            raise ValueError("this value cannot be written")
+
+    upgrade_database(postgres_url)
+    monkeypatch.setattr(engine, "COPY_CHUNK", 5)
+    many = [{**row, "order_id": f"F{i:04d}"} for i, row in enumerate(records("X") * 2)]
+    many[-1]["buyer_id"] = Unwritable()  # in the last chunk: earlier chunks have been sent
+    with pytest.raises(ValueError, match="cannot be written"):
+        with session_scope(postgres_url) as session:
+            insert_rows(session, Order, many)
+    with session_scope(postgres_url) as session:
+        assert session.execute(select(func.count()).select_from(Order).where(Order.order_id.like("F%"))).scalar_one() == 0
+        assert insert_rows(session, Order, many[:-1]) == len(many) - 1
+    dispose_engines()
+
+
+def test_a_load_small_against_the_table_leaves_its_statistics_and_a_large_one_refreshes_them(postgres_url):
+    """Issue 21: ANALYZE after a bulk load follows autovacuum's rule (rows changed since the last analysis ≥ 1,000 +
+    10% of the table): a night adding a few percent to a large table is not analysed every time, a large load is."""
+    upgrade_database(postgres_url)
+
+    def known_rows() -> float:
+        with session_scope(postgres_url) as session:
+            return session.execute(select(func.max(text_column("reltuples"))).select_from(pg_class)
+                                   .where(text_column("relname") == "orders")).scalar_one()
+
+    def load(prefix: str, count: int) -> None:
+        with session_scope(postgres_url) as session:
+            insert_rows(session, Order, [{**records("X")[i % len(HOSTILE)], "order_id": f"{prefix}{i:06d}"} for i in range(count)])
+
+    load("A", 20_000)
+    assert known_rows() == 20_000  # a new table: analysed
+    load("B", 1_200)  # under 1,000 + 10% of 20,000, even counted twice
+    assert known_rows() == 20_000
+    load("C", 3_500)  # over it
+    assert known_rows() == 24_700
+    dispose_engines()
+
+
+def test_grade_documents_are_compressed_with_lz4_where_the_server_has_it_and_read_back_unchanged(postgres_url):
+    """Issue 21: a night's grade documents (kilobytes each) are compressed with LZ4 on PostgreSQL 14+ built with it;
+    a document written and read back is the same text."""
+    from sqlalchemy import text as sql
+
+    from trust.db.tables import GradeDocument
+
+    upgrade_database(postgres_url)
+    body = '{"merchant_id": "M1", "metrics": [' + ", ".join(f'{{"metric": "m{i}", "描述": "繁體與简体", "value": {i / 7!r}}}'
+                                                          for i in range(400)) + "]}"
+    with session_scope(postgres_url) as session:
+        try:
+            with session.begin_nested():
+                session.execute(sql("CREATE TEMP TABLE lz4_probe (t text COMPRESSION lz4)"))
+            has_lz4 = True
+        except Exception:  # noqa: BLE001 - a server without LZ4
+            has_lz4 = False
+        method = session.execute(sql("SELECT attcompression FROM pg_attribute WHERE attrelid = 'grade_documents'::regclass "
+                                     "AND attname = 'body'")).scalar_one()
+        insert_rows(session, GradeDocument, [{"business_date": dt.date(2026, 11, 30), "merchant_id": "M1", "body": body}])
+    with session_scope(postgres_url) as session:
+        stored = session.execute(select(GradeDocument.body)).scalar_one()
+        used = session.execute(sql("SELECT pg_column_compression(body) FROM grade_documents")).scalar_one()
+    dispose_engines()
+    assert stored == body
+    assert (method, used) == (("l", "lz4") if has_lz4 else ("", "pglz"))
+
+
 @pytest.mark.parametrize("column", [
     HOSTILE, [None, *HOSTILE, None], ["plain", "繁體", None, "no escapes here"], [0.1, 1e-12, -0.0, float("inf"), None, 2.5],
     [1, -5, None, 10**12], [True, False, None], [dt.date(2026, 11, 30), None], [dt.datetime(2026, 11, 30, 23, 59, 59, 999), None],

@@ -96,23 +96,36 @@ def session_scope(db_url: str) -> Iterator[Session]:
 
 BULK_WRITTEN = "trust_bulk_written"  # session.info key: table name → rows the transaction put in by the bulk path
 ANALYZE_AFTER_ROWS = 1000
+ANALYZE_SHARE = 0.1  # autovacuum's default analyze scale factor
 
 
 def refresh_statistics(session: Session, written: dict[str, int]) -> None:
-    """After a commit on PostgreSQL, ``ANALYZE`` the tables a transaction bulk-loaded (≥ ``ANALYZE_AFTER_ROWS`` rows):
-    the planner's row counts would otherwise lag the data (autovacuum comes later, or never where it is off) and a
-    shard's ``merchant_id IN (…)`` turned into thousands of index probes (a 4-shard metrics task: minutes instead of
-    seconds at 1M reviews). ``SKIP_LOCKED``: a table another task is analysing right now is left to it. In its own
+    """After a commit on PostgreSQL, ``ANALYZE`` the tables a transaction bulk-loaded enough to make the planner's
+    statistics stale: autovacuum's own rule (rows changed since the last analysis ≥ ``ANALYZE_AFTER_ROWS`` +
+    ``ANALYZE_SHARE`` of the rows the planner knows of), applied at once instead of later, or never where autovacuum is
+    off. Without it a new table's row counts lagged the data and a shard's ``merchant_id IN (…)`` turned into
+    thousands of index probes (a 4-shard metrics task: minutes instead of seconds at 1M reviews); a night adding a
+    thirtieth of a large table's rows leaves its statistics good enough and is not analysed every time (a second of
+    a 1M-review ingest). ``SKIP_LOCKED``: a table another task is analysing right now is left to it. In its own
     autocommit connection, after the commit (an ANALYZE inside the transaction would hold its lock until the end)."""
-    tables = sorted(name for name, rows in written.items() if rows >= ANALYZE_AFTER_ROWS)
-    if not tables or session.get_bind().dialect.name != "postgresql":
+    candidates = sorted(name for name, rows in written.items() if rows >= ANALYZE_AFTER_ROWS)
+    if not candidates or session.get_bind().dialect.name != "postgresql":
         return
     try:
         with session.get_bind().connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").execute(
-                text("ANALYZE (SKIP_LOCKED) " + ", ".join(f'"{name}"' for name in tables)))
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            # The commit's own changes may already be counted in the statistics view or not yet: they are added again
+            # (a table may be analysed a little early, never late).
+            known = dict(connection.execute(text(
+                "SELECT c.relname, greatest(c.reltuples, 0) * :share + :floor - coalesce(s.n_mod_since_analyze, 0) "
+                "FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
+                "WHERE c.relname = ANY(:names) AND c.relnamespace = to_regnamespace(current_schema())::oid"),
+                {"share": ANALYZE_SHARE, "floor": ANALYZE_AFTER_ROWS, "names": candidates}).all())
+            tables = [name for name in candidates if written[name] >= float(known.get(name, 0.0))]
+            if tables:
+                connection.execute(text("ANALYZE (SKIP_LOCKED) " + ", ".join(f'"{name}"' for name in tables)))
     except Exception as error:  # noqa: BLE001 - statistics only speed reads up; the data is committed
-        log.warning("ANALYZE of %s failed (planner statistics may lag): %s", ", ".join(tables), error)
+        log.warning("ANALYZE of %s failed (planner statistics may lag): %s", ", ".join(candidates), error)
 
 
 def _shadow_inputs(session: Session, as_of: dt.date) -> list[str]:
@@ -348,23 +361,87 @@ def _copy_escaped(value: str) -> str:
     return value
 
 
-COPY_CHUNK = 200_000  # rows per COPY statement
+COPY_CHUNK = 50_000  # rows formatted at a time: the server takes in one chunk while the next is formatted
+COPY_READ = 1 << 20  # bytes handed to the driver per read
+
+
+class _ChunkFeed:
+    """A file-like reader for ``copy_expert`` fed by a producer thread that formats the rows a chunk at a time, so
+    Python formats chunk k+1 (on one core) while PostgreSQL parses and indexes chunk k (on another): the driver drops
+    the GIL while it sends and waits. The producer's error is raised here, in the thread that runs the COPY (the driver
+    reports it as a cancelled COPY; :func:`_copy_rows` raises the producer's own error instead)."""
+
+    _END = object()
+
+    def __init__(self, columns: list[list], rows: int):
+        import queue
+        import threading
+
+        self._lists, self._rows = columns, rows
+        self._chunks: queue.Queue = queue.Queue(maxsize=2)
+        self._stop = threading.Event()
+        self._pending = memoryview(b"")
+        self.error: BaseException | None = None  # the producer's failure, once read
+        self._thread = threading.Thread(target=self._produce, name="copy-format", daemon=True)
+        self._thread.start()
+
+    def _put(self, item) -> bool:
+        import queue
+
+        while not self._stop.is_set():
+            try:
+                self._chunks.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _produce(self) -> None:
+        try:
+            for start in range(0, self._rows, COPY_CHUNK):
+                texts = [_copy_column(values[start:start + COPY_CHUNK]) for values in self._lists]
+                if not self._put(("\n".join(map("\t".join, zip(*texts))) + "\n").encode("utf-8")):
+                    return
+            self._put(self._END)
+        except BaseException as error:  # noqa: BLE001 - handed to the COPY's thread, which raises it
+            self._put(error)
+
+    def read(self, size: int = COPY_READ) -> bytes:
+        if not len(self._pending):
+            item = self._chunks.get()
+            if item is self._END:
+                self._chunks.put(self._END)  # a second read at the end sees the end again
+                return b""
+            if isinstance(item, BaseException):
+                self.error = item
+                raise item
+            self._pending = memoryview(item)
+        piece, self._pending = self._pending[:size], self._pending[size:]
+        return bytes(piece)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _copy_rows(driver, table_name: str, columns: list[str], lists: list[list]) -> None:
-    """COPY the rows given as one list of values per column (bound values, as :func:`insert_rows` has them)."""
-    import io
-
+    """COPY the rows given as one list of values per column (bound values, as :func:`insert_rows` has them), in one
+    statement, formatted a chunk at a time by a producer thread while the server takes in the chunk before."""
     quoted = ", ".join(f'"{c}"' for c in columns)
     rows = len(lists[0]) if lists else 0
-    for start in range(0, rows, COPY_CHUNK):
-        texts = [_copy_column(values[start:start + COPY_CHUNK]) for values in lists]
-        buffer = io.StringIO("\n".join(map("\t".join, zip(*texts))) + "\n")
-        cursor = driver.cursor()
-        try:
-            cursor.copy_expert(f'COPY "{table_name}" ({quoted}) FROM STDIN', buffer)
-        finally:
-            cursor.close()
+    if not rows:
+        return
+    feed = _ChunkFeed(lists, rows)
+    cursor = driver.cursor()
+    try:
+        cursor.copy_expert(f'COPY "{table_name}" ({quoted}) FROM STDIN', feed, size=COPY_READ)
+    except Exception as error:
+        if feed.error is not None:
+            raise feed.error from error
+        raise
+    finally:
+        feed.close()
+        cursor.close()
 
 
 def read_frame(session: Session, statement) -> pd.DataFrame:

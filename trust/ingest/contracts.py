@@ -183,3 +183,6 @@ ENTITY_ORDER: tuple[str, ...] = (
     "agent_links",
     "moderation_labels",
 )
+# The loader reads an entity's ids once, when the first entity referencing it loads: the order must hold.
+assert all(ENTITY_ORDER.index(f.references) < ENTITY_ORDER.index(name)
+           for name, contract in CONTRACTS.items() for f in contract.fields if f.references), "ENTITY_ORDER"

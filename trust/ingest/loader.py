@@ -107,9 +107,10 @@ def ingest_partition(settings: Settings, business_date: dt.date) -> IngestResult
             "An entity with nothing new that day still needs a file with just its header."
         )
     results: list[FileResult] = []
+    known: dict[str, set[str]] = {}  # entity → its ids, read once per partition (an entity is referenced once loaded)
     with session_scope(settings.db_url) as session:  # one transaction: a failure leaves none of the day half-loaded
         for entity in ENTITY_ORDER:
-            results.extend(_ingest_entity(session, settings, entity, business_date, found[entity]))
+            results.extend(_ingest_entity(session, settings, entity, business_date, found[entity], known))
     outcome = IngestResult(business_date, results)
     for entity, total in outcome.totals().items():
         log.info("ingest %s %s: %s", business_date, entity, total)
@@ -123,7 +124,7 @@ def _known_ids(session: Session, entity: str) -> set[str]:
 
 
 def _ingest_entity(
-    session: Session, settings: Settings, entity: str, business_date: dt.date, files: list[Path]
+    session: Session, settings: Settings, entity: str, business_date: dt.date, files: list[Path], known: dict[str, set[str]]
 ) -> list[FileResult]:
     contract = CONTRACTS[entity]
     table = INPUT_TABLES[entity]
@@ -131,8 +132,9 @@ def _ingest_entity(
     session.execute(delete(table).where(table.business_date == business_date))
     session.execute(delete(QuarantineRow).where(QuarantineRow.business_date == business_date, QuarantineRow.entity == entity))
     session.execute(delete(IngestLog).where(IngestLog.business_date == business_date, IngestLog.entity == entity))
-    references = {f.references for f in contract.fields if f.references}
-    known = {ref: _known_ids(session, ref) for ref in references}
+    for reference in {f.references for f in contract.fields if f.references}:
+        if reference not in known:  # ENTITY_ORDER loads an entity before any that references it: read when complete
+            known[reference] = _known_ids(session, reference)
     loaded_here: dict[str, str] = {}
     results = []
     for path in files:
