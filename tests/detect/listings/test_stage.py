@@ -179,3 +179,28 @@ def test_the_nightly_stage_reads_each_listing_once_and_scores_as_if_it_read_them
         pd.testing.assert_frame_equal(after, nightly(settings, None))
         assert after.set_index("entity_id").loc[changed, "score"] > full.set_index("entity_id").loc[changed, "score"]
         dispose_engines()
+
+
+def test_a_batch_read_once_for_the_market_and_the_signals_gives_the_market_and_scores_of_reading_it_twice(marketplace):
+    """Issue 21: the nightly stage reads a batch's texts once (normalised, searched for slang, hashed for copies,
+    segmented) for both the market context and the signals; the market and every score and reason are those of the
+    path that read them separately. On the generated marketplace's listings, with missing titles and descriptions."""
+    from trust.detect.listings.model import ListingTexts
+    from trust.detect.listings.stage import installed_model
+
+    frames = [pd.read_csv(path, dtype=str, keep_default_na=False) for path in sorted((marketplace / "landing" / "listings").glob("*/*.csv"))]
+    listings = pd.concat(frames, ignore_index=True).drop_duplicates("listing_id", ignore_index=True)
+    listings["price"] = pd.to_numeric(listings["price"], errors="coerce")
+    listings.loc[::7, "title"] = None
+    listings.loc[::5, "description"] = None
+    events = pd.DataFrame({"listing_id": listings["listing_id"].head(40), "merchant_id": listings["merchant_id"].head(40),
+                           "event": ["failed_check", "counterfeit_complaint", "takedown", "failed_check"] * 10})
+    texts = ListingTexts.of(listings)
+    assert sum(map(bool, texts.slang)) > 0
+    twice, once = ListingContext.fit(listings, events), ListingContext.fit(listings, events, texts=texts)
+    for field in ("category_median", "category_mad", "token_median", "token_shops", "title_bucket_shops"):
+        assert getattr(once, field) == getattr(twice, field), field
+    pd.testing.assert_frame_equal(once.seller_history, twice.seller_history)
+    model = installed_model()
+    pd.testing.assert_frame_equal(score_listings(listings, once, events, model, texts=texts),
+                                  score_listings(listings, twice, events, model))

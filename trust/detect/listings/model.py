@@ -89,6 +89,30 @@ def title_tokens(titles: pd.Series) -> list[set[str]]:
 
 
 @dataclasses.dataclass
+class ListingTexts:
+    """What the market context and the signals both read from a batch's texts, computed once per batch (a night's
+    listings were normalised, searched for slang and hashed twice, once for the market and once for the signals)."""
+
+    normal: list[str]  # title + description, normalised, lower case
+    text: list[str]  # the same without separators (compact_text of title + description)
+    titles_compact: list[str]
+    slang: list[list[str]]  # the lexicon's counterfeit slang found in ``text``, sorted
+    bands: np.ndarray  # LSH band keys of the compacted titles
+    tokens: list[set[str]]  # title_tokens of the titles
+
+    @classmethod
+    def of(cls, listings: pd.DataFrame, tokens: list[set[str]] | None = None) -> "ListingTexts":
+        title, description = _texts(listings, "title"), _texts(listings, "description")
+        normal = [(normalize_text(t + " " + d) or "").lower() for t, d in zip(title, description)]  # normalised once
+        text = [lexicon.EVASION_SEPARATORS.sub("", n) for n in normal]  # as compact_text gives it
+        titles_compact = compact_text(title)
+        slang = [sorted(set(lexicon.counterfeit_pattern().findall(t))) for t in text]
+        if tokens is None:
+            tokens = title_tokens(pd.Series(title, dtype=object))
+        return cls(normal, text, titles_compact, slang, lsh_band_keys(_copy_keys(titles_compact)), tokens)
+
+
+@dataclasses.dataclass
 class ListingContext:
     """What a listing is compared with: category price statistics, the token price index, title LSH buckets by shop
     count, and the sellers' history. Fitted on a batch of listings."""
@@ -103,10 +127,13 @@ class ListingContext:
 
     @classmethod
     def fit(cls, listings: pd.DataFrame, seller_events: pd.DataFrame | None = None,
-            tokens: list[set[str]] | None = None) -> "ListingContext":
+            tokens: list[set[str]] | None = None, texts: ListingTexts | None = None) -> "ListingContext":
         """``seller_events``: one row per past event on a listing (listing_id, merchant_id, event ∈ failed_check,
         counterfeit_complaint, takedown); counted per seller, excluding the listing scored (see ``seller_signals``).
-        ``tokens``: :func:`title_tokens` of the listings, if already computed."""
+        ``tokens``: :func:`title_tokens` of the listings, if already computed; ``texts``: their :class:`ListingTexts`,
+        if already computed (for the signals of the same batch)."""
+        if texts is not None:
+            tokens = texts.tokens
         listings = listings.reindex(columns=sorted(set(listings.columns) | {"price", "category", "title", "description", "merchant_id"}))
         log_price = np.log1p(pd.to_numeric(listings["price"], errors="coerce").clip(lower=0))
         category = listings["category"].fillna("")
@@ -117,15 +144,18 @@ class ListingContext:
                                "merchant": listings["merchant_id"].fillna("").astype(str).to_numpy()}).explode("token").dropna(subset=["token"])
         by_token = tokens.groupby("token").agg(median=("price", "median"), shops=("merchant", "nunique"))
         by_token = by_token[by_token["shops"] >= MIN_TOKEN_SHOPS]
-        bands = lsh_band_keys(_copy_keys(compact_text(listings["title"])))
+        bands = texts.bands if texts is not None else lsh_band_keys(_copy_keys(compact_text(listings["title"])))
         bucket_shops: dict[tuple[int, float], int] = {}
         merchants = listings["merchant_id"].astype(str).to_numpy()
         for band in range(bands.shape[1]):
             keep = ~np.isnan(bands[:, band])
             counts = pd.DataFrame({"b": bands[keep, band], "m": merchants[keep]}).groupby("b")["m"].nunique()
             bucket_shops.update({(band, key): int(n) for key, n in counts[counts > 1].items()})
-        slang = pd.Series([bool(lexicon.counterfeit_pattern().search(t)) for t in compact_text(listings["title"].fillna("") + " " + listings["description"].fillna(""))],
-                          index=listings.index)
+        if texts is not None:
+            slang = pd.Series([bool(found) for found in texts.slang], index=listings.index, dtype=bool)
+        else:
+            slang = pd.Series([bool(lexicon.counterfeit_pattern().search(t)) for t in compact_text(listings["title"].fillna("") + " " + listings["description"].fillna(""))],
+                              index=listings.index)
         history = pd.DataFrame({"seller_slang_listings": slang.groupby(listings["merchant_id"]).sum(),
                                 "seller_listings": slang.groupby(listings["merchant_id"]).size()})
         history[SELLER_COLUMNS] = event_counts(seller_events, "merchant_id").reindex(history.index).fillna(0)
@@ -160,20 +190,20 @@ def _numbers(listings: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def listing_signals(listings: pd.DataFrame, context: ListingContext, seller_events: pd.DataFrame | None = None,
-                    tokens: list[set[str]] | None = None) -> pd.DataFrame:
+                    tokens: list[set[str]] | None = None, texts: ListingTexts | None = None) -> pd.DataFrame:
     """Numeric signals per listing (row for row), plus ``_``-prefixed columns the reasons quote. ``tokens``:
-    :func:`title_tokens` of the listings, if already computed.
+    :func:`title_tokens` of the listings, if already computed; ``texts``: their :class:`ListingTexts`, if already
+    computed (for the market context of the same batch).
 
     Built from plain lists and arrays (one dict lookup or regex per listing) and assembled into one frame at the end:
     a one-row check at listing time pays no per-column pandas overhead, and a million rows cost the same loops."""
     n = len(listings)
-    title, description, category = _texts(listings, "title"), _texts(listings, "description"), _texts(listings, "category")
-    normal = [(normalize_text(t + " " + d) or "").lower() for t, d in zip(title, description)]  # normalised once
-    text = [lexicon.EVASION_SEPARATORS.sub("", n) for n in normal]  # as compact_text gives it
-    titles_compact = compact_text(title)
+    if texts is None:
+        texts = ListingTexts.of(listings, tokens)
+    normal, text, titles_compact, slang = texts.normal, texts.text, texts.titles_compact, texts.slang
+    category = _texts(listings, "category")
     price = _numbers(listings, "price")
     out: dict[str, object] = {}
-    slang = [sorted(set(lexicon.counterfeit_pattern().findall(t))) for t in text]
     claims = [sorted(set(lexicon.claim_pattern().findall(t))) for t in text]
     efficacy = [sorted(set(lexicon.EFFICACY_IN_TIME.findall(t))) for t in text]
     out["slang_terms"] = np.array([len(s) for s in slang], dtype=float)
@@ -201,7 +231,7 @@ def listing_signals(listings: pd.DataFrame, context: ListingContext, seller_even
     mad = np.array([context.category_mad.get(c, np.nan) for c in category], dtype=float)
     out["category_price_z"] = (log_price - median) / mad
     token_median, token_shops, best_token = [], [], []
-    for words in (tokens if tokens is not None else title_tokens(pd.Series(title, dtype=object))):
+    for words in texts.tokens:
         priced = [k for k in words if k in context.token_median]
         if priced:
             top = max(priced, key=lambda k: (context.token_median[k], context.token_shops[k], k))  # ties: a fixed choice
@@ -214,7 +244,7 @@ def listing_signals(listings: pd.DataFrame, context: ListingContext, seller_even
             best_token.append(None)
     out["token_price_gap"] = log_price - np.array(token_median, dtype=float)  # log(price / market price of its words)
     out["token_shops"] = np.array(token_shops, dtype=float)
-    bands = lsh_band_keys(_copy_keys(titles_compact))
+    bands = texts.bands
     copies = np.zeros(n)
     for band in range(bands.shape[1]):
         looked = [context.title_bucket_shops.get((band, b), 1) if b == b else 1 for b in bands[:, band]]

@@ -22,8 +22,8 @@ from trust.db.engine import read_frame, store_computed
 from trust.db.tables import Complaint, DetectorScore, Listing, ListingMarket, ListingTextPart, ModerationLabel, SpotCheck
 from trust.detect.base import empty_result
 from trust.detect.listings.knowledge import assess_listings, evidence_json, evidence_of_json, knowledge_version, own_parts
-from trust.detect.listings.model import (CONTEXT_FILE, DEFAULT_FLAG_AT, ListingContext, ListingDetector, flag_threshold, listing_signals,
-                                        load_listing_model, title_tokens)
+from trust.detect.listings.model import (CONTEXT_FILE, DEFAULT_FLAG_AT, ListingContext, ListingDetector, ListingTexts,
+                                        flag_threshold, listing_signals, load_listing_model)
 from trust.errors import Invalid
 from trust.settings import PROJECT_ROOT
 
@@ -79,10 +79,11 @@ def installed_model() -> ListingDetector:
 
 
 def score_listings(listings: pd.DataFrame, context: ListingContext, events: pd.DataFrame | None,
-                   model: ListingDetector | None, tokens: list[set[str]] | None = None, parts_of=None) -> pd.DataFrame:
+                   model: ListingDetector | None, tokens: list[set[str]] | None = None, parts_of=None,
+                   texts: ListingTexts | None = None) -> pd.DataFrame:
     """Scores and reasons of ``listings`` in ``context``. ``parts_of(model, listings, signals)``: where the listings'
     own parts (:func:`trust.detect.listings.knowledge.own_parts`) come from, if not computed here."""
-    signals = listing_signals(listings, context, events, tokens)
+    signals = listing_signals(listings, context, events, tokens, texts)
     model = model or ListingDetector().fit(signals)
     parts = parts_of(model, listings, signals) if parts_of is not None else None
     kinds, names, reasons = assess_listings(model, listings, signals, flag_threshold(model), parts=parts)  # the knowledge needs no market
@@ -144,11 +145,11 @@ def run(session: Session, business_date: dt.date, window_start: dt.date, window_
     if listings.empty:
         return empty_result()
     events = seller_events(session, window_start, window_end, complaint_model)
-    tokens = title_tokens(listings["title"])  # segmented once, for the market's price index and each listing's lookup
-    context = ListingContext.fit(listings, events, tokens)
+    texts = ListingTexts.of(listings)  # read once, for the market (price index, copies, slang) and each listing's signals
+    context = ListingContext.fit(listings, events, texts=texts)
     store_market(session, business_date, context)  # what listing-time checks compare with, on any machine
     parts_of = stored_own_parts(session, model_version) if model_version is not None else None
-    scores = score_listings(listings, context, events, model, tokens, parts_of)
+    scores = score_listings(listings, context, events, model, parts_of=parts_of, texts=texts)
     if parts_of is not None:
         log.info("listings: %d of %d read now (knowledge and wording), the rest read back", parts_of.computed, len(listings))
     return scores
