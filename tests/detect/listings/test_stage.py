@@ -204,3 +204,27 @@ def test_a_batch_read_once_for_the_market_and_the_signals_gives_the_market_and_s
     model = installed_model()
     pd.testing.assert_frame_equal(score_listings(listings, once, events, model, texts=texts),
                                   score_listings(listings, twice, events, model))
+
+
+def test_the_lexicon_patterns_find_what_a_plain_alternation_of_their_terms_finds(marketplace):
+    """Issue 21: the slang, claim and brand patterns start with a lookahead for their terms' first characters (ten
+    times faster); on every generated listing text and on evasions, edge Latin words and empty text they find exactly
+    what the plain longest-first alternation finds."""
+    import re
+
+    from trust.detect import lexicon
+
+    def plain(terms):
+        return re.compile("|".join(f"(?<![a-z]){re.escape(t)}(?![a-z])" if re.fullmatch(r"[a-z0-9 \-]+", t) else re.escape(t)
+                                   for t in sorted(set(terms), key=len, reverse=True)))
+
+    frames = [pd.read_csv(path, dtype=str, keep_default_na=False) for path in sorted((marketplace / "landing" / "listings").glob("*/*.csv"))]
+    listings = pd.concat(frames, ignore_index=True)
+    texts = lexicon.compact(listings["title"] + " " + listings["description"]).tolist()
+    texts += ["", "a", "gaofang", "xgaofang", "gaofangx", "gf包", "高仿lv", "lvx", "xlv", "lv", "超a货", "1:1复刻", "]^-\\", "ａ货"]
+    for fast, terms in [(lexicon.counterfeit_pattern(), lexicon.with_variants(lexicon.counterfeit_terms())),
+                        (lexicon.claim_pattern(), lexicon.claim_terms()), (lexicon.brand_pattern(), list(lexicon.brand_aliases()))]:
+        slow = plain(terms)
+        assert fast.pattern != slow.pattern
+        assert [fast.findall(t) for t in texts] == [slow.findall(t) for t in texts]
+        assert sum(bool(fast.search(t)) for t in texts) > 10
