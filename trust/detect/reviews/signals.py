@@ -311,23 +311,50 @@ def near_duplicate_accounts(keys: list[str], accounts: np.ndarray, day: np.ndarr
     return _near_duplicates_from_bands(bands, np.asarray(accounts), day, window_days)
 
 
+NEAR_KEY_LIMIT = 2**62  # cells × accounts above this: pairs sorted as two columns, not one integer
+
+
 def _near_duplicates_from_bands(bands: np.ndarray, accounts: np.ndarray, day: np.ndarray | None, window_days: int = 2) -> np.ndarray:
+    """For each row with band keys, the distinct accounts sharing one of its LSH buckets within ``window_days`` of its
+    day, less one (the most over the bands). Distinct accounts per (bucket, day) summed over the days of the window
+    (an account posting on two days of the window counts twice: a small overcount that only strengthens a true copy
+    ring). On integer codes: each (bucket, day) cell a number, its accounts counted by sorting (cell, account) pairs,
+    looked up by binary search (``tests/reference/near_duplicates_v1.py`` holds the pandas version it equals)."""
     n = len(bands)
     result = np.zeros(n)
     index = np.flatnonzero(~np.isnan(bands[:, 0])) if n else np.zeros(0, dtype=int)
     if not len(index):
         return result
-    days = np.zeros(len(index), dtype=np.int64) if day is None else day[index]
+    days = np.zeros(len(index), dtype=np.int64) if day is None else np.asarray(day, dtype=np.int64)[index]
     spans = [0] if day is None else range(-window_days, window_days + 1)
+    account = pd.factorize(np.asarray(accounts, dtype=object)[index], use_na_sentinel=False)[0].astype(np.int64)
+    accounts_n = int(account.max()) + 1
+    offset = days - days.min() + window_days  # a cell's day and its neighbours within the window stay in its bucket's block
+    width = int(offset.max()) + window_days + 1
     for band in range(bands.shape[1]):
-        bucket = bands[index, band].astype(np.int64)
-        posts = pd.DataFrame({"bucket": bucket, "day": days, "account": accounts[index]}).drop_duplicates()
-        per_day = posts.groupby(["bucket", "day"]).size()
-        total = np.zeros(len(index))
-        for shift in spans:  # distinct accounts per bucket-day, summed over the window (an account posting on two
-            # days of the window counts twice: a small overcount that only strengthens a true copy ring)
-            looked_up = pd.MultiIndex.from_arrays([bucket, days + shift])
-            total += per_day.reindex(looked_up).fillna(0).to_numpy()
+        raw = bands[index, band].astype(np.int64)
+        order = np.argsort(raw, kind="stable")
+        bucket = np.empty(len(raw), dtype=np.int64)
+        bucket[order] = np.cumsum(np.r_[True, raw[order][1:] != raw[order][:-1]]) - 1  # dense bucket codes
+        cell = bucket * width + offset
+        if (int(cell.max()) + 1) * accounts_n < NEAR_KEY_LIMIT:
+            keys = np.sort(cell * accounts_n + account)
+            pairs = keys[np.r_[True, keys[1:] != keys[:-1]]] // accounts_n  # the cell of each distinct (cell, account)
+        else:  # too many cells × accounts for one integer key
+            by_pair = np.lexsort((account, cell))
+            c, a = cell[by_pair], account[by_pair]
+            pairs = c[np.r_[True, (c[1:] != c[:-1]) | (a[1:] != a[:-1])]]
+        starts = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]])
+        cells, counts = pairs[starts], np.diff(np.r_[starts, len(pairs)])  # distinct accounts per cell, cells sorted
+        by_cell = np.argsort(cell, kind="stable")  # looked up in order: a binary search of sorted values stays in cache
+        wanted_sorted = cell[by_cell]
+        found = np.zeros(len(index))
+        for shift in spans:
+            wanted = wanted_sorted + shift
+            at = np.minimum(np.searchsorted(cells, wanted), len(cells) - 1)
+            found += np.where(cells[at] == wanted, counts[at], 0)
+        total = np.empty(len(index))
+        total[by_cell] = found
         result[index] = np.maximum(result[index], total - 1)
     return result
 
