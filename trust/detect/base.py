@@ -28,23 +28,32 @@ def combine(evidence: dict[str, np.ndarray], weights: dict[str, float]) -> np.nd
     return 1.0 - keep
 
 
-def reasons_json(codes_and_texts: list[list[tuple[str, str]]]) -> list[str]:
-    """Per row, its reasons as a JSON list of {code, text} ("[]" for a row without any: most rows of a night)."""
-    return [json.dumps([{"code": c, "text": t} for c, t in items], ensure_ascii=False) if items else "[]"
-            for items in codes_and_texts]
+def reasons_json(codes_and_texts: list[list[tuple[str, str]]] | dict[int, list[tuple[str, str]]], n: int | None = None) -> list[str]:
+    """Per row, its reasons as a JSON list of {code, text} ("[]" for a row without any: most rows of a night). Given
+    as a list per row, or as {row: reasons} for the rows that have any (with ``n``, the number of rows): a night's
+    million rows then cost no list each."""
+    def text(items: list[tuple[str, str]]) -> str:
+        return json.dumps([{"code": c, "text": t} for c, t in items], ensure_ascii=False) if items else "[]"
+
+    if isinstance(codes_and_texts, dict):
+        out = ["[]"] * (n if n is not None else 0)
+        for row, items in codes_and_texts.items():
+            out[row] = text(items)
+        return out
+    return [text(items) for items in codes_and_texts]
 
 
 def collect_reasons(n: int, fired: dict[str, np.ndarray], texts: dict[str, list[str] | pd.Series]) -> list[str]:
     """Per row, the reasons of every rule that fired, in rule order."""
     import numpy as np
 
-    per_row: list[list[tuple[str, str]]] = [[] for _ in range(n)]
+    per_row: dict[int, list[tuple[str, str]]] = {}  # the rows with reasons only
     for code, mask in fired.items():
         mask = np.asarray(mask, dtype=bool)
         words = texts[code]
-        for i in np.flatnonzero(mask):
-            per_row[i].append((code, words[i] if not isinstance(words, str) else words))
-    return reasons_json(per_row)
+        for i in np.flatnonzero(mask).tolist():
+            per_row.setdefault(i, []).append((code, words[i] if not isinstance(words, str) else words))
+    return reasons_json(per_row, n)
 
 
 def empty_result() -> pd.DataFrame:

@@ -294,7 +294,7 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
         fired = _fired(full)
         if only is not None:
             fired = {code: mask & only for code, mask in fired.items()}
-        per_row: list[list[tuple[str, str]]] = [[] for _ in range(len(full))]
+        per_row: dict[int, list[tuple[str, str]]] = {}  # only the rows with reasons: a list per row of a night costs seconds
         for rule in RULES:
             mask = fired.get(rule.code)
             if mask is None or not mask.any():
@@ -305,9 +305,9 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
                 named = self._phrases(full.iloc[rows])
                 words = [f"wording typical of the reviews labelled fake in training: {', '.join(p)}" if p else w
                          for p, w in zip(named, words)]
-            for position, row in enumerate(rows):
-                per_row[row].append((rule.code, words if isinstance(words, str) else words[position]))
-        return reasons_json(per_row)
+            for position, row in enumerate(rows.tolist()):
+                per_row.setdefault(row, []).append((rule.code, words if isinstance(words, str) else words[position]))
+        return reasons_json(per_row, len(full))
 
 
 def save_model(model: FakeReviewDetector, directory: Path, card: dict) -> Path:
