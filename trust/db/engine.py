@@ -101,27 +101,29 @@ ANALYZE_SHARE = 0.1  # autovacuum's default analyze scale factor
 
 def refresh_statistics(session: Session, written: dict[str, int]) -> None:
     """After a commit on PostgreSQL, ``ANALYZE`` the tables a transaction bulk-loaded enough to make the planner's
-    statistics stale: autovacuum's own rule (rows changed since the last analysis ≥ ``ANALYZE_AFTER_ROWS`` +
-    ``ANALYZE_SHARE`` of the rows the planner knows of), applied at once instead of later, or never where autovacuum is
-    off. Without it a new table's row counts lagged the data and a shard's ``merchant_id IN (…)`` turned into
-    thousands of index probes (a 4-shard metrics task: minutes instead of seconds at 1M reviews); a night adding a
-    thirtieth of a large table's rows leaves its statistics good enough and is not analysed every time (a second of
-    a 1M-review ingest). ``SKIP_LOCKED``: a table another task is analysing right now is left to it. In its own
-    autocommit connection, after the commit (an ANALYZE inside the transaction would hold its lock until the end)."""
+    statistics stale, by autovacuum's measure (``ANALYZE_AFTER_ROWS`` + ``ANALYZE_SHARE`` of the table), applied at once
+    instead of later, or never where autovacuum is off: this transaction wrote that many rows, or the table has grown by
+    that share of its pages since its last analysis (small loads adding up). Without it a new table's row counts lagged
+    the data and a shard's ``merchant_id IN (…)`` turned into thousands of index probes (a 4-shard metrics task: minutes
+    instead of seconds at 1M reviews); a night adding a thirtieth of a large table's rows is not analysed every time (a
+    second of a 1M-review ingest). Sizes, not the statistics views: those receive a transaction's counts up to a second
+    after its commit, before or after an ANALYZE, which would make the rule depend on timing. ``SKIP_LOCKED``: a table
+    another task is analysing right now is left to it. In its own autocommit connection, after the commit (an ANALYZE
+    inside the transaction would hold its lock until the end)."""
     candidates = sorted(name for name, rows in written.items() if rows >= ANALYZE_AFTER_ROWS)
     if not candidates or session.get_bind().dialect.name != "postgresql":
         return
     try:
         with session.get_bind().connect() as connection:
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-            # The commit's own changes may already be counted in the statistics view or not yet: they are added again
-            # (a table may be analysed a little early, never late).
-            known = dict(connection.execute(text(
-                "SELECT c.relname, greatest(c.reltuples, 0) * :share + :floor - coalesce(s.n_mod_since_analyze, 0) "
-                "FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
-                "WHERE c.relname = ANY(:names) AND c.relnamespace = to_regnamespace(current_schema())::oid"),
-                {"share": ANALYZE_SHARE, "floor": ANALYZE_AFTER_ROWS, "names": candidates}).all())
-            tables = [name for name in candidates if written[name] >= float(known.get(name, 0.0))]
+            sizes = connection.execute(text(
+                "SELECT relname, reltuples, relpages, pg_relation_size(oid) / current_setting('block_size')::int "
+                "FROM pg_class WHERE relname = ANY(:names) AND relnamespace = to_regnamespace(current_schema())::oid"),
+                {"names": candidates}).all()
+            stale = {name for name, rows, pages, pages_now in sizes
+                     if rows < 0 or written[name] >= ANALYZE_AFTER_ROWS + ANALYZE_SHARE * rows
+                     or pages_now > pages * (1 + ANALYZE_SHARE)}
+            tables = [name for name in candidates if name in stale or name not in {row[0] for row in sizes}]
             if tables:
                 connection.execute(text("ANALYZE (SKIP_LOCKED) " + ", ".join(f'"{name}"' for name in tables)))
     except Exception as error:  # noqa: BLE001 - statistics only speed reads up; the data is committed
