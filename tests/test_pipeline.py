@@ -312,6 +312,40 @@ def test_a_rerun_takes_its_date_off_the_air_until_its_own_gate_passes_or_it_is_r
     dispose_engines()
 
 
+def test_a_dates_drift_checks_compare_with_the_grades_last_shown_even_while_that_date_is_being_rerun(tmp_path, marketplace, last_day):
+    """Two dates rerun at once: the later date's gate must not see 'nothing published before me' because the earlier
+    date is off the air for its rerun at that moment (its rerun gives the same grades), but a held date is not the
+    comparison base (it was never shown)."""
+    settings = make_settings(tmp_path / "var", marketplace / "landing")
+    first = last_day - dt.timedelta(days=1)
+    backfill(settings, first)
+    pipeline.run_all(settings, first)
+    pipeline.run_all(settings, last_day)
+
+    def drift() -> dict:
+        with session_scope(settings.db_url) as session:
+            rows = session.execute(select(QualityCheck.check_name, QualityCheck.observed, QualityCheck.detail)
+                                   .where(QualityCheck.business_date == last_day,
+                                          QualityCheck.check_name.in_(("tier_change_share", "score_psi")))).all()
+        return {name: (observed, detail) for name, observed, detail in rows}
+
+    alone = drift()
+    assert all(observed is not None and "against" in detail for observed, detail in alone.values())
+    pipeline.run_grades(settings, first)  # the earlier date's rerun is between its grades and its gate
+    with session_scope(settings.db_url) as session:
+        assert session.execute(select(PublishLog.status).where(PublishLog.business_date == first)
+                               .order_by(PublishLog.id.desc()).limit(1)).scalar_one() == "withdrawn"
+    pipeline.run_quality_gate(settings, last_day)
+    assert drift() == alone
+
+    with session_scope(settings.db_url) as session:  # held by its own gate: never shown, so nothing to compare with
+        session.add(PublishLog(business_date=first, grade_version="v", status="held", reason="test: held", actor="test",
+                               decided_at=dt.datetime(2026, 12, 1)))
+    pipeline.run_quality_gate(settings, last_day)
+    assert all(observed is None and "no earlier published version" in detail for observed, detail in drift().values())
+    dispose_engines()
+
+
 def plant_late_deliveries(landing, past: dt.date) -> None:
     """The next day's delivery also carries records about ``past``: complaints created on it against its busiest
     merchant, and an analyst's verdict on one of its reviews. A rerun of ``past`` must not see them."""

@@ -54,6 +54,17 @@ def current_publication(session: Session, before: dt.date | None = None) -> Publ
     return session.execute(statement.order_by(PublishLog.business_date.desc()).limit(1)).scalar_one_or_none()
 
 
+def last_shown(session: Session, before: dt.date) -> PublishLog | None:
+    """The publication of the newest date before ``before`` whose grades were the last the public saw: its latest
+    decision is 'published', or 'withdrawn' by a rerun recomputing it (a rerun takes a date off the air only from
+    'published'). The quality gate's drift checks compare a date with it, so a date's verdict does not depend on
+    whether an earlier date happens to be rerunning at the same moment (a rerun of unchanged inputs gives the same
+    grades; a held date was never shown, and is not compared with)."""
+    statement = (select(PublishLog).where(PublishLog.id.in_(_LATEST_DECISIONS), PublishLog.status.in_(("published", "withdrawn")),
+                                          PublishLog.business_date < before))
+    return session.execute(statement.order_by(PublishLog.business_date.desc()).limit(1)).scalar_one_or_none()
+
+
 # Built once: the service's hot path only binds values (building a select costs more than running it).
 # The document only while the publication it is read under is still its date's latest decision: a rerun rewrites the
 # date's documents in the same transaction that withdraws it, so a reader holding an older publication (the service

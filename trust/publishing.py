@@ -16,6 +16,7 @@ from trust.db.tables import Grade, IngestLog, PublishLog, QualityCheck
 from trust.errors import Invalid, NotFound, NotHeld
 from trust.grading import grade_version, graded_version
 from trust.ingest.contracts import ENTITY_ORDER
+from trust.lookup import last_shown
 from trust.runs import PIPELINE_ACTOR
 from trust.scoring import population_stability
 from trust.settings import Settings
@@ -89,7 +90,7 @@ def run_quality_gate(settings: Settings, business_date: dt.date) -> dict:
         grades = read_frame(session, select(Grade.merchant_id, Grade.tier, Grade.score).where(Grade.business_date == business_date))
         minimum = limits.get("min_merchants_graded", 1)
         check("merchants_graded", len(grades) >= minimum, float(len(grades)), minimum, f"{len(grades)} merchants graded")
-        previous = last_published(session, before=business_date)
+        previous = last_shown(session, before=business_date)  # a rerun in progress does not hide the grades it recomputes
         history_days = session.execute(select(func.count(func.distinct(IngestLog.business_date)))
                                        .where(IngestLog.business_date <= business_date)).scalar_one()
         warmup = int(limits.get("drift_warmup_days", 0))
