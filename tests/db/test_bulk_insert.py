@@ -249,3 +249,16 @@ def test_large_reads_of_text_and_numbers_by_copy_equal_the_row_by_row_read(datab
             missing = {name: fast[name].dtype for name in plain if plain[name].isna().all()}  # read_frame: None, object
             pd.testing.assert_frame_equal(fast, plain.astype(missing))
     dispose_engines()
+
+
+def test_frame_columns_gives_the_datetimes_timestamp_by_timestamp_conversion_gives():
+    from trust.db.engine import frame_columns
+
+    times = pd.Series(pd.to_datetime(["1960-01-01T00:00:00.000000999", "2026-01-01T00:00:00.123456789",
+                                      "1969-12-31T23:59:59.999999999", None]))
+    frame = pd.DataFrame({"ns": times, "us": times.astype("datetime64[us]"), "s": times.astype("datetime64[s]"),
+                          "aware": times.dt.tz_localize("Asia/Shanghai")})
+    _, lists = frame_columns(frame)
+    for values, (name, series) in zip(lists, frame.items()):
+        expected = [None if value is pd.NaT else value.to_pydatetime() for value in series]
+        assert values == expected and [type(v) for v in values] == [type(v) for v in expected], name

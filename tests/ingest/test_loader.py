@@ -205,3 +205,38 @@ def test_recruitment_links_that_would_break_the_forest_are_quarantined(local_set
     assert reasons == ["recruit_id: an agent cannot recruit itself",
                        "recruit_id: would close a recruitment cycle: M1 is already above M2",
                        "recruit_id: agent M2 is recruited again (first at row 1)"]
+
+
+def test_references_are_looked_up_by_the_ids_a_file_names_never_by_reading_the_whole_table(local_settings, landing):
+    from sqlalchemy import event
+
+    from trust.db.engine import get_engine
+
+    ingest_partition(local_settings, DAY)  # M1, M2, L1, L2
+    later = DAY + dt.timedelta(days=1)
+    for entity, text in {"merchants": MERCHANTS.splitlines()[0] + "\nM3,新店,individual,食品,,2026-11-21T08:00:00,0,false\n",
+                         "listings": LISTINGS.splitlines()[0] + "\nL3,M3,茶叶,,,食品,88,2026-11-21T09:00:00\n",
+                         **HEADERS}.items():
+        folder = landing / entity / later.isoformat()
+        folder.mkdir(parents=True)
+        (folder / "part-000.csv").write_text(text if entity != "reviews" else text + "\n".join([
+            "R1,M1,L1,,U1,,5,earlier day's merchant and listing,2026-11-21T10:00:00",
+            "R2,M3,L3,,U2,,5,today's merchant and listing,2026-11-21T10:00:00",
+            "R3, M2 ,L2,,U3,,5,spaces around the id,2026-11-21T10:00:00",
+            "R4,M9,L1,,U4,,5,unknown merchant,2026-11-21T10:00:00",
+            "R5,M1,L9,,U5,,5,unknown listing,2026-11-21T10:00:00",
+        ]) + "\n", encoding="utf-8")
+    statements: list[str] = []
+    record = lambda conn, cursor, statement, *args: statements.append(" ".join(statement.split()))  # noqa: E731
+    engine = get_engine(local_settings.db_url)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        result = ingest_partition(local_settings, later)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    reviews = [f for f in result.files if f.entity == "reviews"][0]
+    assert (reviews.rows_loaded, reviews.rows_quarantined) == (3, 2)
+    bad = quarantine(local_settings, "reviews")
+    assert [(r.row_number, r.column_name) for r in bad.itertuples()] == [(4, "merchant_id"), (5, "listing_id")]
+    reads = [s for s in statements if s.startswith("SELECT") and any(f"FROM {t} " in s + " " for t in ("merchants", "listings"))]
+    assert reads and all(" WHERE " in s for s in reads), reads

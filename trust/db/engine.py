@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, and_, create_engine, delete, event, insert, text
 from sqlalchemy.engine import make_url
@@ -234,7 +235,9 @@ def frame_columns(frame: pd.DataFrame) -> tuple[list[str], list[list]]:
     lists = []
     for name in frame.columns:
         series = frame[name]
-        if pd.api.types.is_datetime64_any_dtype(series):
+        if isinstance(series.dtype, np.dtype) and series.dtype.kind == "M":  # naive: numpy makes the datetimes in C
+            lists.append(series.to_numpy(dtype="datetime64[us]").astype(object).tolist())  # NaT → None
+        elif pd.api.types.is_datetime64_any_dtype(series):
             lists.append([None if value is pd.NaT or value is None else value.to_pydatetime() for value in series])
         else:
             lists.append(series.astype(object).where(series.notna(), None).tolist())
