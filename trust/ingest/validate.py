@@ -46,10 +46,14 @@ def validate(
 
     # Readers say when a file cannot hold a NUL or a nested value; otherwise (or when unsure) every cell is checked.
     check_nul, check_not_values = raw.attrs.get("nul", True), raw.attrs.get("not_values", True)
+    texts_only = raw.attrs.get("texts_only", False)
     for spec in contract.fields:
         cells = raw[spec.name] if spec.name in raw.columns else pd.Series(None, index=raw.index, dtype=object)
-        stripped = pd.Series([v.strip() if isinstance(v, str) else v for v in cells.to_numpy(dtype=object)], index=raw.index,
-                             dtype=object)  # inline, not _texts: the one pass over every cell of the file
+        values = cells.to_numpy(dtype=object)
+        # Inline, not _texts: the one pass over every cell of the file. A frame its reader says holds nothing but
+        # text and None (CSV) needs no type test per cell.
+        stripped = pd.Series([v and v.strip() for v in values] if texts_only and spec.name in raw.columns else
+                             [v.strip() if isinstance(v, str) else v for v in values], index=raw.index, dtype=object)
         missing = stripped.isna() | (stripped == "")
         present = ~missing
         not_value = present & _each(cells, lambda v: isinstance(v, NotAValue)) if check_not_values else present & False
@@ -136,10 +140,14 @@ def _each(cells: pd.Series, test) -> pd.Series:
     return pd.Series(np.fromiter(map(test, values), dtype=bool, count=len(values)), index=cells.index)
 
 
-def _lengths(cells: pd.Series) -> pd.Series:
-    """Characters in each text cell (0 for anything else)."""
+def _longer_than(cells: pd.Series, limit: int) -> pd.Series:
+    """Text cells of more than ``limit`` characters. The longest is measured first (one pass in C over the text cells):
+    cell by cell only when some cell is too long."""
     values = cells.to_numpy(dtype=object)
-    return pd.Series(np.fromiter((len(v) if isinstance(v, str) else 0 for v in values), dtype=np.int64, count=len(values)),
+    texts = [v for v in values if isinstance(v, str)]
+    if max(map(len, texts), default=0) <= limit:
+        return pd.Series(False, index=cells.index)
+    return pd.Series(np.fromiter((isinstance(v, str) and len(v) > limit for v in values), dtype=bool, count=len(values)),
                      index=cells.index)
 
 
@@ -161,7 +169,7 @@ def _convert(spec: Field, cells: pd.Series, present: pd.Series, flag, tz: ZoneIn
     kind = spec.kind
     if kind == "id":
         value = cells.astype(object)
-        too_long = present & (_lengths(value) > (spec.max_length or 64))
+        too_long = present & _longer_than(value, spec.max_length or 64)
         flag(too_long, f"id longer than {spec.max_length} characters")
         flag(present & _undecodable(value), "undecodable text (invalid UTF-8 bytes)")
         return value
@@ -170,7 +178,7 @@ def _convert(spec: Field, cells: pd.Series, present: pd.Series, flag, tz: ZoneIn
         flag(undecodable, "undecodable text (invalid UTF-8 bytes)")
         value = _texts(cells, lambda v: normalize_text(v) if isinstance(v, str) else v)
         if spec.max_length:
-            flag(present & (_lengths(value) > spec.max_length),
+            flag(present & _longer_than(value, spec.max_length),
                  f"longer than {spec.max_length} characters")
         return value
     if kind == "enum":
