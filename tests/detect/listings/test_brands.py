@@ -64,6 +64,9 @@ def test_a_bad_value_is_refused_with_file_row_column_and_value(tmp_path, column,
     ("Cel1ne 腋下包 小号", "Celine", "digits or symbols for letters"),
     ("🐴力士 男表 黑盘", "Rolex", "an emoji in place of a character"),
     ("巴黎家 老爹鞋 三代", "Balenciaga", "an “X家” nickname"),
+    ("C家 CF 链条包 小羊皮", "Chanel", "an “X家” nickname"),  # a Latin initial, as the trade uses it
+    ("H家 丝巾 90", "Hermes", "an “X家” nickname"),
+    ("农家 散养 土鸡蛋 A家 同款", None, None),  # an initial the trade does not use for one house
 ])
 def test_brand_mentions_are_found_the_way_sellers_hide_them_and_say_how(text, brand, how):
     from trust.detect.listings.brands import find_brands
@@ -96,6 +99,14 @@ def test_brand_mentions_are_found_the_way_sellers_hide_them_and_say_how(text, br
     ("华为 FreeBuds SE 2 耳机", 199, "数码", False, "at or above"),  # the earbuds line, not the phones
     ("茅台 王子酒 53度 500ml", 188, "酒水", False, "at or above"),  # the series liquor, not 飞天
     ("飞天茅台 53度 500ml", 690, "酒水", True, "飞天"),
+    ("C家 CF 链条包 小羊皮 金扣", 1200, "箱包", True, "香奈儿 (an “X家” nickname"),  # the house's bags, in 箱包
+    ("爱他美 卓萃 3段 900g 6罐 整箱", 299, "母婴", True, "6 read from the text"),  # cans counted without 装
+    ("AJ11 康扣 男鞋 鞋盒配件全", 299, "鞋靴", True, "Air Jordan"),  # a box said to come with it is no part sold alone
+    ("AJ11 鞋盒 单卖", 59, "鞋靴", False, "a part or a single piece"),
+    ("汾酒 黄盖 玻汾 42度 475ml", 59, "酒水", False, "at or above"),  # the brand's cheapest bottle, not 青花
+    ("青花汾酒 30年 53度 500ml", 199, "酒水", True, "青花"),
+    ("五粮液 授权 专卖店 五粮春 45度 500ml", 298, "酒水", False, "五粮春"),  # a sub-brand, not 普五
+    ("iPhone 15 Pro Max 256G 全新 国行", 2999, "数码", True, "iPhone Pro"),  # the Pro models' own floor
 ])
 def test_the_price_is_judged_against_the_catalogue_floor_with_no_market(title, price, category, fires, words):
     from trust.detect.listings.brands import judge_price

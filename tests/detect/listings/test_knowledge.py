@@ -36,6 +36,9 @@ MODELS = ROOT / "models" / "listings"
     ("儿童奶片 增强免疫力", "immunity_claim", "增强免疫力"),
     ("母树大红袍 50g", "impossible_provenance", "母树"),
     ("🅰货 口红 三支装", "counterfeit_slang", "a货"),  # letters dressed up as emoji are letters
+    ("1:1 复刻 劳力士", "counterfeit_slang", "1:1"),  # digits with a symbol between them, as written
+    ("一比一 1 : 1 版本", "counterfeit_slang", "1 : 1"),
+    ("AJ11 康扣 高端版本 原鞋开发", "replica_grade", "高端版本"),
 ])
 def test_each_cue_family_fires_on_its_wording_and_quotes_the_words(text, family, words):
     fired = {e.code: e for e in find_cues(text)}
@@ -47,6 +50,8 @@ def test_each_cue_family_fires_on_its_wording_and_quotes_the_words(text, family,
     "戴森 吹风机 负离子 护发",  # a hair dryer's negative ions are a feature, not a health claim
     "保健食品 蓝帽 增强免疫力 国食健字",  # a registered health food may claim it
     "纯棉 T恤 男 基础款 宽松",
+    "华为 授权 体验店 MatePad 11.5 平板",  # "1:1" compacted is "11": never found inside a model number
+    "双11 预售 iPhone 11 二手 版本 1.1",
 ])
 def test_honest_wording_fires_nothing_strong(text):
     assert all(e.probability < 0.5 for e in find_cues(text)), find_cues(text)

@@ -118,6 +118,9 @@ NOT_ON_THEIR_OWN = {"后", "响", "博士", "雷达", "富士", "好奇", "吉�
                     "ow", "tb", "ks", "hr", "ct", "pp", "vc", "dw", "nb", "cl", "tf", "lulu", "nan", "fog", "jbl", "mac", "ami"}
 # "X家" is how sellers nickname a brand (驴家, 鹅家); these X make ordinary words (商家, 厂家, 大家 ...).
 NOT_A_NICKNAME = set("商厂卖店国大专自老买东作农玩酒人全管行画名本娘婆亲住世回到在我你他她它们这那各每万千百一两几店客")
+# Latin initials sellers give the luxury houses ("C家 CF", "H家 铂金包"): each letter stands for one house in the trade's
+# usage (an alias key of the catalogue); the house's every line is named, and the listing's category picks the line.
+LATIN_NICKNAMES = {"c": "chanel", "d": "dior", "g": "gucci", "h": "hermes", "p": "prada", "f": "fendi", "y": "ysl"}
 # Categories a catalogue row can be judged in: a regional product is sold as food, health food or liquor.
 COMPATIBLE = {"地理标志": {"食品", "保健品", "酒水", "地理标志"}}
 
@@ -315,6 +318,14 @@ def find_brands(text: str, catalogue: Catalogue | None = None, normal: str | Non
             row = min(rows, key=lambda r: catalogue.records[r]["price_floor_cny"])  # several brands: the cheapest floor
             add(row, nickname + "家", f"an “X家” nickname ({nickname}家: {', '.join(brands)})")
             break
+    for match in re.finditer(r"(?<![a-z0-9])([a-z])家", normal):
+        hit = index.keys.get(LATIN_NICKNAMES.get(match.group(1), ""))
+        if hit is None:
+            continue
+        brand = catalogue.records[hit[0]]["brand"]
+        for row in catalogue.lines_of[brand]:
+            if row not in found:
+                add(row, match.group(0), f"an “X家” nickname ({match.group(0)}: {brand})")
     if EMOJI.search(normal):
         masked_text = EMOJI.sub("\0", SEPARATORS.sub("", normal))
         pieces = {masked_text[i:i + n] for n in (3, 4, 5) for i in range(len(masked_text) - n + 1)}
@@ -332,19 +343,21 @@ def find_brands(text: str, catalogue: Catalogue | None = None, normal: str | Non
 
 # --- Price sense without a market ---------------------------------------------------------------------------------
 
-ACCESSORY = re.compile(r"适用于|适用|兼容|适配|配件|不含|仅为|替换|收纳|保护套|保护壳|手机壳|钢化膜|表带|鞋带|内胆|防尘罩|清洁剂|"
+ACCESSORY = re.compile(r"适用于|适用|兼容|适配|配件(?!\s*(?:齐全|全|齐|都在|完整))|不含|仅为|替换|收纳|保护套|保护壳|手机壳|钢化膜|表带|鞋带|内胆|防尘罩|清洁剂|"
                        r"(?<![a-z])for(?![a-z])|compatible")
 SECOND_HAND = re.compile(r"二手|闲置|中古|vintage|[5-9]成新|九[五五]?成?新|95新|自用|used|穿过|用过")
 SAMPLE = re.compile(r"小样|中样|试用装|分装|旅行装|sample|\d+\s*ml\s*小样")
 EMPTY = re.compile(r"空瓶|空盒|包装盒|礼盒空|仅盒")
 WEIGHT = re.compile(r"(\d+(?:\.\d+)?)\s*(kg|公斤|千克|斤|g|克)(?![a-z])")
 COUNT = re.compile(r"(\d+)\s*(只|个|枚|粒|瓶|盒|件|支|双|袋|罐)装?")
-PACK = re.compile(r"(\d+)\s*(件|支|瓶|双|盒|只|罐)装|[x×*]\s*(\d+)(?!\d)|(?:整箱|一箱|共)\s*(\d+)\s*(?:瓶|支|罐|盒)|(?<![\d.])(\d{1,2})\s*瓶(?!\s*[/每])")
+PACK = re.compile(r"(\d+)\s*(件|支|瓶|双|盒|只|罐)装|[x×*]\s*(\d+)(?!\d)|(?:整箱|一箱|共)\s*(\d+)\s*(?:瓶|支|罐|盒)|(?<![\d.])(\d{1,2})\s*(?:瓶|罐|听|桶)(?!\s*[/每])")
 # Lower-priced products of electronics brands whose floor is set by their flagship (phones, consoles, cameras).
 PERIPHERAL = re.compile(r"充电宝|移动电源|充电器|充电头|快充头|数据线|耳机|耳塞|手环|鼠标|键盘|支架|钢化膜|手机壳|保护壳|"
                         r"保护套|表带|贴膜|u盘|内存卡|tf卡|sd卡|读卡器|插线板|插座|适配器|滤网|滤芯|刷头|替换头|挂绳|电池|"
                         r"镜头盖|遥控器|手柄|音箱|路由器|摄像头|台灯|电动牙刷|剃须刀|体脂秤|充电线")
-PART = re.compile(r"单只|单个耳机|左耳|右耳|单耳|充电仓|耳机仓|单仓|表扣|表冠|表盘面|五金件|拉链头|鞋盒|吊牌|说明书")
+# A box, tag or manual said to come with the item ("鞋盒配件全", "吊牌在", "附说明书") is not a part sold on its own.
+PART = re.compile(r"单只|单个耳机|左耳|右耳|单耳|充电仓|耳机仓|单仓|表扣|表冠|表盘面|五金件|拉链头|"
+                  r"(?<![带有附含配原])(?:鞋盒|吊牌|说明书)(?!\s*(?:配件|齐全|全|都在|在|未拆|没拆|完整))")
 TO_KG = {"kg": 1.0, "公斤": 1.0, "千克": 1.0, "斤": 0.5, "g": 0.001, "克": 0.001}
 
 

@@ -47,9 +47,28 @@ class CueFamily:
         across separators and the Latin-only ones matched as whole words."""
         terms = [(normalize_text(t) or "").lower().strip() for t in terms]
         latin = sorted({t for t in terms if LATIN.fullmatch(t)}, key=len, reverse=True)
-        han = tuple(sorted({SEPARATORS.sub("", t) for t in terms if t and not LATIN.fullmatch(t)}))
+        # Letters and digits written with a symbol between them ("1:1") are matched as written, never inside a number:
+        # compacted, "1:1" would be "11", found in "MatePad 11.5" and "双11".
+        spelled = sorted({t for t in terms if t and not LATIN.fullmatch(t) and LATIN.fullmatch(SEPARATORS.sub("", t))})
+        han = tuple(sorted({SEPARATORS.sub("", t) for t in terms if t and not LATIN.fullmatch(t) and t not in spelled}))
         latin_pattern = re.compile("|".join(rf"(?<![a-z]){re.escape(t)}(?![a-z])" for t in latin)) if latin else None
-        return cls(name, kind, float(weight), says, han, latin_pattern, tuple(patterns), unless)
+        patterns = tuple(patterns) + tuple(re.compile(rf"(?<![0-9a-z.]){_as_written(t)}(?![0-9a-z]|\.\d)") for t in spelled)
+        return cls(name, kind, float(weight), says, han, latin_pattern, patterns, unless)
+
+
+def _as_written(term: str) -> str:
+    """A pattern for a term of letters and digits with symbols between them: each symbol as written (with any spaces
+    around it), the letters and digits exactly."""
+    out = []
+    for piece in re.split(f"({SEPARATORS.pattern})", term):
+        if not piece:
+            continue
+        if SEPARATORS.fullmatch(piece):
+            symbols = piece.replace(" ", "")
+            out.append(r"\s*" + re.escape(symbols) + r"\s*" if symbols else r"\s+")
+        else:
+            out.append(re.escape(piece))
+    return "".join(out)
 
 
 @dataclass(frozen=True)
