@@ -107,6 +107,13 @@ def test_brand_mentions_are_found_the_way_sellers_hide_them_and_say_how(text, br
     ("青花汾酒 30年 53度 500ml", 199, "酒水", True, "青花"),
     ("五粮液 授权 专卖店 五粮春 45度 500ml", 298, "酒水", False, "五粮春"),  # a sub-brand, not 普五
     ("iPhone 15 Pro Max 256G 全新 国行", 2999, "数码", True, "iPhone Pro"),  # the Pro models' own floor
+    ("戴森平替 高速吹风机 负离子", 129, "数码", False, "what it replaces"),  # a look-alike names what it replaces
+    ("AirPods 平替 蓝牙耳机 国产", 89, "数码", False, "what it replaces"),
+    ("巴宝莉风 格纹 围巾 羊毛混纺", 69, "服饰", False, "styled after"),  # X风: in the style of X
+    ("小香风 粗花呢 外套 女", 169, "服饰", False, "styled after"),
+    ("巴宝莉 风衣 经典 卡其", 599, "服饰", True, "博柏利"),  # 风衣 is a trench coat, not a style
+    ("香奈儿 同款 双C logo 针织衫", 128, "服饰", True, "outside its own category"),  # a house with a beauty line too
+    ("法棍包 腋下包 女 小众 设计", 79, "箱包", None, None),  # a bag shape anyone makes, not Fendi
 ])
 def test_the_price_is_judged_against_the_catalogue_floor_with_no_market(title, price, category, fires, words):
     from trust.detect.listings.brands import judge_price

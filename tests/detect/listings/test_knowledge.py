@@ -39,6 +39,10 @@ MODELS = ROOT / "models" / "listings"
     ("1:1 复刻 劳力士", "counterfeit_slang", "1:1"),  # digits with a symbol between them, as written
     ("一比一 1 : 1 版本", "counterfeit_slang", "1 : 1"),
     ("AJ11 康扣 高端版本 原鞋开发", "replica_grade", "高端版本"),
+    ("迪奥 999 口红 平替 一样的包装 和专柜一模一样", "replica_grade", "和专柜一模一样"),  # a "substitute" with the marks
+    ("国家 药监局 认证 特效 祛痘 霜", "invented_endorsement", "药监局认证"),
+    ("欧盟 CE 认证 防辐射 孕妇装", "pseudo_science", "防辐射孕妇装"),
+    ("艾灸贴 治 颈椎病 腰间盘突出", "medical_claim", "颈椎病"),
 ])
 def test_each_cue_family_fires_on_its_wording_and_quotes_the_words(text, family, words):
     fired = {e.code: e for e in find_cues(text)}

@@ -345,6 +345,9 @@ def find_brands(text: str, catalogue: Catalogue | None = None, normal: str | Non
 
 ACCESSORY = re.compile(r"适用于|适用|兼容|适配|配件(?!\s*(?:齐全|全|齐|都在|完整))|不含|仅为|替换|收纳|保护套|保护壳|手机壳|钢化膜|表带|鞋带|内胆|防尘罩|清洁剂|"
                        r"(?<![a-z])for(?![a-z])|compatible")
+# The brand is named as what the goods replace ("戴森平替", "AirPods 平替"): a look-alike is not the brand's goods. A copy
+# that carries the brand's marks is found by the cues (logo, 一模一样), not by the price.
+SUBSTITUTE = re.compile(r"平替|替代品|代替款")
 SECOND_HAND = re.compile(r"二手|闲置|中古|vintage|[5-9]成新|九[五五]?成?新|95新|自用|used|穿过|用过")
 SAMPLE = re.compile(r"小样|中样|试用装|分装|旅行装|sample|\d+\s*ml\s*小样")
 EMPTY = re.compile(r"空瓶|空盒|包装盒|礼盒空|仅盒")
@@ -410,9 +413,9 @@ def _in_category(mention: BrandMention, category: str, catalogue: Catalogue) -> 
     if fitting:
         row = min(fitting, key=lambda r: records[r]["price_floor_cny"])
         return BrandMention(row, mention.brand, records[row]["line"], mention.matched, mention.how)
-    if category in LUXURY_SPILL and all(records[r]["category"] in LUXURY_SPILL for r in same) and \
-            min(records[r]["price_floor_cny"] for r in same) >= LUXURY_FLOOR:
-        row = min(same, key=lambda r: records[r]["price_floor_cny"])
+    fashion = [r for r in same if records[r]["category"] in LUXURY_SPILL]  # a house's beauty line does not count
+    if category in LUXURY_SPILL and fashion and min(records[r]["price_floor_cny"] for r in fashion) >= LUXURY_FLOOR:
+        row = min(fashion, key=lambda r: records[r]["price_floor_cny"])
         return BrandMention(row, mention.brand, OTHER_CATEGORY, mention.matched, mention.how)
     return None
 
@@ -448,6 +451,9 @@ def judge_price(title: str, description: str | None, price: float | None, catego
     if PART.search(lowered):
         return PriceJudgement(0.0, f"names {named} for a part or a single piece of it, not judged against the brand's "
                                    "price", row["brand"], None)
+    if SUBSTITUTE.search(lowered) or re.search(re.escape(mention.matched) + r"\s*风(?![衣险扇])", lowered):
+        return PriceJudgement(0.0, f"names {named} as what it replaces or is styled after (平替, X风): an unbranded "
+                                   "look-alike, not judged against the brand's price", row["brand"], None)
     if ACCESSORY.search(lowered):
         return PriceJudgement(0.0, f"names {named} as what it fits: a compatible accessory, not judged against the "
                                    "brand's price", row["brand"], None)
