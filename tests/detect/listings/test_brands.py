@@ -114,6 +114,10 @@ def test_brand_mentions_are_found_the_way_sellers_hide_them_and_say_how(text, br
     ("巴宝莉 风衣 经典 卡其", 599, "服饰", True, "博柏利"),  # 风衣 is a trench coat, not a style
     ("香奈儿 同款 双C logo 针织衫", 128, "服饰", True, "outside its own category"),  # a house with a beauty line too
     ("法棍包 腋下包 女 小众 设计", 79, "箱包", None, None),  # a bag shape anyone makes, not Fendi
+    ("大闸蟹 鲜活 非阳澄湖 湖蟹 公3两 10只", 168, "食品", False, "says it is not"),  # the origin disclaimed
+    ("郎酒 顺品郎 45度 480ml", 39, "酒水", False, "at or above"),  # everyday bottles, premium ranges as lines
+    ("洋河 海之蓝 42度 480ml", 128, "酒水", False, "at or above"),
+    ("洋河 梦之蓝 M6+ 52度 550ml", 168, "酒水", True, "梦之蓝"),
 ])
 def test_the_price_is_judged_against_the_catalogue_floor_with_no_market(title, price, category, fires, words):
     from trust.detect.listings.brands import judge_price

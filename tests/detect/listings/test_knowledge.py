@@ -91,7 +91,24 @@ def test_a_bad_cue_file_is_refused_naming_the_file_family_field_and_value(tmp_pa
     bad.write_text('[families.x]\nkind = "counterfeit"\nweight = 1.5\nsays = "x"\nterms = ["a"]\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"field weight, value 1.5: is not a probability"):
         load_cues(bad)
+    bad.write_text('[families.x]\nkind = "counterfeit"\nweight = 0.5\nsays = "x"\nterms = ["a"]\nneeds_brand = "yes"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"field needs_brand, value 'yes': is not true or false"):
+        load_cues(bad)
     assert len(load_cues(CUES)) >= 10  # the shipped file loads
+
+
+@pytest.mark.parametrize("title,told", [
+    ("外贸 剩余 纯棉 床单 四件套", False),  # export surplus of unbranded goods: the honest story
+    ("代工厂 直供 无标 羽绒服 90白鸭绒 剪标", False),
+    ("源头 工厂 外贸 原单 纯棉 T恤", False),
+    ("Moncler 代工厂 尾单 羽绒服 剪标", True),  # the same story about a brand's goods
+    ("大牌 原单 老花 包包 工厂流出", True),  # a brand said without naming one
+])
+def test_a_factory_story_counts_only_when_it_is_told_about_a_brand(title, told):
+    from trust.detect.listings.knowledge import listing_evidence
+
+    codes = {e.code for e in listing_evidence(title, None, 99.0, None)}
+    assert (("same_factory" in codes) or ("counterfeit_slang" in codes)) == told, codes
 
 
 def test_knowledge_raises_the_model_never_lowers_it_and_its_reasons_come_first():

@@ -451,6 +451,8 @@ def judge_price(title: str, description: str | None, price: float | None, catego
     if PART.search(lowered):
         return PriceJudgement(0.0, f"names {named} for a part or a single piece of it, not judged against the brand's "
                                    "price", row["brand"], None)
+    if re.search(r"(?:非|不是|并非)\s*" + re.escape(mention.matched), lowered):
+        return PriceJudgement(0.0, f"says it is not {named}: not judged against its price", row["brand"], None)
     if SUBSTITUTE.search(lowered) or re.search(re.escape(mention.matched) + r"\s*风(?![衣险扇])", lowered):
         return PriceJudgement(0.0, f"names {named} as what it replaces or is styled after (平替, X风): an unbranded "
                                    "look-alike, not judged against the brand's price", row["brand"], None)

@@ -40,9 +40,11 @@ class CueFamily:
     latin_terms: re.Pattern | None  # Latin-only terms, matched as whole words on the normalised text
     patterns: tuple[re.Pattern, ...] = ()  # matched on the normalised text
     unless: re.Pattern | None = None
+    needs_brand: bool = False  # evidence only where the listing names a brand (a story told about a brand's goods)
 
     @classmethod
-    def of_terms(cls, name: str, kind: str, weight: float, says: str, terms: list[str], patterns=(), unless=None) -> "CueFamily":
+    def of_terms(cls, name: str, kind: str, weight: float, says: str, terms: list[str], patterns=(), unless=None,
+                 needs_brand: bool = False) -> "CueFamily":
         """A family from its terms as written: normalised (simplified, half-width, lower case), split into those matched
         across separators and the Latin-only ones matched as whole words."""
         terms = [(normalize_text(t) or "").lower().strip() for t in terms]
@@ -53,7 +55,7 @@ class CueFamily:
         han = tuple(sorted({SEPARATORS.sub("", t) for t in terms if t and not LATIN.fullmatch(t) and t not in spelled}))
         latin_pattern = re.compile("|".join(rf"(?<![a-z]){re.escape(t)}(?![a-z])" for t in latin)) if latin else None
         patterns = tuple(patterns) + tuple(re.compile(rf"(?<![0-9a-z.]){_as_written(t)}(?![0-9a-z]|\.\d)") for t in spelled)
-        return cls(name, kind, float(weight), says, han, latin_pattern, patterns, unless)
+        return cls(name, kind, float(weight), says, han, latin_pattern, patterns, unless, needs_brand)
 
 
 def _as_written(term: str) -> str:
@@ -102,7 +104,10 @@ def load_cues(path: Path = CUES) -> tuple[CueFamily, ...]:
             raise bad("patterns" if "unless" not in family else "unless", f"is not a regular expression ({error})") from None
         if not family.get("terms") and not patterns:
             raise bad("terms", "a family needs terms or patterns")
-        out.append(CueFamily.of_terms(name, family["kind"], weight, family["says"], family.get("terms", []), patterns, unless))
+        if not isinstance(family.get("needs_brand", False), bool):
+            raise bad("needs_brand", "is not true or false")
+        out.append(CueFamily.of_terms(name, family["kind"], weight, family["says"], family.get("terms", []), patterns, unless,
+                                      family.get("needs_brand", False)))
     return tuple(out)
 
 
@@ -268,6 +273,31 @@ def impossible_specs(text: str, price: float | None, normal: str | None = None) 
 
 # --- All of it, for a batch of listings -------------------------------------------------------------------------
 
+# A listing that names no catalogued brand but says it is one ("大牌", "专柜"): its factory story is about a brand.
+BRAND_WORDS = re.compile(r"大牌|名牌|奢侈品|专柜|品牌原单|牌子货")
+
+
+def _without_brand_stories(cues: list[Evidence], catalogue: "Cues | None" = None) -> list[Evidence]:
+    """The evidence of a listing that names no brand, without the stories that are only told about a brand's goods
+    (same factory, export surplus, cut labels): families that need a brand are dropped, and their words are taken out
+    of the slang found with them ("外贸原单" on an unbranded shirt is an export-surplus shirt)."""
+    families = {f.name: f for f in (catalogue or shipped_cues())}
+    story = [t for f in families.values() if f.needs_brand for t in f.han_terms]
+    out = []
+    for item in cues:
+        family = families.get(item.code)
+        if family is not None and family.needs_brand:
+            continue
+        if item.code == "counterfeit_slang" and story:
+            says, _, words = item.text.partition(": ")
+            kept = [w for w in words.split("、") if not any(t in SEPARATORS.sub("", w) for t in story)]
+            if not kept:
+                continue
+            item = Evidence(item.code, item.kind, item.probability, f"{says}: {'、'.join(kept)}")
+        out.append(item)
+    return out
+
+
 def listing_evidence(title: str, description: str | None, price: float | None, category: str | None,
                      cache: dict | None = None) -> list[Evidence]:
     """Everything the knowledge says about one listing, strongest first. ``cache``: a dict kept across a batch, so
@@ -280,6 +310,8 @@ def listing_evidence(title: str, description: str | None, price: float | None, c
         cues, mentions = find_cues(text, normal=normal), find_brands(text, normal=normal)
         if cache is not None:
             cache[text] = (normal, cues, mentions)
+    if not mentions and not BRAND_WORDS.search(normal):
+        cues = _without_brand_stories(cues)
     evidence = cues + impossible_specs(text, price, normal)
     judgement = judge_price(title, description, price, category or None, mentions=mentions, normal=normal)
     if judgement is not None:
