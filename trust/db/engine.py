@@ -202,17 +202,20 @@ def replace_partition(
     return insert_rows(session, table, records)
 
 
-def read_by_ids(session: Session, statement, column, ids: Sequence[str]) -> pd.DataFrame:
+def read_by_ids(session: Session, statement, column, ids: Sequence[str], per_statement: int = 100_000) -> pd.DataFrame:
     """:func:`read_frame` of ``statement`` for the rows whose ``column`` is one of ``ids``: on PostgreSQL one array
-    parameter per 100k ids (``= ANY``: an IN list of 5,000 parameters cost ~0.1 s to plan each), on SQLite IN lists of
-    5,000 (it binds at most 32,766 parameters a statement)."""
+    parameter per ``per_statement`` ids (``= ANY``: an IN list of 5,000 parameters cost ~0.1 s to plan each), on
+    SQLite IN lists of 5,000 (it binds at most 32,766 parameters a statement). Lookups of a day's ids in a table of
+    months pass ``per_statement=10_000``: with 60k ids in one array PostgreSQL plans a sequential scan of the whole
+    table (its cost grows with history), with 10k an index scan (0.20 → 0.085 s for 60k new order ids among 1.8M)."""
     parts = []
+    ids = list(dict.fromkeys(ids))  # an id asked for twice is one row, however the ids are split into statements
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy import String, any_, bindparam
         from sqlalchemy.dialects.postgresql import ARRAY
 
-        for start in range(0, len(ids), 100_000):
-            wanted = bindparam("ids", list(ids[start:start + 100_000]), type_=ARRAY(String))
+        for start in range(0, len(ids), per_statement):
+            wanted = bindparam("ids", list(ids[start:start + per_statement]), type_=ARRAY(String))
             parts.append(read_frame(session, statement.where(column == any_(wanted))))
     else:
         for start in range(0, len(ids), 5000):

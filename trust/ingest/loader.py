@@ -35,6 +35,7 @@ from trust.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_VALUE_CHARS = 500
+LOOKUP_IDS = 10_000  # ids per statement when a day's ids are looked up in the warehouse (an index scan, see read_by_ids)
 # Checks across rows and against the warehouse that a column contract cannot express.
 ENTITY_CHECKS = {"agent_links": check_agent_links}
 
@@ -139,7 +140,7 @@ def _look_up_references(session: Session, contract, frame: pd.DataFrame, known: 
             continue
         table, key = INPUT_TABLES[entity], CONTRACTS[entity].key
         column = getattr(table, key)
-        found = read_by_ids(session, select(column), column, sorted(values))
+        found = read_by_ids(session, select(column), column, sorted(values), per_statement=LOOKUP_IDS)
         known[entity].update(found[key].tolist() if len(found) else ())
 
 
@@ -281,7 +282,7 @@ def _loaded_on_other_days(session: Session, table, contract, good: pd.DataFrame)
     column = getattr(table, key)
     ids = good[key].dropna().astype(str).unique().tolist()
     columns = [getattr(table, c) for c in contract.columns]
-    stored = read_by_ids(session, select(*columns, table.business_date), column, ids) if ids else pd.DataFrame()
+    stored = read_by_ids(session, select(*columns, table.business_date), column, ids, per_statement=LOOKUP_IDS) if ids else pd.DataFrame()
     empty = pd.DataFrame(columns=["_row", "column", "value", "reason"])
     if stored.empty:
         return empty, []
