@@ -35,7 +35,7 @@ from trust.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_VALUE_CHARS = 500
-LOOKUP_IDS = 10_000  # ids per statement when a day's ids are looked up in the warehouse (an index scan, see read_by_ids)
+LOOKUP_IDS = 10_000  # ids per statement when a day's ids are checked against other days (an index scan, see read_by_ids)
 # Checks across rows and against the warehouse that a column contract cannot express.
 ENTITY_CHECKS = {"agent_links": check_agent_links}
 
@@ -140,7 +140,7 @@ def _look_up_references(session: Session, contract, frame: pd.DataFrame, known: 
             continue
         table, key = INPUT_TABLES[entity], CONTRACTS[entity].key
         column = getattr(table, key)
-        found = read_by_ids(session, select(column), column, sorted(values), per_statement=LOOKUP_IDS)
+        found = read_by_ids(session, select(column), column, sorted(values))
         known[entity].update(found[key].tolist() if len(found) else ())
 
 
