@@ -24,9 +24,9 @@ from trust.thresholds import Thresholds
 _LATEST_DECISIONS = select(func.max(PublishLog.id)).group_by(PublishLog.business_date).scalar_subquery()
 
 
-def in_state(statement, status: str):
-    """``statement`` over PublishLog restricted to the dates whose latest decision has ``status``."""
-    return statement.where(PublishLog.id.in_(_LATEST_DECISIONS), PublishLog.status == status)
+def in_state(statement, *statuses: str):
+    """``statement`` over PublishLog restricted to the dates whose latest decision has one of ``statuses``."""
+    return statement.where(PublishLog.id.in_(_LATEST_DECISIONS), PublishLog.status.in_(statuses))
 
 
 def servable(statement):
@@ -60,8 +60,7 @@ def last_shown(session: Session, before: dt.date) -> PublishLog | None:
     'published'). The quality gate's drift checks compare a date with it, so a date's verdict does not depend on
     whether an earlier date happens to be rerunning at the same moment (a rerun of unchanged inputs gives the same
     grades; a held date was never shown, and is not compared with)."""
-    statement = (select(PublishLog).where(PublishLog.id.in_(_LATEST_DECISIONS), PublishLog.status.in_(("published", "withdrawn")),
-                                          PublishLog.business_date < before))
+    statement = in_state(select(PublishLog), "published", "withdrawn").where(PublishLog.business_date < before)
     return session.execute(statement.order_by(PublishLog.business_date.desc()).limit(1)).scalar_one_or_none()
 
 

@@ -124,7 +124,8 @@ def refresh_statistics(session: Session, written: dict[str, int]) -> None:
             stale = {name for name, rows, pages, pages_now in sizes
                      if rows < 0 or written[name] >= ANALYZE_AFTER_ROWS + ANALYZE_SHARE * rows
                      or pages_now > pages * (1 + ANALYZE_SHARE)}
-            tables = [name for name in candidates if name in stale or name not in {row[0] for row in sizes}]
+            measured = {row[0] for row in sizes}
+            tables = [name for name in candidates if name in stale or name not in measured]
             if tables:
                 connection.execute(text("ANALYZE (SKIP_LOCKED) " + ", ".join(f'"{name}"' for name in tables)))
     except Exception as error:  # noqa: BLE001 - statistics only speed reads up; the data is committed

@@ -183,6 +183,7 @@ ENTITY_ORDER: tuple[str, ...] = (
     "agent_links",
     "moderation_labels",
 )
-# The loader reads an entity's ids once, when the first entity referencing it loads: the order must hold.
+# The loader looks a referenced id up in the warehouse within the day's transaction, so an entity must load before any
+# entity that references it (its rows of the day are then found too): the order must hold.
 assert all(ENTITY_ORDER.index(f.references) < ENTITY_ORDER.index(name)
            for name, contract in CONTRACTS.items() for f in contract.fields if f.references), "ENTITY_ORDER"

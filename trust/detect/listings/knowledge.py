@@ -131,6 +131,11 @@ class Cues:
         return automaton_of({term: (term, tuple(numbers)) for term, numbers in owners.items()})
 
     @functools.cached_property
+    def story_terms(self) -> tuple[str, ...]:
+        """The terms of the families that need a brand (a story only told about a brand's goods)."""
+        return tuple(term for family in self.families if family.needs_brand for term in family.han_terms)
+
+    @functools.cached_property
     def screen(self) -> re.Pattern | None:
         """A text this misses needs none of the Latin terms or patterns tried."""
         parts = [p.pattern for f in self.families for p in (f.latin_terms, *f.patterns) if p is not None]
@@ -157,8 +162,10 @@ def lowered(text: str | None) -> str:
     return (normalize_text(text or "") or "").lower()
 
 
-def find_cues(text: str, cues: Cues | None = None, normal: str | None = None) -> list[Evidence]:
-    """The cue families the text fires, each with the words that matched (``normal``: :func:`lowered` text, if known)."""
+def find_cues(text: str, cues: Cues | None = None, normal: str | None = None, branded: bool = True) -> list[Evidence]:
+    """The cue families the text fires, each with the words that matched (``normal``: :func:`lowered` text, if known).
+    ``branded`` False (the listing names no brand): the families that need a brand fire nothing, and their words are
+    taken out of the other families' ("外贸原单" on an unbranded shirt is an export-surplus shirt, not slang)."""
     cues = cues if cues is not None else shipped_cues()
     families = cues.families
     normal = lowered(text) if normal is None else normal
@@ -175,6 +182,10 @@ def find_cues(text: str, cues: Cues | None = None, normal: str | None = None) ->
     out = []
     for number, words in sorted(found.items()):
         family = families[number]
+        if not branded:
+            if family.needs_brand:
+                continue
+            words = [w for w in words if not any(t in SEPARATORS.sub("", w) for t in cues.story_terms)]
         if not words or (family.unless is not None and family.unless.search(normal)):
             continue
         said = "、".join(dict.fromkeys(w.strip() for w in words))
@@ -277,27 +288,6 @@ def impossible_specs(text: str, price: float | None, normal: str | None = None) 
 BRAND_WORDS = re.compile(r"大牌|名牌|奢侈品|专柜|品牌原单|牌子货")
 
 
-def _without_brand_stories(cues: list[Evidence], catalogue: "Cues | None" = None) -> list[Evidence]:
-    """The evidence of a listing that names no brand, without the stories that are only told about a brand's goods
-    (same factory, export surplus, cut labels): families that need a brand are dropped, and their words are taken out
-    of the slang found with them ("外贸原单" on an unbranded shirt is an export-surplus shirt)."""
-    families = {f.name: f for f in (catalogue or shipped_cues())}
-    story = [t for f in families.values() if f.needs_brand for t in f.han_terms]
-    out = []
-    for item in cues:
-        family = families.get(item.code)
-        if family is not None and family.needs_brand:
-            continue
-        if item.code == "counterfeit_slang" and story:
-            says, _, words = item.text.partition(": ")
-            kept = [w for w in words.split("、") if not any(t in SEPARATORS.sub("", w) for t in story)]
-            if not kept:
-                continue
-            item = Evidence(item.code, item.kind, item.probability, f"{says}: {'、'.join(kept)}")
-        out.append(item)
-    return out
-
-
 def listing_evidence(title: str, description: str | None, price: float | None, category: str | None,
                      cache: dict | None = None) -> list[Evidence]:
     """Everything the knowledge says about one listing, strongest first. ``cache``: a dict kept across a batch, so
@@ -307,11 +297,10 @@ def listing_evidence(title: str, description: str | None, price: float | None, c
         normal, cues, mentions = cache[text]
     else:
         normal = lowered(text)
-        cues, mentions = find_cues(text, normal=normal), find_brands(text, normal=normal)
+        mentions = find_brands(text, normal=normal)
+        cues = find_cues(text, normal=normal, branded=bool(mentions) or BRAND_WORDS.search(normal) is not None)
         if cache is not None:
             cache[text] = (normal, cues, mentions)
-    if not mentions and not BRAND_WORDS.search(normal):
-        cues = _without_brand_stories(cues)
     evidence = cues + impossible_specs(text, price, normal)
     judgement = judge_price(title, description, price, category or None, mentions=mentions, normal=normal)
     if judgement is not None:

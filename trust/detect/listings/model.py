@@ -132,8 +132,9 @@ class ListingContext:
         counterfeit_complaint, takedown); counted per seller, excluding the listing scored (see ``seller_signals``).
         ``tokens``: :func:`title_tokens` of the listings, if already computed; ``texts``: their :class:`ListingTexts`,
         if already computed (for the signals of the same batch)."""
-        if texts is not None:
-            tokens = texts.tokens
+        if texts is None:
+            texts = ListingTexts.of(listings, tokens)
+        tokens = texts.tokens
         listings = listings.reindex(columns=sorted(set(listings.columns) | {"price", "category", "title", "description", "merchant_id"}))
         log_price = np.log1p(pd.to_numeric(listings["price"], errors="coerce").clip(lower=0))
         category = listings["category"].fillna("")
@@ -144,18 +145,14 @@ class ListingContext:
                                "merchant": listings["merchant_id"].fillna("").astype(str).to_numpy()}).explode("token").dropna(subset=["token"])
         by_token = tokens.groupby("token").agg(median=("price", "median"), shops=("merchant", "nunique"))
         by_token = by_token[by_token["shops"] >= MIN_TOKEN_SHOPS]
-        bands = texts.bands if texts is not None else lsh_band_keys(_copy_keys(compact_text(listings["title"])))
+        bands = texts.bands
         bucket_shops: dict[tuple[int, float], int] = {}
         merchants = listings["merchant_id"].astype(str).to_numpy()
         for band in range(bands.shape[1]):
             keep = ~np.isnan(bands[:, band])
             counts = pd.DataFrame({"b": bands[keep, band], "m": merchants[keep]}).groupby("b")["m"].nunique()
             bucket_shops.update({(band, key): int(n) for key, n in counts[counts > 1].items()})
-        if texts is not None:
-            slang = pd.Series([bool(found) for found in texts.slang], index=listings.index, dtype=bool)
-        else:
-            slang = pd.Series([bool(lexicon.counterfeit_pattern().search(t)) for t in compact_text(listings["title"].fillna("") + " " + listings["description"].fillna(""))],
-                              index=listings.index)
+        slang = pd.Series([bool(found) for found in texts.slang], index=listings.index, dtype=bool)
         history = pd.DataFrame({"seller_slang_listings": slang.groupby(listings["merchant_id"]).sum(),
                                 "seller_listings": slang.groupby(listings["merchant_id"]).size()})
         history[SELLER_COLUMNS] = event_counts(seller_events, "merchant_id").reindex(history.index).fillna(0)
