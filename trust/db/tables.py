@@ -269,6 +269,8 @@ class ReviewTextScore(Base):
     text_unknown_words: Mapped[float] = mapped_column(Float)
     # The words that pushed the text toward fake (JSON list), where the wording rule fires on it; NULL otherwise.
     text_phrases: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The signals of the kinds of fake the model learnt apart (JSON list, the model's kinds order); NULL without kinds.
+    text_kind_scores: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ListingTextPart(Base):

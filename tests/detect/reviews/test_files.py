@@ -42,6 +42,14 @@ def test_a_bad_value_names_the_row_column_and_value(tmp_path):
         read_review_csv(path, need_label=False)
 
 
+def test_a_kind_of_fake_on_a_row_not_labelled_fake_names_the_row_column_and_value(tmp_path):
+    path = write(tmp_path / "bad.csv", pd.DataFrame({"text": ["a", "b", "c"], "label": ["1", "0", ""],
+                                                     "label_kind": ["cash back", "cash back", ""]}))
+    with pytest.raises(InputFileError, match=r"row 3, column label_kind: 'cash back' is a kind of fake on a row whose label is not 1"):
+        read_review_csv(path, need_label=True)
+    assert "label_kind" not in read_review_csv(path, need_label=False)  # scoring ignores it
+
+
 def test_train_and_score_with_text_and_label_only_skip_the_other_signals(tmp_path):
     labeled = write(tmp_path / "labeled.csv", text_only())
     result = runner.invoke(app, ["reviews", "train", "--input", str(labeled), "--model", str(tmp_path / "model")])

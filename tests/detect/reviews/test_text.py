@@ -113,9 +113,10 @@ def test_a_model_saved_before_the_text_model_still_loads_and_scores_as_before(tm
     assert loaded.text_model_version is None
 
 
-def _first_day_and_a_wording_model(settings):
+def _first_day_and_a_wording_model(settings, kinds: bool = False):
     """The shared marketplace's first day of reviews (loaded into ``settings``' warehouse), and a review model whose text
-    model learnt that cash-back and five-star wording is fake; with the reviews' signals."""
+    model learnt that cash-back and five-star wording is fake (with ``kinds``: that recommending is, as two kinds of
+    fake taken in turn, learnt apart); with the reviews' signals."""
     from tests.conftest import START
     from trust import pipeline
     from trust.db.engine import session_scope
@@ -124,17 +125,21 @@ def _first_day_and_a_wording_model(settings):
     pipeline.run_ingest(settings, START)
     with session_scope(settings.db_url) as session:
         reviews = load_reviews(session, START, START)
-    labels = reviews["text"].fillna("").str.contains("好评|返现|五星").astype(int).to_numpy().copy()
+    labels = reviews["text"].fillna("").str.contains("推荐" if kinds else "好评|返现|五星").astype(int).to_numpy().copy()
     labels[:2] = [0, 1]
     signals, _ = review_signals(reviews)
-    return reviews, FakeReviewDetector().fit(signals, labels), signals
+    kind = np.where(labels == 1, np.where(np.cumsum(labels) % 2, "kind a", "kind b"), "") if kinds else None
+    model = FakeReviewDetector().fit(signals, labels, kind)
+    assert model.text_model_.kind_columns == (["text_kind_kind_a", "text_kind_kind_b"] if kinds else [])
+    return reviews, model, signals
 
 
-def test_the_nightly_stage_reads_each_text_once_per_text_model(settings):
+@pytest.mark.parametrize("kinds", [False, True], ids=["fake or genuine", "kinds of fake"])
+def test_the_nightly_stage_reads_each_text_once_per_text_model(settings, kinds):
     from trust.db.engine import session_scope
     from trust.detect.reviews.stage import stored_text_scores
 
-    reviews, model, signals = _first_day_and_a_wording_model(settings)
+    reviews, model, signals = _first_day_and_a_wording_model(settings, kinds)
     with session_scope(settings.db_url) as session:
         first, read = stored_text_scores(session, reviews, model)
     assert read == len(reviews) > 0
@@ -189,7 +194,8 @@ def test_scores_and_reasons_in_one_pass_equal_predict_proba_and_reasons(trained)
     assert sum(r != "[]" for r in reasons) == (expected >= 0.5).sum() > 0
 
 
-def test_a_wording_reason_names_the_same_words_from_stored_phrases_as_from_the_text(settings):
+@pytest.mark.parametrize("kinds", [False, True], ids=["fake or genuine", "kinds of fake"])
+def test_a_wording_reason_names_the_same_words_from_stored_phrases_as_from_the_text(settings, kinds):
     """Issue 21: the words behind a wording reason are stored with the text model's signals when a text is first read
     (``text_phrases``), so a night does not segment its flagged texts again; the scores and reasons are the ones
     read from the text, and a row stored before the words were (NULL) is read from the text as before."""
@@ -197,11 +203,12 @@ def test_a_wording_reason_names_the_same_words_from_stored_phrases_as_from_the_t
     from trust.detect.reviews.signals import text_features
     from trust.detect.reviews.stage import score_reviews, stored_text_scores
 
-    reviews, model, _ = _first_day_and_a_wording_model(settings)
+    reviews, model, _ = _first_day_and_a_wording_model(settings, kinds)
     with session_scope(settings.db_url) as session:
         stored_text_scores(session, reviews, model)
         stored, read = stored_text_scores(session, reviews, model)
     assert read == 0 and stored["text_phrases"].notna().any()
+    assert stored["text_kind_scores"].notna().all() if kinds else stored["text_kind_scores"].isna().all()
     from_text, _ = score_reviews(reviews, model=model)
     features = text_features(reviews["text"])  # stored by the nightly job too
     from_store, _ = score_reviews(reviews.assign(text=None), model=model, text=features, text_scores=stored)  # no text read
@@ -210,3 +217,57 @@ def test_a_wording_reason_names_the_same_words_from_stored_phrases_as_from_the_t
     assert named.sum() > 0
     for other in (from_store, legacy):
         pd.testing.assert_frame_equal(other, from_text)
+
+
+def planted_kinds(n: int, seed: int) -> pd.DataFrame:
+    """English reviews: a third genuine-looking fakes of two kinds, each kind with its own planted wording (cash-back
+    offers, off-topic advertising), the rest genuine."""
+    vocabulary = VOCABULARY["en"][0]
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        text = " ".join(rng.choice(vocabulary, size=rng.integers(5, 10)))
+        kind = ("cash back", "off-topic ad", "")[i % 3] if i % 2 == 0 else ""
+        if kind == "cash back":
+            text += " five stars get cash back"
+        elif kind == "off-topic ad":
+            text = "cheap data plan text 1079 " + text
+        rows.append((text, int(kind != ""), kind))
+    return pd.DataFrame(rows, columns=["text", "label", "label_kind"])
+
+
+def test_kinds_of_fake_given_in_training_are_learnt_apart_one_signal_each(tmp_path):
+    """Issue 16: analysts say what kind of fake a review is (ViSpam: bought praise, shop only, off topic); the text
+    model learns each kind's wording apart and the trees read one signal per kind beside the fake-or-genuine one."""
+    train, test = planted_kinds(420, seed=1), planted_kinds(240, seed=2)
+    train.to_csv(tmp_path / "train.csv", index=False)
+    trained = train_from_csv(tmp_path / "train.csv", tmp_path / "model")
+    assert trained["kinds"] == {"cash back": 70, "off-topic ad": 70} and trained["kinds_learnt"] == ["cash back", "off-topic ad"]
+    assert "label_kind" in trained["columns_used"]
+
+    model = joblib.load(tmp_path / "model" / "model.joblib")
+    assert {"text_kind_cash_back", "text_kind_off_topic_ad"} <= set(model.feature_names_in_)
+    signals = model.text_signals(test["text"].to_numpy())
+    fakes = test[test["label"] == 1]
+    for kind, column in (("cash back", "text_kind_cash_back"), ("off-topic ad", "text_kind_off_topic_ad")):
+        assert roc_auc_score(fakes["label_kind"] == kind, signals.loc[fakes.index, column]) >= 0.95
+
+    # Scored from the stored form (a JSON list of the kinds' signals) or from the text: the same probabilities.
+    frame = test.drop(columns=["label", "label_kind"]).assign(review_id=lambda f: [f"R{i}" for i in range(len(f))])
+    read, _ = review_signals(frame)
+    parts = model.text_parts(frame["text"].to_numpy())
+    assert json.loads(parts["text_kind_scores"].iloc[0]) == signals[model.text_model_.kind_columns].iloc[0].tolist()
+    stored = pd.concat([read.drop(columns="text"), parts.set_axis(read.index)], axis=1)
+    np.testing.assert_array_equal(model.predict_proba(stored), model.predict_proba(read))
+
+
+def test_a_model_without_kinds_is_the_one_it_was():
+    train = planted("vi", 300, seed=8)
+    plain = ReviewTextModel().fit(train["text"], train["label"])
+    no_kind_given = ReviewTextModel().fit(train["text"], train["label"], np.full(len(train), ""))
+    one_kind = ReviewTextModel()
+    one_kind.cross_fit(train["text"], train["label"], np.where(train["label"] == 1, "spam", ""))  # one kind: nothing apart
+    for other in (no_kind_given, one_kind):
+        assert other.fingerprint_ == plain.fingerprint_ and other.kind_columns == []
+    with pytest.raises(ValueError, match=r"give the same signal name \['text_kind_a_b'\]"):
+        ReviewTextModel().cross_fit(train["text"], train["label"], np.where(train["label"] == 1, np.where(np.arange(300) % 2, "a b", "a-b"), ""))

@@ -19,7 +19,7 @@ from trust.detect.csv_input import InputFileError, read_checked_csv, reject_firs
 
 REQUIRED = ("text",)
 OPTIONAL = ("review_id", "reviewer_id", "product_id", "merchant_id", "rating", "created_at", "reviewer_registered_at",
-            "has_order", "order_created_at")
+            "has_order", "order_created_at", "label_kind")
 
 
 def read_review_csv(path: Path, need_label: bool) -> pd.DataFrame:
@@ -30,6 +30,12 @@ def read_review_csv(path: Path, need_label: bool) -> pd.DataFrame:
         out["label"] = pd.to_numeric(out["label"].str.strip().replace("", None)).astype(float)
         if out["label"].isna().all():
             raise InputFileError(f"{path}: no labelled rows (label 1 = fake, 0 = genuine; empty = context only)")
+        if "label_kind" in out:
+            out["label_kind"] = out["label_kind"].str.strip()
+            reject_first(path, out, out["label_kind"].ne("") & out["label"].ne(1.0), "label_kind",
+                         "is a kind of fake on a row whose label is not 1 (fake)")
+    else:
+        out = out.drop(columns="label_kind", errors="ignore")
     if "rating" in out:
         rating = pd.to_numeric(out["rating"].replace("", None), errors="coerce")
         reject_first(path, out, out["rating"].ne("") & (rating.isna() | (rating < 0) | (rating > 5)), "rating", "is not a number from 0 to 5")
@@ -61,18 +67,25 @@ def train_from_csv(input_path: Path, model_dir: Path) -> dict:
 
     reviews = read_review_csv(input_path, need_label=True)
     labelled = reviews["label"].notna().to_numpy()
+    kinds = reviews["label_kind"].to_numpy(dtype=object)[labelled] if "label_kind" in reviews else None
+    reviews = reviews.drop(columns="label_kind", errors="ignore")
     all_signals, _ = review_signals(reviews.drop(columns="label"))  # context rows shape the labelled rows' signals
     signals = all_signals[labelled]
     y = reviews["label"].to_numpy()[labelled].astype(int)
     metrics: dict = {"rows": int(len(y)), "fake": int(y.sum()), "context_rows": int((~labelled).sum())}
     if min(y.sum(), len(y) - y.sum()) >= 10:
         train, test = train_test_split(np.arange(len(y)), stratify=y, test_size=0.25, random_state=0)
-        held = FakeReviewDetector().fit(signals.iloc[train], y[train])
+        held = FakeReviewDetector().fit(signals.iloc[train], y[train], None if kinds is None else kinds[train])
         score = held.predict_proba(signals.iloc[test])[:, 1]
         metrics.update(holdout="stratified 25%", auc=round(float(roc_auc_score(y[test], score)), 4),
                        ap=round(float(average_precision_score(y[test], score)), 4))
-    model = FakeReviewDetector().fit(signals, y)
-    columns = sorted(c for c in reviews.columns if c != "label")
+    model = FakeReviewDetector().fit(signals, y, kinds)
+    learnt = getattr(getattr(model, "text_model_", None), "kinds_", [])
+    if kinds is not None:
+        given = pd.Series(kinds).replace("", None).dropna().value_counts()
+        metrics["kinds"] = {str(k): int(n) for k, n in given.items()}
+        metrics["kinds_learnt"] = list(learnt)
+    columns = sorted(c for c in reviews.columns if c != "label") + (["label_kind"] if kinds is not None else [])
     save_model(model, model_dir, {"purpose": "Probability that a review is fake (bought or templated), with reasons.",
                                   "training_data": {"file": str(input_path), "columns": columns,
                                                     **{k: metrics[k] for k in ("rows", "fake", "context_rows")}},

@@ -90,6 +90,20 @@ RULES = [
 WORDING_RULE = "fake_wording"
 
 
+KIND_SCORES = "text_kind_scores"  # the kinds' signals of a review as stored: a JSON list in the model's kinds order
+
+
+def kind_scores_frame(stored: pd.Series, columns: list[str]) -> pd.DataFrame:
+    """Stored JSON lists of kind signals as columns (NaN where none is stored)."""
+    rows = [json.loads(v) if isinstance(v, str) else [np.nan] * len(columns) for v in stored.to_numpy(dtype=object)]
+    return pd.DataFrame(np.array(rows, dtype=float).reshape(len(rows), len(columns)), index=stored.index, columns=columns)
+
+
+def _own(X: pd.DataFrame) -> pd.DataFrame:
+    """``X`` without ids, text and the text model's signals (those are added by the model itself)."""
+    return X.drop(columns=[c for c in X.columns if c in ID_COLUMNS or c in TEXT_MODEL_COLUMNS or c.startswith("text_kind_")])
+
+
 def _fired(X: pd.DataFrame) -> dict[str, np.ndarray]:
     return {rule.code: rule.fires(X).fillna(False).to_numpy(dtype=bool) for rule in RULES if set(rule.needs) <= set(X.columns)}
 
@@ -123,16 +137,27 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
         super().__setstate__(state)
 
     # -- the learnt text model -------------------------------------------------------------------------------------
+    def _text_columns(self) -> list[str]:
+        """The text model's signals: :data:`TEXT_MODEL_COLUMNS` and one per kind of fake it learnt (none without one)."""
+        model = getattr(self, "text_model_", None)
+        return [] if model is None else TEXT_MODEL_COLUMNS + model.kind_columns
+
     def _text_signals(self, X: pd.DataFrame) -> pd.DataFrame:
-        """:data:`TEXT_MODEL_COLUMNS` per review: read from ``X`` where already there (the nightly job stores them per
-        review and model), computed from ``X["text"]`` otherwise; empty without a text model."""
+        """The text model's signals per review (:meth:`_text_columns`): read from ``X`` where already there (the
+        nightly job stores them per review and model, the kinds' as the JSON list ``text_kind_scores``), computed from
+        ``X["text"]`` otherwise; empty without a text model."""
         model = getattr(self, "text_model_", None)
         if model is None:
             return pd.DataFrame(index=X.index)
+        columns = self._text_columns()
         if set(TEXT_MODEL_COLUMNS) <= set(X.columns):
-            return X[TEXT_MODEL_COLUMNS]
+            stored = X[[c for c in columns if c in X.columns]]
+            missing = [c for c in columns if c not in X.columns]
+            if missing and KIND_SCORES in X:
+                stored = pd.concat([stored, kind_scores_frame(X[KIND_SCORES], model.kind_columns)], axis=1)
+            return stored.reindex(columns=columns)
         if "text" not in X:
-            return pd.DataFrame(np.nan, index=X.index, columns=TEXT_MODEL_COLUMNS)
+            return pd.DataFrame(np.nan, index=X.index, columns=columns)
         return model.signals(X["text"].to_numpy()).set_axis(X.index)
 
     # -- suspicion spread ------------------------------------------------------------------------------------------
@@ -157,11 +182,14 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
         return out
 
     def _model_frame(self, X: pd.DataFrame, spread: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
-        own = X.drop(columns=[c for c in ID_COLUMNS + TEXT_MODEL_COLUMNS if c in X])
+        own = _own(X)
         return pd.concat([own, spread, text], axis=1).reindex(columns=self.feature_names_in_).astype(float)
 
     # -- estimator API ---------------------------------------------------------------------------------------------
-    def fit(self, X: pd.DataFrame, y=None):
+    def fit(self, X: pd.DataFrame, y=None, kinds=None):
+        """``kinds``: optional, per row, the kind of fake a fake review is (e.g. bought praise, shop-only, off-topic;
+        '' or None where not given): the text model then also learns each kind's wording apart (see
+        :meth:`ReviewTextModel.cross_fit`), and the trees read one signal per kind."""
         y = None if y is None else np.asarray(y, dtype=float)
         self.classes_ = np.array([0, 1])
         self.prior_ = float(np.nanmean(y)) if y is not None and len(y) else 0.0
@@ -186,8 +214,8 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
             texts = X["text"].fillna("").to_numpy()
             self.text_model_ = ReviewTextModel(random_state=self.random_state)
             # Out of fold: the trees learn how far to trust the wording from scores of texts the text model never saw.
-            text = self.text_model_.cross_fit(texts, y.astype(int)).set_axis(X.index)
-        candidates = pd.concat([X.drop(columns=[c for c in ID_COLUMNS + TEXT_MODEL_COLUMNS if c in X]), spread, text], axis=1)
+            text = self.text_model_.cross_fit(texts, y.astype(int), kinds).set_axis(X.index)
+        candidates = pd.concat([_own(X), spread, text], axis=1)
         # A signal the training data never has is left out (the trees cannot bin an all-missing column).
         self.feature_names_in_ = np.array([c for c in candidates.columns if candidates[c].notna().any()])
         frame = self._model_frame(X, spread, text)
@@ -216,7 +244,7 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
         """``X`` with the text model's signals added once, so that scoring and reasons read them instead of reading
         every text again (``X`` as it is without a text model, or when they are already there)."""
         text = self._text_signals(X)
-        return X if text.columns.empty or set(TEXT_MODEL_COLUMNS) <= set(X.columns) else pd.concat([X, text], axis=1)
+        return X if text.columns.empty or set(text.columns) <= set(X.columns) else pd.concat([X.drop(columns=[c for c in text.columns if c in X]), text], axis=1)
 
     def text_signals(self, texts) -> pd.DataFrame:
         """The text model's signals of raw texts (:data:`TEXT_MODEL_COLUMNS`; no columns without a text model): what
@@ -246,7 +274,7 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _full(X: pd.DataFrame, spread: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
-        return pd.concat([X.drop(columns=[c for c in TEXT_MODEL_COLUMNS if c in X]), spread, text], axis=1)
+        return pd.concat([X.drop(columns=[c for c in text.columns if c in X]), spread, text], axis=1)
 
     def score_with_reasons(self, X: pd.DataFrame, known: pd.Series | None = None,
                            flag_at: float = 0.5) -> tuple[np.ndarray, list[str]]:
@@ -269,9 +297,14 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
     def text_parts(self, texts) -> pd.DataFrame:
         """What the nightly job stores per review and text model (``review_text_scores``): :meth:`text_signals` plus
         ``text_phrases``, the JSON list of the words that pushed the text toward fake where its text-model score is at
-        least :data:`WORDING_AT` (where the wording reason can be given), None elsewhere. Row for row."""
+        least :data:`WORDING_AT` (where the wording reason can be given), None elsewhere, and ``text_kind_scores``, the JSON
+        list of the kinds' signals where the text model learnt kinds of fake (None otherwise). Row for row."""
         texts = np.asarray(list(texts), dtype=object)
         parts = self.text_signals(texts)
+        kinds = [c for c in parts.columns if c not in TEXT_MODEL_COLUMNS]
+        # The kinds' signals are stored as one JSON list per review (the table's columns are the same for every model).
+        stored = [json.dumps(row) for row in parts[kinds].to_numpy().tolist()] if kinds else [None] * len(parts)
+        parts = parts.drop(columns=kinds).assign(**{KIND_SCORES: stored})
         phrases = np.full(len(texts), None, dtype=object)
         if "text_model_score" in parts:
             rows = np.flatnonzero(parts["text_model_score"].to_numpy() >= WORDING_AT)

@@ -376,8 +376,9 @@ def graph_signals(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 # Carried with the signals, not model inputs: the text is read by the estimator's own text model
-# (``trust.detect.reviews.text``); text_phrases are its stored words behind a wording reason (``stage.stored_text_scores``).
-ID_COLUMNS = ["reviewer_id", "product_id", "ring", "text", "text_phrases"]
+# (``trust.detect.reviews.text``); text_phrases are its stored words behind a wording reason and text_kind_scores its
+# stored signals of the kinds of fake it learnt (``stage.stored_text_scores``).
+ID_COLUMNS = ["reviewer_id", "product_id", "ring", "text", "text_phrases", "text_kind_scores"]
 
 
 def review_signals(reviews: pd.DataFrame, with_rings: bool = True, text: pd.DataFrame | None = None,

@@ -24,7 +24,7 @@ from trust.db.tables import ModerationLabel, Order, Review, ReviewRing, ReviewTe
 from trust.db.text_hash import text_hash
 from trust.detect.base import empty_result
 from trust.detect.reviews.history import prior_history, update_history
-from trust.detect.reviews.model import WORDING_AT, FakeReviewDetector, load_model
+from trust.detect.reviews.model import KIND_SCORES, WORDING_AT, FakeReviewDetector, load_model
 from trust.detect.reviews.signals import BAND_COLUMNS, TEXT_FEATURES, review_signals, text_features
 from trust.detect.reviews.text import TEXT_MODEL_COLUMNS
 from trust.settings import PROJECT_ROOT
@@ -172,7 +172,7 @@ def stored_text_scores(session: Session, reviews: pd.DataFrame, model: FakeRevie
     if version is None:
         return None, 0
     return _stored_per_review(session, reviews, ReviewTextScore, TEXT_MODEL_COLUMNS, {"model_version": version},
-                              model.text_parts, hashes, text_columns=("text_phrases",), texts=texts)
+                              model.text_parts, hashes, text_columns=("text_phrases", KIND_SCORES), texts=texts)
 
 
 def score_reviews(reviews: pd.DataFrame, known: pd.Series | None = None, model: FakeReviewDetector | None = None,

@@ -47,6 +47,7 @@ _LATIN = re.compile(r"[^\W\d_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LINK = re.compile(r"https?://|www\.|\.com\b|\.vn\b|\.cn\b|@\w|#\w", re.I)
 CHUNK = 20_000  # texts vectorised at a time when scoring: bounds memory at any input size
 PARALLEL_FROM = 100_000  # texts per extra process (starting one costs about 2 s: imports and the model's pickle)
+MIN_KIND = 10  # fake texts of one kind needed for a model of that kind
 CHAR_BITS = 20  # character n-grams are hashed into 2**20 columns (no vocabulary to hold or look up)
 _MULTIPLIER = np.uint64(1_000_003)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -126,6 +127,37 @@ def char_ngram_counts(prepared: list[str], low: int, high: int, bits: int = CHAR
         return sp.csr_matrix(shape, dtype=np.float32)
     row, column = np.concatenate(rows), np.concatenate(columns)
     return sp.csr_matrix((np.ones(len(row), dtype=np.float32), (row, column)), shape=shape)  # duplicates summed
+
+
+def _platt(margin: np.ndarray, a: float, b: float) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(a * margin + b)))
+
+
+def kind_column(kind: str) -> str:
+    return "text_kind_" + re.sub(r"\W+", "_", kind.strip().lower()).strip("_")
+
+
+def _kind_values(kinds) -> np.ndarray:
+    return pd.Series(np.asarray(kinds, dtype=object)).fillna("").astype(str).str.strip().to_numpy(dtype=object)
+
+
+def kinds_to_learn(kinds, y: np.ndarray) -> list[str]:
+    """The kinds of fake a text model learns apart: those given on at least :data:`MIN_KIND` fake texts, when two or
+    more are (one kind alone is what the fake-or-genuine model learns already). Kinds whose signal names would be the
+    same are an error naming them."""
+    if kinds is None:
+        return []
+    given = _kind_values(kinds)
+    counts = pd.Series(given[(y == 1) & (given != "")]).value_counts()
+    chosen = sorted(counts.index[counts >= MIN_KIND])
+    if len(chosen) < 2:
+        return []
+    columns = pd.Series(chosen).map(kind_column)
+    clash = columns[columns.duplicated(keep=False) | columns.eq("text_kind_")]
+    if len(clash):
+        raise ValueError(f"kinds of fake {sorted(pd.Series(chosen)[clash.index])} give the same signal name "
+                         f"{sorted(set(clash))}: name kinds with different letters or digits")
+    return chosen
 
 
 def _weighted(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
@@ -232,9 +264,11 @@ class ReviewTextModel(BaseEstimator):
         row, column = np.concatenate(rows), np.concatenate(columns)
         return sp.csr_matrix((np.ones(len(row), dtype=np.float32), (row, column)), shape=shape), unknown  # duplicates summed
 
-    def cross_fit(self, texts, y) -> pd.DataFrame:
-        """Fit on all texts; return each text's signals (:data:`TEXT_MODEL_COLUMNS`) with its *out-of-fold* probability
-        (a model that never saw the text's label scored it, calibrated on the out-of-fold margins)."""
+    def cross_fit(self, texts, y, kinds=None) -> pd.DataFrame:
+        """Fit on all texts; return each text's signals (:data:`TEXT_MODEL_COLUMNS`, then :attr:`kind_columns`) with
+        *out-of-fold* probabilities (a model that never saw the text's label scored it, calibrated on the out-of-fold
+        margins). ``kinds``: optional, per text, the kind of fake a fake text is ('' or None where not given): each kind
+        with at least :data:`MIN_KIND` examples gets its own one-against-the-rest model when there are two or more."""
         y = np.asarray(y, dtype=int)
         if len(np.unique(y)) < 2:
             raise ValueError(f"the text model needs fake and genuine examples; the labels hold only {np.unique(y).tolist()}")
@@ -250,36 +284,57 @@ class ReviewTextModel(BaseEstimator):
         idf[document_frequency < min_df] = 0.0
         self.char_idf_ = idf
         matrix = sp.hstack([word, _weighted(counts, idf)], format="csr")
-        margin = np.zeros(len(y))
-        splits = min(self.folds, int(np.bincount(y).min()))
-        if splits >= 2:
-            for keep, hide in StratifiedKFold(splits, shuffle=True, random_state=self.random_state).split(matrix, y):
-                margin[hide] = self._svm().fit(matrix[keep], y[keep]).decision_function(matrix[hide])
-        svm = self._svm().fit(matrix, y)
-        if splits < 2:  # too few of one class to hold any out: calibrate in-sample (optimistic)
-            margin = svm.decision_function(matrix)
-        from sklearn.linear_model import LogisticRegression
-
-        platt = LogisticRegression(C=1e4).fit(margin.reshape(-1, 1), y)
-        self.platt_ = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
-        self.coef_ = svm.coef_.ravel().astype(np.float32)
-        self.intercept_ = float(svm.intercept_[0])
+        coef, self.intercept_, self.platt_, oof = self._fit_linear(matrix, y)
+        self.coef_ = coef.astype(np.float32)
+        self.kinds_ = kinds_to_learn(kinds, y)
+        kind_oof = []
+        if self.kinds_:
+            given = _kind_values(kinds)
+            fits = [self._fit_linear(matrix, ((given == kind) & (y == 1)).astype(int)) for kind in self.kinds_]
+            self.kind_coef_ = np.vstack([f[0] for f in fits]).astype(np.float32)
+            self.kind_intercept_ = np.array([f[1] for f in fits])
+            self.kind_platt_ = np.array([f[2] for f in fits])
+            kind_oof = [f[3] for f in fits]
         self.n_word_features_ = len(self.word_vectorizer_.vocabulary_)
-        self.fingerprint_ = hashlib.sha256(self.coef_.tobytes() + repr(self.get_params()).encode()).hexdigest()[:16]
+        weights = self.coef_.tobytes() + (self.kind_coef_.tobytes() + repr(self.kinds_).encode() if self.kinds_ else b"")
+        self.fingerprint_ = hashlib.sha256(weights + repr(self.get_params()).encode()).hexdigest()[:16]
         out = shape_signals(texts, self._word_counts(tokens)[1])
-        out.insert(0, "text_model_score", self._calibrated(margin))
+        out.insert(0, "text_model_score", oof)
+        for column, probability in zip(self.kind_columns, kind_oof):
+            out[column] = probability
         return out
 
-    def fit(self, texts, y):
-        self.cross_fit(texts, y)
+    def _fit_linear(self, matrix: sp.csr_matrix, target: np.ndarray) -> tuple[np.ndarray, float, tuple[float, float], np.ndarray]:
+        """A linear SVM of ``target`` on the TF-IDF rows: (weights, intercept, Platt parameters, each row's out-of-fold
+        calibrated probability)."""
+        from sklearn.linear_model import LogisticRegression
+
+        margin = np.zeros(len(target))
+        splits = min(self.folds, int(np.bincount(target).min()))
+        if splits >= 2:
+            for keep, hide in StratifiedKFold(splits, shuffle=True, random_state=self.random_state).split(matrix, target):
+                margin[hide] = self._svm().fit(matrix[keep], target[keep]).decision_function(matrix[hide])
+        svm = self._svm().fit(matrix, target)
+        if splits < 2:  # too few of one class to hold any out: calibrate in-sample (optimistic)
+            margin = svm.decision_function(matrix)
+        platt = LogisticRegression(C=1e4).fit(margin.reshape(-1, 1), target)
+        a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+        return svm.coef_.ravel(), float(svm.intercept_[0]), (a, b), _platt(margin, a, b)
+
+    @property
+    def kind_columns(self) -> list[str]:
+        """The signal names of the kinds of fake learnt (``text_kind_`` + the kind in lower case, ``_`` for the rest)."""
+        return [kind_column(kind) for kind in getattr(self, "kinds_", [])]
+
+    def fit(self, texts, y, kinds=None):
+        self.cross_fit(texts, y, kinds)
         return self
 
     def _svm(self) -> LinearSVC:
         return LinearSVC(C=self.C, random_state=self.random_state)
 
     def _calibrated(self, margin: np.ndarray) -> np.ndarray:
-        a, b = self.platt_
-        return 1.0 / (1.0 + np.exp(-(a * margin + b)))
+        return _platt(margin, *self.platt_)
 
     def signals(self, texts) -> pd.DataFrame:
         """:data:`TEXT_MODEL_COLUMNS` of each text, row for row: in chunks of :data:`CHUNK` texts, and over ``n_jobs``
@@ -306,8 +361,13 @@ class ReviewTextModel(BaseEstimator):
             matrix, unknown = self._matrix(prepared, tokens)
             part = shape_signals(chunk, unknown)
             part.insert(0, "text_model_score", self._calibrated(matrix @ self.coef_ + self.intercept_))
+            if self.kind_columns:
+                margins = matrix @ self.kind_coef_.T + self.kind_intercept_
+                for i, column in enumerate(self.kind_columns):
+                    part[column] = _platt(margins[:, i], *self.kind_platt_[i])
             parts.append(part)
-        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=TEXT_MODEL_COLUMNS, dtype=float)
+        return (pd.concat(parts, ignore_index=True) if parts else
+                pd.DataFrame(columns=TEXT_MODEL_COLUMNS + self.kind_columns, dtype=float))
 
     def predict_proba(self, texts) -> np.ndarray:
         score = self.signals(texts)["text_model_score"].to_numpy()

@@ -1,7 +1,8 @@
 """ViSpamReviews (real Vietnamese e-commerce reviews labelled spam or not by people) through the generic CSV path.
 
-A thin wrapper, by design: the split files are copied with ``Comment`` renamed ``text`` (``Rating`` and ``Label`` are
-matched as ``rating`` and ``label`` by the CSV reader; ``SpamLabel`` is ignored), trained with ``trust reviews train``
+A thin wrapper, by design: the split files are copied with ``Comment`` renamed ``text`` and ``SpamLabel`` written as
+``label_kind``, the kind of spam in words (:data:`KINDS`; empty for a genuine review) (``Rating`` and ``Label`` are
+matched as ``rating`` and ``label`` by the CSV reader), trained with ``trust reviews train``
 on ``train.csv`` and scored with ``trust reviews score``: the figures are what a platform gets from the same commands
 on its own labelled reviews. Protocol of the dataset's authors: train on train, tune on dev, report test (binary
 macro-F1, accuracy; ROC AUC too). Model choices are made on ``dev``; ``--splits dev`` scores it alone, so the test
@@ -16,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 SPLITS = ("train", "dev", "test")
+# SpamLabel as the dataset's authors define it: 1 fake review, 2 a review of the brand or shop only, 3 irrelevant.
+KINDS = {"0": "", "1": "fake_review", "2": "brand_or_shop_only", "3": "irrelevant"}
 
 
 def _as_review_csv(source: Path, target: Path) -> None:
@@ -24,7 +27,14 @@ def _as_review_csv(source: Path, target: Path) -> None:
     frame = pd.read_csv(source, dtype=str, keep_default_na=False)
     if "Comment" not in frame.columns:
         raise ValueError(f"{source}: no Comment column (found {', '.join(frame.columns)})")
-    frame.rename(columns={"Comment": "text"}).to_csv(target, index=False)
+    frame = frame.rename(columns={"Comment": "text"})
+    if "SpamLabel" in frame.columns:
+        unknown = ~frame["SpamLabel"].isin(list(KINDS))
+        if unknown.any():
+            row = int(unknown.to_numpy().argmax())
+            raise ValueError(f"{source}: row {row + 2}, column SpamLabel: {frame['SpamLabel'].iloc[row]!r} is not one of 0-3")
+        frame = frame.drop(columns="SpamLabel").assign(label_kind=frame["SpamLabel"].map(KINDS))
+    frame.to_csv(target, index=False)
 
 
 def evaluate_vispam(directory: Path, workdir: Path, splits: tuple[str, ...] = ("dev", "test")) -> dict:
