@@ -287,6 +287,26 @@ class ListingTextPart(Base):
     text_proba: Mapped[str | None] = mapped_column(Text)  # JSON list of the wording model's probabilities; null: rules
 
 
+class ListingReading(Base):
+    """What the listing stage reads from one listing's title and description for the market and the signals
+    (``trust.detect.listings.model.ListingTexts``: the text normalised and compacted, the compacted title, the slang
+    found, the title's copy-detection band keys and priced words), stored so that a night reads only the listings it
+    has not read before: the market context is rebuilt from these, not from every listing's text. ``version``: the
+    fingerprint of the lexicon, dictionary and code that read it; ``content_hash``: of the title, description, price
+    and category (a re-delivered listing with other content is read again)."""
+
+    __tablename__ = "listing_readings"
+    listing_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[str] = mapped_column(String(32))
+    content_hash: Mapped[int] = mapped_column(BigInteger)
+    normal: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    title_compact: Mapped[str] = mapped_column(Text)
+    slang: Mapped[str] = mapped_column(Text)  # JSON list
+    bands: Mapped[str] = mapped_column(Text)  # JSON list of band keys (NaN: no key)
+    tokens: Mapped[str] = mapped_column(Text)  # JSON list, sorted
+
+
 class ListingMarket(Base):
     """The listing stage's market context of a business date (``trust.detect.listings.model.ListingContext``, pickled):
     what a single listing-time check compares a new listing with, read from the warehouse by whichever process runs

@@ -137,22 +137,22 @@ def test_the_priced_word_a_listing_is_compared_with_does_not_depend_on_set_order
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_the_nightly_stage_reads_each_listing_once_and_scores_as_if_it_read_them_all(backend, tmp_path, marketplace):
-    """Each listing's knowledge evidence and wording probabilities are stored per model and knowledge: a second night
-    reads them back, and its scores and reasons equal a full rescore, row for row; a listing re-delivered with another
-    price is read again."""
+    """Each listing's reading for the market (issue 21) and its knowledge evidence and wording probabilities (stored per
+    model and knowledge) are stored: a second night reads them back, and its scores and reasons equal a full rescore,
+    row for row; a listing re-delivered with another price is read again."""
     from sqlalchemy import update
 
     from tests.conftest import START, make_settings, scratch_postgres
     from trust import pipeline
     from trust.db.engine import dispose_engines, session_scope
-    from trust.db.tables import Listing
+    from trust.db.tables import Listing, ListingReading
     from trust.detect.listings import stage as stage
     from trust.detect.listings.stage import installed_model
 
     def nightly(settings, version):
         with session_scope(settings.db_url) as session:
             scores = stage.run(session, START + dt.timedelta(days=2), START, START + dt.timedelta(days=2),
-                               model=installed_model(), model_version=version)
+                               model=installed_model(), model_version=version, stored=version is not None)
         return scores.sort_values("entity_id").reset_index(drop=True)
 
     with (scratch_postgres() if backend == "postgresql" else nullcontext(None)) as url:
@@ -165,17 +165,19 @@ def test_the_nightly_stage_reads_each_listing_once_and_scores_as_if_it_read_them
         pd.testing.assert_frame_equal(again, full)
         with session_scope(settings.db_url) as session:
             stored = session.execute(select(func.count()).select_from(ListingTextPart)).scalar_one()
+            assert session.execute(select(func.count()).select_from(ListingReading)).scalar_one() == len(full)
             changed = full["entity_id"].iloc[0]
             session.execute(update(Listing).where(Listing.listing_id == changed).values(price=1.0, title="LV 高仿 老花包"))
         assert stored == len(full)
-        parts_of = stage.stored_own_parts
-        calls = []
-        stage.stored_own_parts = lambda session, version: calls.append(parts_of(session, version)) or calls[-1]
+        parts_of, readings = stage.stored_own_parts, stage.stored_readings
+        calls, read = [], []
+        stage.stored_own_parts = lambda session, version, hashes=None: calls.append(parts_of(session, version, hashes)) or calls[-1]
+        stage.stored_readings = lambda session, listings, hashes=None: (lambda r: read.append(r[1]) or r)(readings(session, listings, hashes))
         try:
             after = nightly(settings, "v1")
         finally:
-            stage.stored_own_parts = parts_of
-        assert calls[0].computed == 1
+            stage.stored_own_parts, stage.stored_readings = parts_of, readings
+        assert calls[0].computed == 1 and read == [1]
         pd.testing.assert_frame_equal(after, nightly(settings, None))
         assert after.set_index("entity_id").loc[changed, "score"] > full.set_index("entity_id").loc[changed, "score"]
         dispose_engines()
@@ -228,3 +230,49 @@ def test_the_lexicon_patterns_find_what_a_plain_alternation_of_their_terms_finds
         assert fast.pattern != slow.pattern
         assert [fast.findall(t) for t in texts] == [slow.findall(t) for t in texts]
         assert sum(bool(fast.search(t)) for t in texts) > 10
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_listings_reading_stored_and_read_back_is_the_one_read_from_its_text(backend, tmp_path, marketplace):
+    """Issue 21: the market is rebuilt from each listing's stored reading; read back (empty and missing titles and
+    descriptions, slang, no band key), it equals reading the listings again, field by field; and the readings of
+    another lexicon or code (another fingerprint) are read again, not used."""
+    from tests.conftest import scratch_postgres
+    from trust.db.engine import dispose_engines, session_scope
+    from trust.db.migrate import upgrade_database
+    from trust.detect.listings import stage
+    from trust.detect.listings.model import ListingTexts
+
+    frames = [pd.read_csv(path, dtype=str, keep_default_na=False) for path in sorted((marketplace / "landing" / "listings").glob("*/*.csv"))]
+    listings = pd.concat(frames, ignore_index=True).drop_duplicates("listing_id", ignore_index=True).head(400)
+    listings["price"] = pd.to_numeric(listings["price"], errors="coerce")
+    listings.loc[::7, "title"] = None
+    listings.loc[::5, "description"] = ""
+    listings.loc[3, ["title", "description"]] = ["高 仿 LV 老花包 a货", None]
+
+    def same(a: ListingTexts, b: ListingTexts) -> None:
+        for field in ("normal", "text", "titles_compact", "slang", "tokens"):
+            assert getattr(a, field) == getattr(b, field), field
+        np.testing.assert_array_equal(a.bands, b.bands)
+
+    with (scratch_postgres() if backend == "postgresql" else nullcontext(None)) as url:
+        url = url or f"sqlite:///{tmp_path / 'w.db'}"
+        upgrade_database(url)
+        expected = ListingTexts.of(listings)
+        assert any(expected.slang) and np.isnan(expected.bands).any()
+        with session_scope(url) as session:
+            first, read = stage.stored_readings(session, listings.head(300))
+        assert read == 300
+        same(first, ListingTexts.of(listings.head(300)))
+        with session_scope(url) as session:
+            again, read = stage.stored_readings(session, listings)  # 300 read back, 100 new
+        assert read == 100
+        same(again, expected)
+        version = stage.readings_version
+        stage.readings_version = lambda: "another-lexicon"
+        try:
+            with session_scope(url) as session:
+                assert stage.stored_readings(session, listings)[1] == len(listings)
+        finally:
+            stage.readings_version = version
+        dispose_engines()

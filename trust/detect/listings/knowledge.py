@@ -390,8 +390,9 @@ def evidence_json(evidence: list[Evidence]) -> str:
     return json.dumps([[e.code, e.kind, e.probability, e.text] for e in evidence], ensure_ascii=False)
 
 
-def evidence_of_json(text: str) -> list[Evidence]:
-    return [Evidence(code, kind, probability, words) for code, kind, probability, words in json.loads(text)]
+def evidence_of(items: list) -> list[Evidence]:
+    """Evidence from :func:`evidence_json`'s lists, parsed."""
+    return [Evidence(code, kind, probability, words) for code, kind, probability, words in items]
 
 
 @functools.cache

@@ -18,10 +18,11 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from trust.db.engine import read_frame, store_computed
-from trust.db.tables import Complaint, DetectorScore, Listing, ListingMarket, ListingTextPart, ModerationLabel, SpotCheck
+from trust.db.engine import read_columns, read_frame, store_computed
+from trust.db.tables import (Complaint, DetectorScore, Listing, ListingMarket, ListingReading, ListingTextPart, ModerationLabel,
+                             SpotCheck)
 from trust.detect.base import empty_result
-from trust.detect.listings.knowledge import assess_listings, evidence_json, evidence_of_json, knowledge_version, own_parts
+from trust.detect.listings.knowledge import assess_listings, evidence_json, evidence_of, knowledge_version, own_parts
 from trust.detect.listings.model import (CONTEXT_FILE, DEFAULT_FLAG_AT, ListingContext, ListingDetector, ListingTexts,
                                         flag_threshold, listing_signals, load_listing_model)
 from trust.errors import Invalid
@@ -103,20 +104,23 @@ def content_hashes(listings: pd.DataFrame) -> np.ndarray:
                         for row in zip(*columns)), dtype=np.int64, count=len(listings))
 
 
-def stored_own_parts(session: Session, model_version: str):
+def stored_own_parts(session: Session, model_version: str, hashes: np.ndarray | None = None):
     """A ``parts_of`` for :func:`score_listings` that reads each listing's own parts where ``listing_text_parts`` holds
     them for this model and knowledge and the same content, and computes and stores them only for the rest: a listing
-    is read once, not every night. Sets ``.computed`` on itself to the number computed."""
+    is read once, not every night. Sets ``.computed`` on itself to the number computed. ``hashes``: the
+    :func:`content_hashes` of the listings it will be given, when already taken."""
     version = f"{model_version}/{knowledge_version()}"
+    given = hashes
 
     def parts_of(model, listings: pd.DataFrame, signals: pd.DataFrame):
-        stored = read_frame(session, select(ListingTextPart.listing_id, ListingTextPart.content_hash, ListingTextPart.evidence,
-                                            ListingTextPart.text_proba).where(ListingTextPart.version == version))
-        hashes = content_hashes(listings)
+        stored = read_columns(session, select(ListingTextPart.listing_id, ListingTextPart.content_hash, ListingTextPart.evidence,
+                                              ListingTextPart.text_proba).where(ListingTextPart.version == version))
+        hashes = content_hashes(listings) if given is None else given
         stored = stored.set_index("listing_id").reindex(listings["listing_id"].to_numpy())
         has_row = stored["content_hash"].notna().to_numpy()
         fresh = np.where(has_row, stored["content_hash"].to_numpy(dtype=float), np.nan) != hashes
-        evidence = [None if text is None or text != text else evidence_of_json(text) for text in stored["evidence"].tolist()]
+        texts = stored["evidence"].to_numpy(dtype=object)
+        evidence = [None if e is None else evidence_of(e) for e in _json_lists(texts, ~fresh & pd.notna(texts))]
         probabilities = stored["text_proba"].tolist()
         rows = np.flatnonzero(fresh)
         if len(rows):
@@ -131,24 +135,106 @@ def stored_own_parts(session: Session, model_version: str):
         parts_of.computed = len(rows)
         if model.mode_ != "trained" or not len(listings):  # rules: no wording model (as ``model.text_proba`` says)
             return evidence, None
-        return evidence, np.array([json.loads(p) for p in probabilities], dtype=float).reshape(len(listings), -1)
+        return evidence, np.array(json.loads("[" + ",".join(probabilities) + "]"), dtype=float).reshape(len(listings), -1)
 
     parts_of.computed = 0
     return parts_of
 
 
+def readings_version() -> str:
+    """Fingerprint of everything a listing's reading (:class:`ListingTexts`) is computed from: the lexicon and brand
+    files, the domain dictionary and the code that reads them. Readings stored under another fingerprint are read
+    again."""
+    import hashlib
+
+    from trust import text
+    from trust.detect import lexicon
+    from trust.detect.listings import brands as brand_catalogue
+    from trust.detect.listings import model as listing_model
+    from trust.detect.reviews import signals as review_signals
+
+    digest = hashlib.sha256()
+    files = [*sorted(p for p in lexicon.LEXICON.glob("*") if p.is_file()), lexicon.SHIPPED_DATA / "brands.csv", brand_catalogue.CATALOGUE,
+             text.DOMAIN_DICTIONARY]
+    for path in files + [Path(m.__file__) for m in (text, lexicon, brand_catalogue, listing_model, review_signals)]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _json_lists(values: np.ndarray, kept: np.ndarray) -> list:
+    """The JSON lists of ``values`` where ``kept`` (None elsewhere), parsed in one call (one per value cost 0.5 s a
+    night at 59k listings)."""
+    out = [None] * len(values)
+    rows = np.flatnonzero(kept)
+    for row, parsed in zip(rows.tolist(), json.loads("[" + ",".join(values[rows].tolist()) + "]")):
+        out[row] = parsed
+    return out
+
+
+def stored_readings(session: Session, listings: pd.DataFrame, hashes: np.ndarray | None = None) -> tuple[ListingTexts, int]:
+    """The :class:`ListingTexts` of ``listings``, row for row: read back from ``listing_readings`` where a listing was
+    read before under this :func:`readings_version` with the same content, read now (and stored) for the rest. Returns
+    (readings, listings read now). Equal to ``ListingTexts.of(listings)``. ``hashes``: their :func:`content_hashes`,
+    when already taken."""
+    version = readings_version()
+    hashes = content_hashes(listings) if hashes is None else hashes
+    stored = read_columns(session, select(ListingReading.listing_id, ListingReading.version, ListingReading.content_hash,
+                                          ListingReading.normal, ListingReading.text, ListingReading.title_compact,
+                                          ListingReading.slang, ListingReading.bands, ListingReading.tokens))
+    stored = stored.set_index("listing_id").reindex(listings["listing_id"].to_numpy())
+    has_row = stored["content_hash"].notna().to_numpy()
+    usable = has_row & (stored["version"] == version).to_numpy()
+    fresh = np.where(usable, stored["content_hash"].to_numpy(dtype=float), np.nan) != hashes
+    rows = np.flatnonzero(fresh)
+    if len(rows) == len(listings):
+        readings = ListingTexts.of(listings)
+    else:
+        kept = ~fresh
+        normal = stored["normal"].fillna("").tolist()  # a text column read back: "" may come back missing
+        text = stored["text"].fillna("").tolist()
+        title = stored["title_compact"].fillna("").tolist()
+        slang, tokens, bands = (_json_lists(stored[c].to_numpy(dtype=object), kept) for c in ("slang", "tokens", "bands"))
+        tokens = [None if t is None else set(t) for t in tokens]
+        if len(rows):
+            new = ListingTexts.of(listings.iloc[rows])
+            for position, row in enumerate(rows.tolist()):
+                normal[row], text[row], title[row] = new.normal[position], new.text[position], new.titles_compact[position]
+                slang[row], tokens[row], bands[row] = new.slang[position], new.tokens[position], new.bands[position].tolist()
+        readings = ListingTexts(normal, text, title, slang, np.array(bands, dtype=float).reshape(len(listings), -1), tokens)
+    if len(rows):
+        written = pd.DataFrame({
+            "listing_id": listings["listing_id"].to_numpy()[rows], "version": version, "content_hash": hashes[rows],
+            "normal": [readings.normal[r] for r in rows], "text": [readings.text[r] for r in rows],
+            "title_compact": [readings.titles_compact[r] for r in rows],
+            "slang": [json.dumps(readings.slang[r], ensure_ascii=False) for r in rows],
+            "bands": [json.dumps(readings.bands[r].tolist()) for r in rows],
+            "tokens": [json.dumps(sorted(readings.tokens[r]), ensure_ascii=False) for r in rows]})
+        store_computed(session, ListingReading, written, has_row[rows])  # another version or content: replaced
+    return readings, len(rows)
+
+
 def run(session: Session, business_date: dt.date, window_start: dt.date, window_end: dt.date,
-        model: ListingDetector | None = None, complaint_model=None, model_version: str | None = None):
+        model: ListingDetector | None = None, complaint_model=None, model_version: str | None = None,
+        stored: bool = True):
     """Score every listing with ``model`` (the night's pinned champion; None: the rules) in the night's market. With
-    ``model_version``, each listing's own parts are read where stored for that model (see :func:`stored_own_parts`)."""
+    ``model_version``, each listing's own parts are read where stored for that model (see :func:`stored_own_parts`).
+    Each listing's words are read once (:func:`stored_readings`): the market context of the night is rebuilt from the
+    stored readings and the day's new listings, not from every listing's text. ``stored=False`` reads every listing
+    again and stores nothing (what the stored path must equal)."""
     listings = load_listings(session, window_end)
     if listings.empty:
         return empty_result()
     events = seller_events(session, window_start, window_end, complaint_model)
-    texts = ListingTexts.of(listings)  # read once, for the market (price index, copies, slang) and each listing's signals
+    # Read once, for the market (price index, copies, slang) and each listing's signals; stored, so once per listing.
+    hashes = content_hashes(listings) if stored else None
+    if stored:
+        texts, read = stored_readings(session, listings, hashes)
+        log.info("listings: %d of %d read for the market now, the rest read back", read, len(listings))
+    else:
+        texts = ListingTexts.of(listings)
     context = ListingContext.fit(listings, events, texts=texts)
     store_market(session, business_date, context)  # what listing-time checks compare with, on any machine
-    parts_of = stored_own_parts(session, model_version) if model_version is not None else None
+    parts_of = stored_own_parts(session, model_version, hashes) if model_version is not None and stored else None
     scores = score_listings(listings, context, events, model, parts_of=parts_of, texts=texts)
     if parts_of is not None:
         log.info("listings: %d of %d read now (knowledge and wording), the rest read back", parts_of.computed, len(listings))
