@@ -259,6 +259,17 @@ def test_kinds_of_fake_given_in_training_are_learnt_apart_one_signal_each(tmp_pa
     assert json.loads(parts["text_kind_scores"].iloc[0]) == signals[model.text_model_.kind_columns].iloc[0].tolist()
     stored = pd.concat([read.drop(columns="text"), parts.set_axis(read.index)], axis=1)
     np.testing.assert_array_equal(model.predict_proba(stored), model.predict_proba(read))
+    assert model.reasons(stored) == model.reasons(read)
+
+    # A wording reason says which kind of fake the text is worded most like.
+    test.drop(columns=["label", "label_kind"]).to_csv(tmp_path / "test.csv", index=False)
+    score_csv(tmp_path / "test.csv", tmp_path / "model", tmp_path / "scored.csv")
+    scored = pd.read_csv(tmp_path / "scored.csv", keep_default_na=False).assign(kind=test["label_kind"])
+    for kind in ("cash back", "off-topic ad"):
+        flagged = scored[(scored["kind"] == kind) & (scored["fake_probability"] >= 0.5)]
+        wording = [r["text"] for rs in flagged["reasons"].map(json.loads) for r in rs if r["code"] == "fake_wording"]
+        assert len(flagged) >= 0.9 * (scored["kind"] == kind).sum() and len(wording) == len(flagged)
+        assert all(f"; worded most like the {kind} ones (" in w for w in wording), wording[:3]
 
 
 def test_a_model_without_kinds_is_the_one_it_was():

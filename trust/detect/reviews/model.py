@@ -323,6 +323,23 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
                 out[row] = words
         return [words or [] for words in out]
 
+    def _with_kind(self, rows: pd.DataFrame, words: list[str]) -> list[str]:
+        """Wording reasons with the kind of fake the text is worded most like, where the text model learnt kinds
+        ("…; worded most like the irrelevant ones (91%)")."""
+        model = getattr(self, "text_model_", None)
+        columns = model.kind_columns if model is not None else []
+        if not columns or not set(columns) <= set(rows.columns):
+            return words
+        values = rows[columns].to_numpy(dtype=float)
+        out = []
+        for word, row in zip(words, values):
+            if np.isnan(row).all():
+                out.append(word)
+                continue
+            best = int(np.nanargmax(row))
+            out.append(f"{word}; worded most like the {model.kinds_[best]} ones ({row[best]:.0%})")
+        return out
+
     def _reasons(self, full: pd.DataFrame, only: np.ndarray | None) -> list[str]:
         fired = _fired(full)
         if only is not None:
@@ -338,6 +355,8 @@ class FakeReviewDetector(ClassifierMixin, BaseEstimator):
                 named = self._phrases(full.iloc[rows])
                 words = [f"wording typical of the reviews labelled fake in training: {', '.join(p)}" if p else w
                          for p, w in zip(named, words)]
+            if rule.code == WORDING_RULE:
+                words = self._with_kind(full.iloc[rows], words)
             for position, row in enumerate(rows.tolist()):
                 per_row.setdefault(row, []).append((rule.code, words if isinstance(words, str) else words[position]))
         return reasons_json(per_row, len(full))
