@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -220,8 +221,6 @@ def read_by_ids(session: Session, statement, column, ids: Sequence[str], per_sta
             wanted = bindparam("ids", list(ids[start:start + per_statement]), type_=ARRAY(String))
             parts.append(read_frame(session, statement.where(column == any_(wanted))))
     elif session.get_bind().dialect.name == "sqlite":
-        import json
-
         from sqlalchemy import bindparam, func, select
 
         for start in range(0, len(ids), per_statement):
@@ -487,6 +486,17 @@ def _raw_rows_are_final(dialect, statement) -> bool:
     if dialect.name != "sqlite" or not hasattr(statement, "selected_columns"):
         return False
     return all(column.type.dialect_impl(dialect).result_processor(dialect, None) is None for column in statement.selected_columns)
+
+
+def json_lists(values: Sequence, where: np.ndarray | None = None) -> list:
+    """Stored JSON texts parsed, where ``where`` holds (every value without it; None elsewhere), in one
+    ``json.loads`` call: one call per value costs about 0.5 s per 60k values, a night's listings or reviews."""
+    values = np.asarray(values, dtype=object)
+    rows = np.arange(len(values)) if where is None else np.flatnonzero(where)
+    out = [None] * len(values)
+    for row, parsed in zip(rows.tolist(), json.loads("[" + ",".join(values[rows].tolist()) + "]")):
+        out[row] = parsed
+    return out
 
 
 def read_columns(session: Session, statement) -> pd.DataFrame:

@@ -399,13 +399,18 @@ def evidence_of(items: list) -> list[Evidence]:
 def knowledge_version() -> str:
     """Fingerprint of everything the evidence is computed from: the cue file, the brand catalogue, the domain
     dictionary and the code that reads them. Stored evidence under another fingerprint is computed again."""
-    import hashlib
-
     from trust import text
     from trust.detect.listings import brands as brand_catalogue
 
+    return files_fingerprint([CUES, brand_catalogue.CATALOGUE, text.DOMAIN_DICTIONARY, Path(__file__),
+                              Path(brand_catalogue.__file__), Path(text.__file__)])
+
+
+def files_fingerprint(paths) -> str:
+    """16 hex digits of SHA-256 over the files' bytes, in order: what stored results computed from them are kept under."""
+    import hashlib
+
     digest = hashlib.sha256()
-    for path in (CUES, brand_catalogue.CATALOGUE, text.DOMAIN_DICTIONARY, Path(__file__), Path(brand_catalogue.__file__),
-                 Path(text.__file__)):
-        digest.update(path.read_bytes())
+    for path in paths:
+        digest.update(Path(path).read_bytes())
     return digest.hexdigest()[:16]

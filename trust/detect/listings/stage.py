@@ -18,11 +18,12 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from trust.db.engine import read_columns, read_frame, store_computed
+from trust.db.engine import json_lists, read_columns, read_frame, store_computed
 from trust.db.tables import (Complaint, DetectorScore, Listing, ListingMarket, ListingReading, ListingTextPart, ModerationLabel,
                              SpotCheck)
 from trust.detect.base import empty_result
-from trust.detect.listings.knowledge import assess_listings, evidence_json, evidence_of, knowledge_version, own_parts
+from trust.detect.listings.knowledge import (assess_listings, evidence_json, evidence_of, files_fingerprint, knowledge_version,
+                                            own_parts)
 from trust.detect.listings.model import (CONTEXT_FILE, DEFAULT_FLAG_AT, ListingContext, ListingDetector, ListingTexts,
                                         flag_threshold, listing_signals, load_listing_model)
 from trust.errors import Invalid
@@ -120,7 +121,7 @@ def stored_own_parts(session: Session, model_version: str, hashes: np.ndarray | 
         has_row = stored["content_hash"].notna().to_numpy()
         fresh = np.where(has_row, stored["content_hash"].to_numpy(dtype=float), np.nan) != hashes
         texts = stored["evidence"].to_numpy(dtype=object)
-        evidence = [None if e is None else evidence_of(e) for e in _json_lists(texts, ~fresh & pd.notna(texts))]
+        evidence = [None if e is None else evidence_of(e) for e in json_lists(texts, ~fresh & pd.notna(texts))]
         probabilities = stored["text_proba"].tolist()
         rows = np.flatnonzero(fresh)
         if len(rows):
@@ -135,7 +136,7 @@ def stored_own_parts(session: Session, model_version: str, hashes: np.ndarray | 
         parts_of.computed = len(rows)
         if model.mode_ != "trained" or not len(listings):  # rules: no wording model (as ``model.text_proba`` says)
             return evidence, None
-        return evidence, np.array(json.loads("[" + ",".join(probabilities) + "]"), dtype=float).reshape(len(listings), -1)
+        return evidence, np.array(json_lists(probabilities), dtype=float).reshape(len(listings), -1)
 
     parts_of.computed = 0
     return parts_of
@@ -145,30 +146,15 @@ def readings_version() -> str:
     """Fingerprint of everything a listing's reading (:class:`ListingTexts`) is computed from: the lexicon and brand
     files, the domain dictionary and the code that reads them. Readings stored under another fingerprint are read
     again."""
-    import hashlib
-
     from trust import text
     from trust.detect import lexicon
     from trust.detect.listings import brands as brand_catalogue
     from trust.detect.listings import model as listing_model
     from trust.detect.reviews import signals as review_signals
 
-    digest = hashlib.sha256()
     files = [*sorted(p for p in lexicon.LEXICON.glob("*") if p.is_file()), lexicon.SHIPPED_DATA / "brands.csv", brand_catalogue.CATALOGUE,
              text.DOMAIN_DICTIONARY]
-    for path in files + [Path(m.__file__) for m in (text, lexicon, brand_catalogue, listing_model, review_signals)]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def _json_lists(values: np.ndarray, kept: np.ndarray) -> list:
-    """The JSON lists of ``values`` where ``kept`` (None elsewhere), parsed in one call (one per value cost 0.5 s a
-    night at 59k listings)."""
-    out = [None] * len(values)
-    rows = np.flatnonzero(kept)
-    for row, parsed in zip(rows.tolist(), json.loads("[" + ",".join(values[rows].tolist()) + "]")):
-        out[row] = parsed
-    return out
+    return files_fingerprint(files + [Path(m.__file__) for m in (text, lexicon, brand_catalogue, listing_model, review_signals)])
 
 
 def stored_readings(session: Session, listings: pd.DataFrame, hashes: np.ndarray | None = None) -> tuple[ListingTexts, int]:
@@ -193,7 +179,7 @@ def stored_readings(session: Session, listings: pd.DataFrame, hashes: np.ndarray
         normal = stored["normal"].fillna("").tolist()  # a text column read back: "" may come back missing
         text = stored["text"].fillna("").tolist()
         title = stored["title_compact"].fillna("").tolist()
-        slang, tokens, bands = (_json_lists(stored[c].to_numpy(dtype=object), kept) for c in ("slang", "tokens", "bands"))
+        slang, tokens, bands = (json_lists(stored[c].to_numpy(dtype=object), kept) for c in ("slang", "tokens", "bands"))
         tokens = [None if t is None else set(t) for t in tokens]
         if len(rows):
             new = ListingTexts.of(listings.iloc[rows])

@@ -80,11 +80,10 @@ def train_from_csv(input_path: Path, model_dir: Path) -> dict:
         metrics.update(holdout="stratified 25%", auc=round(float(roc_auc_score(y[test], score)), 4),
                        ap=round(float(average_precision_score(y[test], score)), 4))
     model = FakeReviewDetector().fit(signals, y, kinds)
-    learnt = getattr(getattr(model, "text_model_", None), "kinds_", [])
     if kinds is not None:
         given = pd.Series(kinds).replace("", None).dropna().value_counts()
         metrics["kinds"] = {str(k): int(n) for k, n in given.items()}
-        metrics["kinds_learnt"] = list(learnt)
+        metrics["kinds_learnt"] = list(getattr(getattr(model, "text_model_", None), "kinds_", []))
     columns = sorted(c for c in reviews.columns if c != "label") + (["label_kind"] if kinds is not None else [])
     save_model(model, model_dir, {"purpose": "Probability that a review is fake (bought or templated), with reasons.",
                                   "training_data": {"file": str(input_path), "columns": columns,

@@ -26,10 +26,11 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
+from trust.db.engine import json_lists
 from trust.detect.artifacts import load_artifact, save_artifact
 from trust.detect.base import combine, reasons_json
 from trust.detect.reviews.signals import ID_COLUMNS
-from trust.detect.reviews.text import TEXT_MODEL_COLUMNS, ReviewTextModel
+from trust.detect.reviews.text import KIND_PREFIX, TEXT_MODEL_COLUMNS, ReviewTextModel
 
 PROPAGATION_KEYS = ("reviewer_id", "product_id")
 
@@ -95,13 +96,15 @@ KIND_SCORES = "text_kind_scores"  # the kinds' signals of a review as stored: a 
 
 def kind_scores_frame(stored: pd.Series, columns: list[str]) -> pd.DataFrame:
     """Stored JSON lists of kind signals as columns (NaN where none is stored)."""
-    rows = [json.loads(v) if isinstance(v, str) else [np.nan] * len(columns) for v in stored.to_numpy(dtype=object)]
+    values = stored.to_numpy(dtype=object)
+    parsed = json_lists(values, np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values)))
+    rows = [[np.nan] * len(columns) if v is None else v for v in parsed]
     return pd.DataFrame(np.array(rows, dtype=float).reshape(len(rows), len(columns)), index=stored.index, columns=columns)
 
 
 def _own(X: pd.DataFrame) -> pd.DataFrame:
     """``X`` without ids, text and the text model's signals (those are added by the model itself)."""
-    return X.drop(columns=[c for c in X.columns if c in ID_COLUMNS or c in TEXT_MODEL_COLUMNS or c.startswith("text_kind_")])
+    return X.drop(columns=[c for c in X.columns if c in ID_COLUMNS or c in TEXT_MODEL_COLUMNS or c.startswith(KIND_PREFIX)])
 
 
 def _fired(X: pd.DataFrame) -> dict[str, np.ndarray]:

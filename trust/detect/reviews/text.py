@@ -53,6 +53,7 @@ _LINK = re.compile(r"https?://|www\.|\.com\b|\.vn\b|\.cn\b|@\w|#\w", re.I)
 CHUNK = 20_000  # texts vectorised at a time when scoring: bounds memory at any input size
 PARALLEL_FROM = 100_000  # texts per extra process (starting one costs about 2 s: imports and the model's pickle)
 MIN_KIND = 10  # fake texts of one kind needed for a model of that kind
+KIND_PREFIX = "text_kind_"  # the signal of a kind of fake: this and the kind (see kind_column)
 CHAR_BITS = 20  # character n-grams are hashed into 2**20 columns (no vocabulary to hold or look up)
 _MULTIPLIER = np.uint64(1_000_003)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -139,26 +140,23 @@ def _platt(margin: np.ndarray, a: float, b: float) -> np.ndarray:
 
 
 def kind_column(kind: str) -> str:
-    return "text_kind_" + re.sub(r"\W+", "_", kind.strip().lower()).strip("_")
+    return KIND_PREFIX + re.sub(r"\W+", "_", kind.strip().lower()).strip("_")
 
 
 def _kind_values(kinds) -> np.ndarray:
     return pd.Series(np.asarray(kinds, dtype=object)).fillna("").astype(str).str.strip().to_numpy(dtype=object)
 
 
-def kinds_to_learn(kinds, y: np.ndarray) -> list[str]:
-    """The kinds of fake a text model learns apart: those given on at least :data:`MIN_KIND` fake texts, when two or
-    more are (one kind alone is what the fake-or-genuine model learns already). Kinds whose signal names would be the
-    same are an error naming them."""
-    if kinds is None:
-        return []
-    given = _kind_values(kinds)
+def kinds_to_learn(given: np.ndarray, y: np.ndarray) -> list[str]:
+    """The kinds of fake a text model learns apart, of ``given`` (:func:`_kind_values`): those given on at least
+    :data:`MIN_KIND` fake texts, when two or more are (one kind alone is what the fake-or-genuine model learns
+    already). Kinds whose signal names would be the same are an error naming them."""
     counts = pd.Series(given[(y == 1) & (given != "")]).value_counts()
     chosen = sorted(counts.index[counts >= MIN_KIND])
     if len(chosen) < 2:
         return []
     columns = pd.Series(chosen).map(kind_column)
-    clash = columns[columns.duplicated(keep=False) | columns.eq("text_kind_")]
+    clash = columns[columns.duplicated(keep=False) | columns.eq(KIND_PREFIX)]
     if len(clash):
         raise ValueError(f"kinds of fake {sorted(pd.Series(chosen)[clash.index])} give the same signal name "
                          f"{sorted(set(clash))}: name kinds with different letters or digits")
@@ -292,10 +290,10 @@ class ReviewTextModel(BaseEstimator):
         matrix = sp.hstack([word, _weighted(counts, idf)], format="csr")
         coef, self.intercept_, self.platt_, oof = self._fit_linear(matrix, y)
         self.coef_ = coef.astype(np.float32)
-        self.kinds_ = kinds_to_learn(kinds, y)
+        given = None if kinds is None else _kind_values(kinds)
+        self.kinds_ = [] if given is None else kinds_to_learn(given, y)
         kind_oof = []
         if self.kinds_:
-            given = _kind_values(kinds)
             fits = [self._fit_linear(matrix, ((given == kind) & (y == 1)).astype(int)) for kind in self.kinds_]
             self.kind_coef_ = np.vstack([f[0] for f in fits]).astype(np.float32)
             self.kind_intercept_ = np.array([f[1] for f in fits])
