@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import column as text_column, func, insert, select, table
@@ -289,3 +290,51 @@ def test_rows_read_by_ids_are_the_same_however_many_ids_go_in_one_statement(data
     plain = [frame.astype(object).where(frame.notna(), None).to_dict("records") for frame in frames]  # dtypes aside
     assert sorted(row["order_id"] for row in plain[0]) == sorted({w for w in wanted if w.startswith("BYID")})  # each row once
     assert all(rows == plain[0] for rows in plain[1:])
+
+
+def test_datetimes_made_text_a_column_at_a_time_are_the_isoformat_of_each_value():
+    """Issue 21: the bulk path hands the driver a datetime column as text made by numpy, the text sqlite3's adapter and
+    COPY's format wrote value by value (microseconds only when not zero; nanoseconds cut as the datetime conversion
+    cuts them)."""
+    from trust.db.engine import iso_texts
+
+    rng = np.random.default_rng(0)
+    stamps = (rng.integers(-2_000_000_000, 2_000_000_000, 50_000) * 1_000_000
+              + rng.integers(0, 1_000_000, 50_000) * (rng.random(50_000) < 0.3)).astype("datetime64[us]")
+    stamps[rng.random(50_000) < 0.05] = np.datetime64("NaT")
+    edges = np.array(["0001-01-01T00:00:00", "9999-12-31T23:59:59.999999", "1969-12-31T23:59:59.999999999",
+                      "2026-11-30T00:00:00.000001"], dtype="datetime64[ns]")
+    for values in (stamps, edges, stamps[:0]):
+        expected = [None if v is None else v.isoformat(" ") for v in values.astype("datetime64[us]").astype(object).tolist()]
+        assert iso_texts(values) == expected
+    assert iso_texts(np.array(["10000-01-01"], dtype="datetime64[D]")) is None  # beyond a datetime: value by value
+    assert iso_texts(np.array(["x"], dtype=object)) is None
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_frame_bulk_inserted_stores_the_datetime_and_date_text_the_driver_would_have_stored(database, tmp_path, request):
+    """What lies in the database for a frame's datetimes and dates is byte for byte what binding each value to the
+    driver stored (sqlite3's adapters: isoformat; PostgreSQL: the same instant)."""
+    url = f"sqlite:///{tmp_path / 'w.db'}" if database == "sqlite" else request.getfixturevalue("postgres_url")
+    upgrade_database(url)
+    frame = pd.DataFrame(records("TEXT"))
+    frame.loc[3, "ordered_at"] = pd.Timestamp("2026-11-30 08:00:00")  # microseconds zero: none written
+    with session_scope(url) as session:
+        insert_rows(session, Order, frame)
+        driver = session.connection().connection.driver_connection
+        cursor = driver.cursor()
+        for row in frame.itertuples():  # the old path: each value bound by the driver itself
+            cursor.execute('INSERT INTO orders (order_id, merchant_id, buyer_id, amount, quantity, status, shipped_late, '
+                           'ordered_at, business_date) VALUES ' + ("(?, ?, ?, ?, ?, ?, ?, ?, ?)" if database == "sqlite" else
+                                                                   "(%s, %s, %s, %s, %s, %s, %s, %s, %s)"),
+                           ("DRV" + row.order_id[4:], row.merchant_id, row.buyer_id, 1.0, 1, "paid", False,
+                            row.ordered_at.to_pydatetime(), row.business_date))
+        cast = "CAST(ordered_at AS TEXT), CAST(business_date AS TEXT)"
+        cursor.execute(f"SELECT order_id, {cast} FROM orders ORDER BY order_id")
+        stored = cursor.fetchall()
+        cursor.close()
+    dispose_engines()
+    bulk = [row[1:] for row in stored if row[0].startswith("TEXT")]
+    driver_bound = [row[1:] for row in stored if row[0].startswith("DRV")]
+    assert bulk == driver_bound and len(bulk) == len(HOSTILE)
+    assert bulk[3][0].startswith("2026-11-30 08:00:00") and bulk[0][1] == "2026-11-30"

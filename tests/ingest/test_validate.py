@@ -45,3 +45,34 @@ def test_a_review_file_with_every_kind_of_bad_cell_names_each_one():
     assert any(column == "created_at" and reason.startswith("is not a timestamp") for column, reason in problems)
     assert any(column == "created_at" and "after the business date" in reason for column, reason in problems)
     assert ("review_id", "duplicate id: also at row 1") in problems
+
+
+STAMPS = ["2026-10-30T10:00:00", "2026-10-30T10:00:00+08:00", "2026-10-30T10:00:00-05:30", "2026-10-30 10:00:00",
+          "2026-10-30T10:00:00Z", "2026-10-30", "2026-10", "20261030", "2026-10-30T10:00:00.5", "２０２６-10-30T10:00:00",
+          "2026-10-30T10:00:00\n2026-10-30T11:00:00", "2026-10-30T10:00:00+08:00\n2026-10-30T10:00:00", "not a time",
+          "2026-13-40T10:00:00", "2026-10-30T25:00:00+08:00", "2026-10-30T10:00:00+0800"]
+
+
+@pytest.mark.parametrize("column", [STAMPS, STAMPS[:1] * 3 + [None], STAMPS[1:3] * 2, [STAMPS[0], STAMPS[10]],
+                                    [STAMPS[13], STAMPS[0]], [STAMPS[14], STAMPS[1]], [None, None], STAMPS[9:10]])
+def test_timestamps_of_one_plain_shape_parse_as_they_parse_one_by_one(column, monkeypatch):
+    """A column of timestamps all of one plain shape skips the test per cell (full date? offset?) and parses to exactly
+    what the cell by cell tests give; any other column is tested cell by cell."""
+    from trust.ingest import validate as module
+
+    cells = pd.Series(column, dtype=object)
+    present = cells.notna()
+    tz = ZoneInfo("Asia/Shanghai")
+    fast = module._parse_timestamps(cells, present, tz)
+    monkeypatch.setattr(module, "_uniform_offsets", lambda texts: None)
+    slow = module._parse_timestamps(cells, present, tz)
+    pd.testing.assert_series_equal(fast, slow)
+
+
+def test_enum_and_flag_cells_convert_per_distinct_value_as_they_convert_one_by_one():
+    from trust.ingest.validate import _distinct_texts, _texts, _yes_no
+
+    cells = pd.Series(["Completed", "completed", None, "是", "YES", "no", "maybe", "True", " t", "否"] * 3, dtype=object)
+    for function in (lambda v: v.lower() if isinstance(v, str) else v, _yes_no):
+        assert _distinct_texts(cells, function).tolist() == _texts(cells, function).tolist()
+    assert _distinct_texts(cells, _yes_no).tolist()[:10] == [None, None, None, True, True, False, None, True, None, False]

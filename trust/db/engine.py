@@ -241,19 +241,68 @@ def frame_rows(frame: pd.DataFrame) -> tuple[list[str], list[tuple]]:
     return columns, list(zip(*lists)) if lists else []
 
 
-def frame_columns(frame: pd.DataFrame) -> tuple[list[str], list[list]]:
-    """(columns, one list of plain Python values per column: NaN/NaT → None, Timestamps → datetime) of a frame."""
+def frame_columns(frame: pd.DataFrame, as_text: Sequence[str] = ()) -> tuple[list[str], list[list]]:
+    """(columns, one list of plain Python values per column: NaN/NaT → None, Timestamps → datetime) of a frame.
+    Naive datetime columns named in ``as_text`` come as their ``isoformat(" ")`` text instead (see :func:`iso_texts`)."""
     columns = [str(c) for c in frame.columns]
     lists = []
     for name in frame.columns:
         series = frame[name]
-        if isinstance(series.dtype, np.dtype) and series.dtype.kind == "M":  # naive: numpy makes the datetimes in C
+        texts = iso_texts(series.to_numpy()) if name in as_text else None
+        if texts is not None:
+            lists.append(texts)
+        elif isinstance(series.dtype, np.dtype) and series.dtype.kind == "M":  # naive: numpy makes the datetimes in C
             lists.append(series.to_numpy(dtype="datetime64[us]").astype(object).tolist())  # NaT → None
         elif pd.api.types.is_datetime64_any_dtype(series):
             lists.append([None if value is pd.NaT or value is None else value.to_pydatetime() for value in series])
         else:
             lists.append(series.astype(object).where(series.notna(), None).tolist())
     return columns, lists
+
+
+def iso_texts(values: np.ndarray) -> list | None:
+    """``value.isoformat(" ")`` of each naive datetime64 value (None for NaT), made by numpy a column at a time: the
+    text sqlite3's adapter binds for a datetime and COPY's text format writes for one (microseconds only when not zero).
+    None when the values are not naive datetimes of years 1-9999 (the caller converts them one by one)."""
+    if not isinstance(values, np.ndarray) or values.dtype.kind != "M":
+        return None
+    stamps = values.astype("datetime64[us]")
+    missing = np.isnat(stamps)
+    present = stamps[~missing]
+    if len(present) and (present.min() < np.datetime64("0001-01-01") or present.max() >= np.datetime64("10000-01-01")):
+        return None
+    text = np.datetime_as_string(stamps, unit="us")  # YYYY-MM-DDTHH:MM:SS.ffffff, "NaT" for NaT
+    if len(text):
+        chars = text.astype("<U26").view(np.uint32).reshape(len(text), 26)
+        chars[:, 10] = ord(" ")  # the separator isoformat(" ") writes
+        text = chars.view("<U26").reshape(len(text))
+    whole = stamps.astype("datetime64[s]") == stamps
+    out = np.where(whole, text.astype("<U19"), text).astype(object)
+    out[missing] = None
+    return out.tolist()
+
+
+def _written_as_text(session: Session, table: type[Base], frame: pd.DataFrame) -> list[str]:
+    """The frame's naive datetime columns that :func:`insert_rows` may hand the driver as their text (the column's type
+    converts nothing on the way in): on SQLite and PostgreSQL the text is what the driver would send for the datetime."""
+    dialect = session.get_bind().dialect
+    if dialect.name not in ("sqlite", "postgresql"):
+        return []
+    columns = table.__table__.c
+    return [name for name in frame.columns
+            if name in columns and isinstance(frame[name].dtype, np.dtype) and frame[name].dtype.kind == "M"
+            and columns[name].type.bind_processor(dialect) is None]
+
+
+def _dates_as_text(values: list) -> list:
+    """A column of dates (and None) as sqlite3's date adapter binds them (``isoformat()``), each distinct date converted
+    once; any other column as it is."""
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if kinds != {dt.date}:
+        return values
+    text = {value: None if value is None else value.isoformat() for value in dict.fromkeys(values)}
+    return [text[value] for value in values]
 
 
 def _bound(values: list, process) -> list:
@@ -277,7 +326,7 @@ def insert_rows(session: Session, table: type[Base], records: Sequence[dict] | p
     Values are converted by each column's SQLAlchemy type first, so they are stored exactly as an ORM insert would
     store them. ``records``: dicts, or a DataFrame (read a column at a time, no dict per row). Returns rows written."""
     if isinstance(records, pd.DataFrame):
-        columns, lists = frame_columns(records)
+        columns, lists = frame_columns(records, as_text=_written_as_text(session, table, records))
     else:
         columns = list(records[0].keys()) if records else []
         lists = [[record[name] for record in records] for name in columns]
@@ -302,6 +351,8 @@ def insert_rows(session: Session, table: type[Base], records: Sequence[dict] | p
     if dialect.name == "postgresql":
         _copy_rows(driver, mapper_table.name, columns, lists)
         return count
+    if dialect.name == "sqlite":  # what sqlite3's own adapters would bind, made once per distinct date
+        lists = [_dates_as_text(values) for values in lists]
     rows = plain = list(zip(*lists))
     if dialect.name == "sqlite":
         cursor = driver.cursor()

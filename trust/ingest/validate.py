@@ -134,6 +134,13 @@ def _texts(cells: pd.Series, function) -> pd.Series:
     return pd.Series([function(v) for v in cells.to_numpy(dtype=object)], index=cells.index, dtype=object)
 
 
+def _distinct_texts(cells: pd.Series, function) -> pd.Series:
+    """:func:`_texts` for a column of few distinct values (enums, flags): ``function`` runs once per distinct value."""
+    values = cells.to_numpy(dtype=object)
+    table = {value: function(value) for value in dict.fromkeys(values)}
+    return pd.Series(list(map(table.__getitem__, values)), index=cells.index, dtype=object)
+
+
 def _each(cells: pd.Series, test) -> pd.Series:
     """``test`` of each cell as a boolean column (a plain loop over the values: no pandas machinery per cell)."""
     values = cells.to_numpy(dtype=object)
@@ -182,12 +189,11 @@ def _convert(spec: Field, cells: pd.Series, present: pd.Series, flag, tz: ZoneIn
                  f"longer than {spec.max_length} characters")
         return value
     if kind == "enum":
-        value = _texts(cells, lambda v: v.lower() if isinstance(v, str) else v)
+        value = _distinct_texts(cells, lambda v: v.lower() if isinstance(v, str) else v)
         flag(present & ~value.isin(spec.choices), f"is not one of: {', '.join(spec.choices)}")
         return value
     if kind == "bool":
-        lowered = _texts(cells, lambda v: v.lower() if isinstance(v, str) else v)
-        value = _texts(lowered, lambda v: True if v in _TRUE else (False if v in _FALSE else None))
+        value = _distinct_texts(cells, _yes_no)
         flag(present & value.isna(), "is not a yes/no value (true/false, 1/0, yes/no)")
         return value.astype(object)
     if kind in ("int", "float"):
@@ -211,12 +217,40 @@ def _convert(spec: Field, cells: pd.Series, present: pd.Series, flag, tz: ZoneIn
     raise ValueError(f"unknown field kind {kind!r} for column {spec.name!r}")
 
 
+def _yes_no(value):
+    """True, False, or None for text that is neither (and for None)."""
+    if not isinstance(value, str):
+        return None
+    value = value.lower()
+    return True if value in _TRUE else (False if value in _FALSE else None)
+
+
+# A column whose every present cell has one of these shapes needs no test cell by cell: each has a full date, and
+# has an offset (True) or has none (False) as _OFFSET says.
+_UNIFORM_STAMPS = ((re.compile(r"(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\n)*"), False),
+                   (re.compile(r"(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}\n)*"), True))
+
+
+def _uniform_offsets(texts: list[str]) -> bool | None:
+    """Whether the timestamps carry an offset, when every one has the same plain shape (one match of the column joined
+    by newlines, which no cell of such a shape holds); None when they do not (the caller tests them one by one)."""
+    whole = "".join(text + "\n" for text in texts)
+    for shape, offset in _UNIFORM_STAMPS:
+        if shape.fullmatch(whole):
+            return offset
+    return None
+
+
 def _parse_timestamps(cells: pd.Series, present: pd.Series, tz: ZoneInfo) -> pd.Series:
     """ISO 8601 text → naive local time in ``tz``; a value with an offset is converted, one without is local."""
     out = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us]")
     text = cells.where(present)
-    present = present & _each(text, lambda v: isinstance(v, str) and _FULL_DATE.match(v) is not None)
-    has_offset = present & _each(text, lambda v: isinstance(v, str) and _OFFSET.search(v) is not None)
+    uniform = _uniform_offsets(text[present].tolist()) if present.any() else None
+    if uniform is not None:
+        has_offset = present & uniform
+    else:
+        present = present & _each(text, lambda v: isinstance(v, str) and _FULL_DATE.match(v) is not None)
+        has_offset = present & _each(text, lambda v: isinstance(v, str) and _OFFSET.search(v) is not None)
     naive = present & ~has_offset
     if naive.any():
         parsed = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
