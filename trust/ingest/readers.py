@@ -118,8 +118,12 @@ def _read_csv(path: Path) -> RawFile:
             continue
         good.append(row)
         numbers.append(number)
-    frame = pd.DataFrame(good, columns=header, dtype=object)
-    frame = frame.where(frame != "", None)
+    if good:  # one object array of the cells (every good row has the header's width), empty fields made None in place
+        cells = np.array(good, dtype=object)
+        cells[cells == ""] = None
+        frame = pd.DataFrame(cells, columns=header, dtype=object, copy=False)
+    else:
+        frame = pd.DataFrame(good, columns=header, dtype=object)
     frame["_row"] = numbers
     # What the validator need not look for cell by cell (one scan of the text here instead of one per column there).
     frame.attrs.update(nul="\x00" in text, not_values=False, texts_only=True)
