@@ -36,7 +36,7 @@ def test_the_ingest_floor_writes_back_exactly_the_rows_the_ingest_loaded(databas
     assert "text_hash" not in frames[INPUT_TABLES["reviews"]].columns  # derived again on the way in, as ingest derives it
     remove_loaded_rows(settings, last_day)
     assert not any(day_rows(settings, last_day).values())
-    written = write_loaded_rows(settings, last_day, frames)
+    written = write_loaded_rows(settings, frames)
     assert day_rows(settings, last_day) == before and day_rows(settings, first) == earlier
     # Every row the day's ingest put in (a merchant snapshot repeated unchanged counts as loaded but is not written again).
     assert 0 < written <= new_rows and written == sum(len(rows) for rows in before.values())

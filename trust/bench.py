@@ -179,7 +179,7 @@ def run_bench(console: Console, reviews: int, days: int, workdir: Path, db_url: 
     day_rows = loaded_rows(settings, last)  # read and deleted untimed: the floor below times the writing alone, as the
     remove_loaded_rows(settings, last)  # night's ingest wrote them (a first delivery: no rows of the day to delete)
     with _stage(results, "ingest's floor: the day's loaded rows written again alone (nothing read or checked)") as box:
-        write_loaded_rows(settings, last, day_rows)
+        write_loaded_rows(settings, day_rows)
         box["rows"] = results[nightly_start]["rows"]  # the ingest's rows in: its rows/s could not go above this one
     table = Table(title=f"trust bench: {summary.rows.get('reviews', 0):,} reviews, {merchants:,} merchants, {days} days")
     for column in ("stage", "rows", "seconds", "rows/s", "peak RSS MB"):
@@ -231,7 +231,7 @@ def remove_loaded_rows(settings, day: dt.date) -> None:
             session.execute(delete(table).where(table.business_date == day))
 
 
-def write_loaded_rows(settings, day: dt.date, frames: dict) -> int:
+def write_loaded_rows(settings, frames: dict) -> int:
     """The database's share of a day's first ingest, alone: ``frames`` (:func:`loaded_rows`, removed since) written back
     by the bulk path in one transaction and committed; the warehouse ends as it was before :func:`remove_loaded_rows`.
     An ingest does this and reads, checks and looks up besides, so its rows/s cannot beat this one's on the same

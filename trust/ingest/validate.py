@@ -234,7 +234,7 @@ _UNIFORM_STAMPS = ((re.compile(r"(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\n)*"), F
 def _uniform_offsets(texts: list[str]) -> bool | None:
     """Whether the timestamps carry an offset, when every one has the same plain shape (one match of the column joined
     by newlines, which no cell of such a shape holds); None when they do not (the caller tests them one by one)."""
-    whole = "".join(text + "\n" for text in texts)
+    whole = "\n".join(texts) + "\n"
     for shape, offset in _UNIFORM_STAMPS:
         if shape.fullmatch(whole):
             return offset
